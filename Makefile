@@ -1,0 +1,60 @@
+# SOXP Portal: `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install system-packages run demo test test-postgres check bench clean
+
+help:
+	@echo "make run            install, migrate, load the 2003 offer and the demo, serve on $(HOST):$(PORT)"
+	@echo "make test           install and run the whole test suite (SQLite)"
+	@echo "make test-postgres  the same suite on this machine's PostgreSQL 15"
+	@echo "make check          lint, import contract, missing migrations"
+	@echo "make bench          benchmarks under bench/ (results in docs/performance.md)"
+
+# A Python >= 3.12 (Django 6 refuses older ones), found by scripts/find-python.
+$(STAMP): pyproject.toml scripts/find-python
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: system-packages $(STAMP)
+
+# Debian libraries WeasyPrint uses (libharfbuzz-subset0 makes it about 3x faster) and
+# poppler-utils for looking at PDFs. Installed only where missing, and only as root.
+system-packages:
+	@scripts/system-packages libharfbuzz-subset0 poppler-utils
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddata soxp-2003
+	$(PY) manage.py setup_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+test-postgres: install
+	scripts/with-postgres $(PY) -m pytest
+
+check: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+bench: install
+	$(PY) bench/census.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,61 @@
+"""Turn model rows into the plain values ``soxp_portal.rules`` reads: one small adapter per shape."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
+from soxp_portal.rules.terms import OfferTerms, PricingBasis
+
+if TYPE_CHECKING:
+    from soxp_portal.offers.models import Employee, Grant, Offer
+
+
+def offer_terms(offer: Offer) -> OfferTerms:
+    return OfferTerms(
+        opens_at=offer.opens_at,
+        expires_at=offer.expires_at,
+        time_zone=offer.time_zone,
+        eligible_countries=frozenset(code.strip() for code in offer.eligible_countries.split(",")),
+        hire_cutoff_date=offer.hire_cutoff_date,
+        hire_cutoff_inclusive=offer.hire_cutoff_inclusive,
+        price_threshold=offer.price_threshold,
+        price_threshold_inclusive=offer.price_threshold_inclusive,
+        lookback_start=offer.lookback_start,
+        lookback_end=offer.lookback_end,
+        exchange_ratio=offer.exchange_ratio,
+        new_grant_delay_months=offer.new_grant_delay_months,
+        new_grant_delay_days=offer.new_grant_delay_days,
+        pricing_basis=PricingBasis(offer.pricing_basis),
+        new_term_years=offer.new_term_years,
+        vesting_cliff_months=offer.vesting_cliff_months,
+        vesting_cliff_fraction=offer.vesting_cliff_fraction,
+        vesting_monthly_installments=offer.vesting_monthly_installments,
+        covered_plans=frozenset(offer.covered_plans.values_list("name", flat=True)) if offer.pk else frozenset(),
+    )
+
+
+def employee_facts(employee: Employee) -> EmployeeFacts:
+    return EmployeeFacts(
+        employee_id=employee.employee_id,
+        hire_date=employee.hire_date,
+        work_country=employee.work_country,
+        status=employee.status,
+        termination_date=employee.termination_date,
+        is_executive_officer=employee.is_executive_officer,
+        is_director=employee.is_director,
+    )
+
+
+def grant_facts(grant: Grant) -> GrantFacts:
+    """Needs ``grant.plan`` loaded (select_related) to avoid a query per grant."""
+    return GrantFacts(
+        grant_id=grant.grant_id,
+        plan=grant.plan.name,
+        grant_date=grant.grant_date,
+        shares_granted=grant.shares_granted,
+        shares_exercised=grant.shares_exercised,
+        shares_cancelled=grant.shares_cancelled,
+        exercise_price=grant.exercise_price,
+        expiration_date=grant.expiration_date,
+    )

@@ -1,0 +1,85 @@
+"""Django's admin, for superusers' repairs. Administrators run the offer from the console.
+
+Elections and their tendered grants are append-only, so the admin shows them read-only.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan, TenderedGrant
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin[Plan]):
+    search_fields = ("name",)
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin[Offer]):
+    list_display = ("slug", "name", "opens_at", "expires_at", "closed_at")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("covered_plans",)
+    search_fields = ("slug", "name", "company_name")
+
+
+class GrantInline(admin.TabularInline[Grant, Employee]):
+    model = Grant
+    extra = 0
+    fields = ("grant_id", "plan", "option_type", "grant_date", "shares_granted", "shares_exercised",
+              "shares_cancelled", "exercise_price", "expiration_date", "performance_condition")
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin[Employee]):
+    list_display = ("employee_id", "last_name", "first_name", "email", "work_country", "status", "hire_date")
+    list_filter = ("status", "work_country", "is_executive_officer", "is_director")
+    search_fields = ("employee_id", "first_name", "last_name", "email")
+    raw_id_fields = ("user",)
+    inlines = (GrantInline,)
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin[Grant]):
+    list_display = ("grant_id", "employee", "plan", "grant_date", "shares_granted", "exercise_price")
+    list_filter = ("plan", "option_type")
+    search_fields = ("grant_id", "employee__employee_id", "employee__last_name")
+    list_select_related = ("employee", "plan")
+    raw_id_fields = ("employee",)
+
+
+class ReadOnlyAdmin[M: Election | TenderedGrant](admin.ModelAdmin[M]):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TenderedGrantInline(admin.TabularInline[TenderedGrant, Election]):
+    model = TenderedGrant
+    extra = 0
+    can_delete = False
+    readonly_fields = ("grant", "shares_tendered", "new_shares")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Election)
+class ElectionAdmin(ReadOnlyAdmin[Election]):
+    list_display = ("confirmation_number", "offer", "employee", "version", "kind", "channel", "received_at")
+    list_filter = ("offer", "kind", "channel")
+    search_fields = ("confirmation_number", "employee__employee_id", "employee__last_name")
+    list_select_related = ("offer", "employee")
+    inlines = (TenderedGrantInline,)
+
+
+@admin.register(TenderedGrant)
+class TenderedGrantAdmin(ReadOnlyAdmin[TenderedGrant]):
+    list_display = ("election", "grant", "shares_tendered", "new_shares")
+    list_select_related = ("election__employee", "grant")

@@ -1,0 +1,126 @@
+"""The `demo` offer: the 2003 terms moved forward by whole weeks so that it is open today.
+
+Moving by whole weeks keeps every weekday as it was; the demo census moves by the same number of
+weeks, so each case of the census (a hire on the cut-off day, a lookback grant, a grant expiring on
+the cancellation date...) keeps its place relative to the offer. Wall-clock times are moved in the
+offer's time zone, so a 9:00 pm Pacific deadline stays 9:00 pm Pacific across daylight saving.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from soxp_portal.accounts.models import User
+from soxp_portal.accounts.roles import Role
+from soxp_portal.offers.census import EMPLOYEE_COLUMNS, GRANT_COLUMNS, CensusPlan, import_census
+from soxp_portal.offers.models import Employee, Offer
+
+DEMO_SLUG = "demo"
+DEMO_CENSUS = Path(settings.BASE_DIR) / "fixtures" / "demo"
+DEMO_PASSWORD = "soxp-demo-2026"  # noqa: S105  # printed by `make run` and written in the README
+OPENED_DAYS_AGO = 10
+STAFF = (
+    ("admin@example.com", "Ada", "Administrator", Role.STOCK_ADMINISTRATOR),
+    ("auditor@example.com", "Aldo", "Auditor", Role.AUDITOR),
+)
+_DATE_COLUMNS = {"hire_date", "termination_date", "grant_date", "expiration_date"}
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    offer: Offer
+    weeks: int
+    census: CensusPlan
+    logins: list[tuple[str, str]]  # (email, what the account is for)
+
+
+def weeks_to_shift(source_opens_on: date, today: date) -> int:
+    """Whole weeks that bring the source offer's opening nearest to `OPENED_DAYS_AGO` days before today."""
+    target = today - timedelta(days=OPENED_DAYS_AGO)
+    return round((target - source_opens_on).days / 7)
+
+
+def shift_instant(instant: datetime, weeks: int, zone: ZoneInfo) -> datetime:
+    local = instant.astimezone(zone).replace(tzinfo=None) + timedelta(weeks=weeks)
+    return local.replace(tzinfo=zone)
+
+
+def shift_date(day: date | None, weeks: int) -> date | None:
+    return None if day is None else day + timedelta(weeks=weeks)
+
+
+def shifted_csv(path: Path, columns: tuple[str, ...], weeks: int) -> bytes:
+    """The CSV file at `path` with every date column moved by `weeks` weeks."""
+    with path.open(encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        for column in _DATE_COLUMNS & row.keys():
+            if row[column]:
+                row[column] = shift_date(date.fromisoformat(row[column]), weeks).isoformat()  # type: ignore[union-attr]
+        writer.writerow(row)
+    return out.getvalue().encode()
+
+
+def _copy_offer(source: Offer, weeks: int) -> Offer:
+    zone = source.zone
+    offer = Offer.objects.filter(slug=DEMO_SLUG).first() or Offer(slug=DEMO_SLUG)
+    for field in Offer._meta.concrete_fields:
+        if field.name not in {"id", "slug", "created_at", "updated_at", "closed_at"}:
+            setattr(offer, field.attname, getattr(source, field.attname))
+    offer.name = f"Demo: {source.name}"
+    offer.opens_at = shift_instant(source.opens_at, weeks, zone)
+    offer.expires_at = shift_instant(source.expires_at, weeks, zone)
+    offer.original_expires_at = shift_instant(source.original_expires_at, weeks, zone)
+    offer.hire_cutoff_date = shift_date(source.hire_cutoff_date, weeks)  # type: ignore[assignment]
+    offer.lookback_start = shift_date(source.lookback_start, weeks)
+    offer.lookback_end = shift_date(source.lookback_end, weeks)
+    offer.closed_at = None
+    offer.full_clean()
+    offer.save()
+    offer.covered_plans.set(source.covered_plans.all())
+    return offer
+
+
+def set_up_demo(*, today: date, source_slug: str = "soxp-2003") -> DemoSetup:
+    """Creates or refreshes the demo offer, its census and the demo accounts. Safe to run again."""
+    source = Offer.objects.get(slug=source_slug)
+    weeks = weeks_to_shift(source.opens_at.astimezone(source.zone).date(), today)
+    with transaction.atomic():
+        offer = _copy_offer(source, weeks)
+        census = import_census(
+            io.BytesIO(shifted_csv(DEMO_CENSUS / "employees.csv", EMPLOYEE_COLUMNS, weeks)),
+            io.BytesIO(shifted_csv(DEMO_CENSUS / "grants.csv", GRANT_COLUMNS, weeks)),
+            employees_name="fixtures/demo/employees.csv",
+            grants_name="fixtures/demo/grants.csv",
+        )
+        logins = _demo_accounts(census)
+    return DemoSetup(offer=offer, weeks=weeks, census=census, logins=logins)
+
+
+def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:
+    logins = []
+    for email, first_name, last_name, role in STAFF:
+        user = User.objects.filter(email=email).first() or User(email=email)
+        user.first_name, user.last_name, user.is_staff = first_name, last_name, True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=role.value))
+        logins.append((email, role.value))
+    ids = [row.employee_id for row in census.census.employees]
+    for employee in Employee.objects.filter(employee_id__in=ids).select_related("user").order_by("employee_id"):
+        employee.user.set_password(DEMO_PASSWORD)  # type: ignore[union-attr]
+        employee.user.save(update_fields=["password"])  # type: ignore[union-attr]
+        logins.append((employee.email, f"employee {employee.employee_id}, {employee.full_name}"))
+    return logins

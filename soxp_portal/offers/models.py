@@ -1,0 +1,402 @@
+"""The offer, the census (plans, employees, grants) and the election history.
+
+Models hold fields, constraints and small values derived from their own row. The offer's
+rules live in ``soxp_portal.rules``; ``adapters.py`` turns these rows into rule inputs.
+"""
+
+from __future__ import annotations
+
+import enum
+import zoneinfo
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from soxp_portal.rules import window
+from soxp_portal.rules.terms import OfferTerms, PricingBasis
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (for example America/Los_Angeles).")
+
+
+def validate_countries(value: str) -> None:
+    for code in value.split(","):
+        if not (len(code.strip()) == 2 and code.strip().isalpha() and code.strip().isupper()):
+            raise ValidationError(f"{code.strip()!r} is not a two-letter country code (ISO 3166-1, e.g. US).")
+
+
+def validate_contacts(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, dict) and item.get("name") for item in value):
+        raise ValidationError('Contacts are a list of {"name", "phone", "email"} entries, each with a name.')
+
+
+class PlanManager(models.Manager["Plan"]):
+    def get_by_natural_key(self, name: str) -> Plan:
+        return self.get(name=name)
+
+
+class Plan(models.Model):
+    """A stock option plan under which grants were made (2000 Stock Option Plan, ...)."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    objects = PlanManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.name,)
+
+
+class OfferPhase(enum.StrEnum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    EXPIRED = "expired"  # past the deadline, not yet closed by the administrator
+    CLOSED = "closed"
+
+
+class OfferManager(models.Manager["Offer"]):
+    def get_by_natural_key(self, slug: str) -> Offer:
+        return self.get(slug=slug)
+
+
+class Offer(models.Model):
+    """One exchange offer. Every date, ratio and price of the offer is a field here, never code."""
+
+    class PricingBasisChoice(models.TextChoices):
+        CLOSE_BEFORE_GRANT_DATE = (
+            PricingBasis.CLOSE_BEFORE_GRANT_DATE.value,
+            "Closing price on the last trading day before the new grant date",
+        )
+        FMV_ON_GRANT_DATE = PricingBasis.FMV_ON_GRANT_DATE.value, "Fair market value on the new grant date"
+
+    class OptionType(models.TextChoices):
+        NSO = "NSO", "Non-qualified stock option (NSO)"
+        ISO = "ISO", "Incentive stock option (ISO)"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    company_name = models.CharField(max_length=200)
+
+    opens_at = models.DateTimeField(help_text="When employees may start to elect.")
+    expires_at = models.DateTimeField(help_text="The deadline: an election counts only if received before it.")
+    original_expires_at = models.DateTimeField(help_text="The deadline first announced, before any extension.")
+    time_zone = models.CharField(max_length=64, default="America/Los_Angeles", validators=[validate_time_zone])
+
+    eligible_countries = models.CharField(
+        max_length=200, default="US", validators=[validate_countries], help_text="Comma-separated ISO codes."
+    )
+    hire_cutoff_date = models.DateField()
+    hire_cutoff_inclusive = models.BooleanField(
+        default=False,
+        help_text="Off: hired strictly before the cut-off date (the presentation). "
+        "On: hired on or before it (the Offer to Exchange).",
+    )
+    price_threshold = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
+    price_threshold_inclusive = models.BooleanField(
+        default=True,
+        help_text="On: an exercise price equal to the threshold is eligible (the presentation, 'or higher'). "
+        "Off: only prices above it (the Offer to Exchange).",
+    )
+    lookback_start = models.DateField(
+        null=True, blank=True, help_text="First grant date of the lookback window (inclusive)."
+    )
+    lookback_end = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Last grant date of the lookback window (inclusive); empty means no end.",
+    )
+    covered_plans = models.ManyToManyField(
+        Plan, related_name="offers", blank=True, help_text="Old plans whose grants may be tendered."
+    )
+
+    exchange_ratio = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001")), MaxValueValidator(1)],
+        help_text="New shares per tendered share, rounded up per grant.",
+    )
+    new_grant_delay_months = models.PositiveSmallIntegerField(default=6)
+    new_grant_delay_days = models.PositiveSmallIntegerField(default=1)
+    pricing_basis = models.CharField(
+        max_length=32, choices=PricingBasisChoice.choices, default=PricingBasisChoice.CLOSE_BEFORE_GRANT_DATE
+    )
+    new_exercise_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Entered by the administrator once the pricing date's price is known.",
+    )
+    new_option_type = models.CharField(max_length=3, choices=OptionType.choices, default=OptionType.NSO)
+    new_option_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="+", help_text="The plan the new options are granted under."
+    )
+    new_term_years = models.PositiveSmallIntegerField(default=10)
+    vesting_cliff_months = models.PositiveSmallIntegerField(default=6)
+    vesting_cliff_fraction = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of the new option that vests at the cliff (0.5 = 50%).",
+    )
+    vesting_monthly_installments = models.PositiveSmallIntegerField(default=24)
+
+    contacts = models.JSONField(default=list, blank=True, validators=[validate_contacts])
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When the administrator closed the offer.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OfferManager()
+
+    class Meta:
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("opens_at")), name="offer_expires_after_opening"),
+            models.CheckConstraint(
+                condition=Q(original_expires_at__gt=F("opens_at")), name="offer_original_expiry_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(exchange_ratio__gt=0) & Q(exchange_ratio__lte=1), name="offer_ratio_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(lookback_end__isnull=True) | Q(lookback_end__gte=F("lookback_start")),
+                name="offer_lookback_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(lookback_end__isnull=True) | Q(lookback_start__isnull=False),
+                name="offer_lookback_end_needs_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def clean(self) -> None:
+        if self.opens_at and self.expires_at and self.expires_at <= self.opens_at:
+            raise ValidationError({"expires_at": "The deadline must be after the opening."})
+        if self.lookback_end and not self.lookback_start:
+            raise ValidationError({"lookback_start": "A lookback window with an end needs a start."})
+        if self.lookback_start and self.lookback_end and self.lookback_end < self.lookback_start:
+            raise ValidationError({"lookback_end": "The lookback window must end on or after its start."})
+
+    @cached_property
+    def terms(self) -> OfferTerms:
+        from soxp_portal.offers.adapters import offer_terms
+
+        return offer_terms(self)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def was_extended(self) -> bool:
+        return self.expires_at != self.original_expires_at
+
+    def phase(self, now: datetime | None = None) -> OfferPhase:
+        if self.closed_at is not None:
+            return OfferPhase.CLOSED
+        return OfferPhase(window.phase(self.terms, now or timezone.now()).value)
+
+    def cancellation_date(self) -> date:
+        return window.cancellation_date(self.terms)
+
+    def new_grant_date(self) -> date:
+        return window.new_grant_date(self.terms)
+
+    def pricing_date(self) -> date:
+        return window.pricing_date(self.terms)
+
+
+class Employee(models.Model):
+    """One person of the census, linked to the login account they sign in with."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        LEAVE = "leave", "On leave"
+        TERMINATED = "terminated", "Terminated"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee", null=True, blank=True
+    )
+    employee_id = models.CharField(max_length=64, unique=True)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField(unique=True)
+    hire_date = models.DateField()
+    work_country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    termination_date = models.DateField(null=True, blank=True)
+    is_executive_officer = models.BooleanField(default=False)
+    is_director = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "employee_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="terminated") | Q(termination_date__isnull=False),
+                name="employee_terminated_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.employee_id})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Grant(models.Model):
+    """One stock option grant as the census reports it."""
+
+    class OptionType(models.TextChoices):
+        ISO = "ISO", "Incentive stock option (ISO)"
+        NSO = "NSO", "Non-qualified stock option (NSO)"
+
+    grant_id = models.CharField(max_length=64, unique=True)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="grants")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="grants")
+    option_type = models.CharField(max_length=3, choices=OptionType.choices)
+    grant_date = models.DateField()
+    shares_granted = models.PositiveIntegerField()
+    shares_exercised = models.PositiveIntegerField(default=0)
+    shares_cancelled = models.PositiveIntegerField(default=0)
+    exercise_price = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
+    expiration_date = models.DateField()
+    performance_condition = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["grant_date", "grant_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares_granted__gt=0), name="grant_shares_granted_positive"),
+            models.CheckConstraint(
+                condition=Q(shares_exercised__gte=0) & Q(shares_cancelled__gte=0), name="grant_shares_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(shares_granted__gte=F("shares_exercised") + F("shares_cancelled")),
+                name="grant_exercised_and_cancelled_within_granted",
+            ),
+            models.CheckConstraint(condition=Q(exercise_price__gte=0), name="grant_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(expiration_date__gt=F("grant_date")), name="grant_expires_after_grant_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.grant_id
+
+    @property
+    def outstanding_shares(self) -> int:
+        return self.shares_granted - self.shares_exercised - self.shares_cancelled
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Refuses bulk updates and deletes: history rows are written once and kept."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{self.model.__name__} rows are append-only and cannot be updated.")
+
+    def delete(self) -> NoReturn:
+        raise TypeError(f"{self.model.__name__} rows are append-only and cannot be deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{type(self).__name__} rows are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} rows are append-only and cannot be deleted.")
+
+
+class Election(AppendOnlyModel):
+    """One version of an employee's election in an offer. The latest version is the one in force.
+
+    A new election replaces the last (a modification) and a withdrawal returns the employee to
+    "not participating"; both are new rows, so the history is never rewritten.
+    """
+
+    class Kind(models.TextChoices):
+        ELECTION = "election", "Election to exchange"
+        WITHDRAWAL = "withdrawal", "Withdrawal"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Online"
+        FAX = "fax", "Fax"
+        HAND = "hand", "By hand"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="elections")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="elections")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    received_at = models.DateTimeField(help_text="Server time the election was received (for paper: the fax's time).")
+    recorded_at = models.DateTimeField(help_text="Server time the election was entered in the portal.")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmation_number = models.CharField(max_length=32, unique=True)
+    signature = models.CharField(max_length=300, blank=True, help_text="The full name the employee typed.")
+
+    class Meta:
+        ordering = ["offer", "employee", "version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "employee", "version"], name="election_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="election_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.confirmation_number}: {self.get_kind_display()} v{self.version} by {self.employee}"
+
+    @property
+    def is_on_behalf(self) -> bool:
+        return self.channel != self.Channel.WEB
+
+
+class TenderedGrant(AppendOnlyModel):
+    """A grant tendered in one election version, with what it would yield, as it stood then."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="tendered_grants")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="+")
+    shares_tendered = models.PositiveIntegerField()
+    new_shares = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["election", "grant__grant_date", "grant__grant_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "grant"], name="tendered_grant_once_per_election"),
+            models.CheckConstraint(condition=Q(shares_tendered__gt=0), name="tendered_shares_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.shares_tendered} -> {self.new_shares}"

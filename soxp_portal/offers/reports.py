@@ -1,0 +1,84 @@
+"""CSV reports, streamed row by row so that a census of any size is written in constant memory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any, Protocol
+
+from soxp_portal.offers.adapters import employee_facts, grant_facts
+from soxp_portal.offers.models import Grant, Offer
+from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility
+from soxp_portal.rules.exchange import new_shares
+
+ELIGIBILITY_COLUMNS = (
+    "employee_id",
+    "grant_id",
+    "eligible",
+    "required",
+    "outstanding_shares",
+    "new_shares_if_exchanged",
+    "reason",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Writable(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+def neutralise(value: object) -> str:
+    """The cell as text, with a leading apostrophe where a spreadsheet would read a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def write_csv(out: Writable, columns: Iterable[str], rows: Iterable[Iterable[object]]) -> int:
+    """Writes a header and the rows, every cell neutralised; returns the number of data rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise(column) for column in columns])
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise(value) for value in row])
+        count += 1
+    return count
+
+
+def _boolean(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def eligibility_rows(offer: Offer, *, on: date) -> Iterator[tuple[object, ...]]:
+    """One row per grant of every employee, in employee then grant order (OFFER.md, "Eligibility report").
+
+    Employment is judged on `on`. Each employee's eligibility is worked out once, for their first grant.
+    """
+    terms = offer.terms
+    grants = (
+        Grant.objects.select_related("employee", "plan")
+        .order_by("employee__employee_id", "grant_id")
+        .iterator(chunk_size=2000)
+    )
+    employee_pk, holder = None, None
+    for grant in grants:
+        if grant.employee_id != employee_pk:
+            employee_pk = grant.employee_id
+            holder = employee_eligibility(terms, employee_facts(grant.employee), on)
+        assert holder is not None  # noqa: S101  # set on the first grant of every employee
+        verdict = grant_eligibility(terms, grant_facts(grant), holder)
+        outstanding = grant.outstanding_shares
+        yield (
+            grant.employee.employee_id,
+            grant.grant_id,
+            _boolean(verdict.is_eligible),
+            _boolean(verdict.is_required),
+            outstanding,
+            new_shares(outstanding, terms.exchange_ratio) if verdict.is_eligible else "",
+            verdict.reason,
+        )
+
+
+def write_eligibility_report(offer: Offer, out: Writable, *, on: date) -> int:
+    return write_csv(out, ELIGIBILITY_COLUMNS, eligibility_rows(offer, on=on))

@@ -1,0 +1,216 @@
+"""Who may take part and which grants may be tendered, each with its reason in plain words.
+
+Each test the offer applies is one named function, so every decision of OFFER.md (and each reading
+where the offer's documents disagree) is visible and testable on its own. Reasons are written for the
+employee's page and the administrator's eligibility report alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
+from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.window import cancellation_date
+from soxp_portal.rules.wording import format_date, format_money, format_shares
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeEligibility:
+    """Whether an employee may take part, with every reason they may not (empty when eligible)."""
+
+    is_eligible: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantEligibility:
+    """Whether one grant may be tendered, whether it must be (a lookback grant), and why.
+
+    `is_lookback` states the grant date's fact even for an ineligible grant; `is_required` is what
+    an election must respect.
+    """
+
+    grant_id: str
+    is_eligible: bool
+    is_lookback: bool
+    #: Eligible lookback grant: if the employee tenders anything, this grant must be tendered too.
+    is_required: bool
+    reason: str
+
+
+def is_hired_in_time(terms: OfferTerms, hire_date: date) -> bool:
+    """Hired before the cut-off (presentation) or on or before it (Offer to Exchange), by the offer's term."""
+    if terms.hire_cutoff_inclusive:
+        return hire_date <= terms.hire_cutoff_date
+    return hire_date < terms.hire_cutoff_date
+
+
+def meets_price_threshold(terms: OfferTerms, price: Decimal) -> bool:
+    """$3.01 "or higher" (presentation, inclusive) or "above" $3.01 (Offer to Exchange), per the offer."""
+    if terms.price_threshold_inclusive:
+        return price >= terms.price_threshold
+    return price > terms.price_threshold
+
+
+def is_lookback(terms: OfferTerms, grant_date: date) -> bool:
+    """Granted inside the lookback window, both ends included; an open end means "on or after" the start.
+
+    An offer without a lookback start has no lookback rule at all.
+    """
+    if terms.lookback_start is None or grant_date < terms.lookback_start:
+        return False
+    return terms.lookback_end is None or grant_date <= terms.lookback_end
+
+
+def is_in_eligible_country(work_country: str, eligible_countries: frozenset[str]) -> bool:
+    """Whether the employee works in a country the offer covers (ISO codes, compared case-blind)."""
+    return work_country.strip().upper() in {country.upper() for country in eligible_countries}
+
+
+def _countries_in_words(eligible_countries: frozenset[str]) -> str:
+    return ", ".join(sorted(country.upper() for country in eligible_countries))
+
+
+def _hire_cutoff_in_words(terms: OfferTerms) -> str:
+    relation = "on or before" if terms.hire_cutoff_inclusive else "before"
+    return f"{relation} {format_date(terms.hire_cutoff_date)}"
+
+
+def lookback_window_in_words(terms: OfferTerms) -> str:
+    """The window as employees read it: "the lookback window (June 19, 2002 to December 19, 2002)"."""
+    if terms.lookback_start is None:
+        return "the lookback window"
+    start = format_date(terms.lookback_start)
+    if terms.lookback_end is None:
+        return f"the lookback window (on or after {start})"
+    return f"the lookback window ({start} to {format_date(terms.lookback_end)})"
+
+
+def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -> EmployeeEligibility:
+    """Every reason the employee may not take part, judging employment on `on`.
+
+    `on` is usually the offer's cancellation date (for the eligibility report) or today (for the
+    portal). All failing reasons are listed, not just the first, so an administrator correcting the
+    census sees everything at once.
+    """
+    reasons: list[str] = []
+    if not employee.is_employed_on(on):
+        reasons.append(f"Not employed on {format_date(on)}.")
+    if not is_in_eligible_country(employee.work_country, terms.eligible_countries):
+        reasons.append(
+            f"Works in {employee.work_country}; the offer is open to employees working in "
+            f"{_countries_in_words(terms.eligible_countries)}."
+        )
+    if not is_hired_in_time(terms, employee.hire_date):
+        reasons.append(
+            f"Hired on {format_date(employee.hire_date)}; the offer is open to employees hired "
+            f"{_hire_cutoff_in_words(terms)}."
+        )
+    if employee.is_director:
+        reasons.append("Directors of the company may not take part in the offer.")
+    if employee.is_executive_officer:
+        reasons.append("Executive officers may not take part in the offer.")
+    return EmployeeEligibility(is_eligible=not reasons, reasons=tuple(reasons))
+
+
+def _no_outstanding_reason(grant: GrantFacts) -> str:
+    return (
+        f"No outstanding shares: {format_shares(grant.shares_exercised)} exercised and "
+        f"{format_shares(grant.shares_cancelled)} cancelled of {format_shares(grant.shares_granted)} granted."
+    )
+
+
+def _expired_reason(grant: GrantFacts, cancellation: date) -> str:
+    return (
+        f"Expires on {format_date(grant.expiration_date)}, on or before the cancellation date "
+        f"({format_date(cancellation)}), so there is nothing left to exchange."
+    )
+
+
+def _obstacle(terms: OfferTerms, grant: GrantFacts, employee: EmployeeEligibility) -> str | None:
+    """The first reason, before lookback and price are considered, that the grant cannot be tendered."""
+    if not employee.is_eligible:
+        first = employee.reasons[0]
+        return f"The employee is not eligible for this offer: {first[0].lower()}{first[1:]}"
+    if terms.covered_plans and grant.plan not in terms.covered_plans:
+        return f"Granted under {grant.plan}, a plan this offer does not cover."
+    if grant.outstanding_shares <= 0:
+        return _no_outstanding_reason(grant)
+    cancellation = cancellation_date(terms)
+    if grant.expiration_date <= cancellation:
+        # Decision 9: nothing is left to cancel on the cancellation date.
+        return _expired_reason(grant, cancellation)
+    return None
+
+
+def _lookback_reason(terms: OfferTerms, grant: GrantFacts) -> str:
+    return (
+        f"Granted on {format_date(grant.grant_date)}, in {lookback_window_in_words(terms)}: "
+        "eligible at any exercise price, and it must be tendered if any grant is tendered."
+    )
+
+
+def _price_reason(terms: OfferTerms, price: Decimal, *, meets: bool) -> str:
+    threshold = format_money(terms.price_threshold)
+    if terms.price_threshold_inclusive:
+        verdict = "is at or above" if meets else "is below"
+    else:
+        verdict = "is above" if meets else "is not above"
+    return f"Exercise price {format_money(price)} {verdict} the {threshold} threshold."
+
+
+def grant_eligibility(
+    terms: OfferTerms, grant: GrantFacts, employee: EmployeeEligibility
+) -> GrantEligibility:
+    """Whether `grant` may be tendered under `terms`, checked in the order an employee would ask.
+
+    The holder's own eligibility comes first, then the plan, outstanding shares and expiry (decision 9);
+    then the lookback window, whose grants are eligible and required at any price (decision 2); and
+    last the price threshold, whose failure is shown with the price and the threshold.
+    """
+    lookback = is_lookback(terms, grant.grant_date)
+    obstacle = _obstacle(terms, grant, employee)
+    if obstacle is not None:
+        return GrantEligibility(
+            grant.grant_id, is_eligible=False, is_lookback=lookback, is_required=False, reason=obstacle
+        )
+    if lookback:
+        # Decision 2: eligible whatever the price, and it comes with every tender.
+        return GrantEligibility(
+            grant.grant_id,
+            is_eligible=True,
+            is_lookback=True,
+            is_required=True,
+            reason=_lookback_reason(terms, grant),
+        )
+    meets = meets_price_threshold(terms, grant.exercise_price)
+    reason = _price_reason(terms, grant.exercise_price, meets=meets)
+    return GrantEligibility(
+        grant.grant_id, is_eligible=meets, is_lookback=False, is_required=False, reason=reason
+    )
+
+
+def can_accept_tender(terms: OfferTerms, employee: EmployeeFacts, on: date) -> bool:
+    """Whether a tender can be accepted: still employed, in a covered country, on `on` (decision 7).
+
+    `on` is the day the offer expires (its cancellation date); someone who left or moved abroad during
+    the offer keeps their options as they were.
+    """
+    return employee.is_employed_on(on) and is_in_eligible_country(
+        employee.work_country, terms.eligible_countries
+    )
+
+
+def keeps_promised_grant(
+    employee: EmployeeFacts, new_grant_date: date, eligible_countries: frozenset[str]
+) -> bool:
+    """Whether the promised new grant is made: still employed in a covered country on its date (decision 7).
+
+    Otherwise nothing is granted, and the cancelled options stay cancelled.
+    """
+    return employee.is_employed_on(new_grant_date) and is_in_eligible_country(
+        employee.work_country, eligible_countries
+    )

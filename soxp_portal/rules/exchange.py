@@ -1,0 +1,152 @@
+"""What a tender gives in new shares, and what makes an election invalid (OFFER.md decision 1).
+
+An election is a mapping from grant id to the shares tendered. The rules check it against the
+employee's grants and return every problem at once, so the employee can fix them in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from soxp_portal.rules.eligibility import GrantEligibility, lookback_window_in_words
+from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.wording import format_shares
+
+EMPTY_ELECTION_MESSAGE = "Choose at least one grant to exchange, or withdraw your election."
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionProblem:
+    """One reason an election cannot be accepted; `grant_id` is None for the election as a whole."""
+
+    grant_id: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeLine:
+    """One tendered grant and the new shares it gives."""
+
+    grant_id: str
+    tendered_shares: int
+    new_shares: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeSummary:
+    """The new shares of a whole election: per grant, then in total (the sum of the rounded lines)."""
+
+    lines: tuple[ExchangeLine, ...]
+    total_tendered: int
+    total_new: int
+
+
+def new_shares(tendered: int, ratio: Decimal) -> int:
+    """New shares for one tendered grant: ratio x tendered, rounded up to a whole share (decision 1).
+
+    Rounding is per grant, never per employee, as slide 9 does: 333 at 0.75 gives 250. The product is
+    computed over integers (the ratio's exact fraction), so no precision is ever lost.
+    """
+    if tendered < 0:
+        raise ValueError(f"Tendered shares cannot be negative, got {tendered}.")
+    numerator, denominator = ratio.as_integer_ratio()
+    return -(-tendered * numerator // denominator)
+
+
+def required_grant_ids(grants: Sequence[GrantEligibility]) -> frozenset[str]:
+    """The lookback grants that must come with any tender (decision 2)."""
+    return frozenset(grant.grant_id for grant in grants if grant.is_required)
+
+
+def _tendered_only(tendered: Mapping[str, int]) -> dict[str, int]:
+    """The grants actually tendered: a grant entered with 0 shares is a grant left out."""
+    return {grant_id: shares for grant_id, shares in tendered.items() if shares != 0}
+
+
+def _grant_problem(
+    grant: GrantEligibility | None, grant_id: str, shares: int, outstanding: int
+) -> str | None:
+    """The one problem with tendering `shares` of one grant, or None; the most basic problem wins."""
+    if grant is None:
+        return f"Grant {grant_id} is not one of your grants."
+    if not grant.is_eligible:
+        return f"Grant {grant_id} cannot be exchanged: {grant.reason}"
+    if shares != outstanding:
+        # All or none: a grant is tendered whole.
+        return (
+            f"Grant {grant_id} must be tendered whole: all {format_shares(outstanding)} outstanding shares "
+            f"or none (you entered {format_shares(shares)})."
+        )
+    return None
+
+
+def validate_election(
+    terms: OfferTerms,
+    grants: Sequence[GrantEligibility],
+    outstanding: Mapping[str, int],
+    tendered: Mapping[str, int],
+) -> list[ElectionProblem]:
+    """Every problem with an election; an empty list means it can be submitted.
+
+    `grants` are the employee's own grants as judged by `grant_eligibility`, `outstanding` their
+    outstanding shares by grant id, and `tendered` the shares the employee entered by grant id (0 or
+    absent for a grant left out). Each tendered grant gets at most one problem, the most basic: not
+    the employee's, not eligible, or not tendered whole. Then each lookback grant left out while
+    something else is tendered is a problem (decision 2). Tendering nothing is a problem too: that is
+    a withdrawal, made with its own button (decision 10).
+    """
+    chosen = _tendered_only(tendered)
+    if not chosen:
+        return [ElectionProblem(grant_id=None, message=EMPTY_ELECTION_MESSAGE)]
+    return _problems_with_tendered(grants, outstanding, chosen) + _required_left_out(terms, grants, chosen)
+
+
+def _problems_with_tendered(
+    grants: Sequence[GrantEligibility], outstanding: Mapping[str, int], chosen: Mapping[str, int]
+) -> list[ElectionProblem]:
+    by_id = {grant.grant_id: grant for grant in grants}
+    problems: list[ElectionProblem] = []
+    for grant_id, shares in chosen.items():
+        message = _grant_problem(by_id.get(grant_id), grant_id, shares, outstanding.get(grant_id, 0))
+        if message is not None:
+            problems.append(ElectionProblem(grant_id=grant_id, message=message))
+    return problems
+
+
+def _required_left_out(
+    terms: OfferTerms, grants: Sequence[GrantEligibility], chosen: Mapping[str, int]
+) -> list[ElectionProblem]:
+    """Decision 2: once anything is tendered, every lookback grant must be tendered with it."""
+    window = lookback_window_in_words(terms)
+    return [
+        ElectionProblem(
+            grant_id=grant.grant_id,
+            message=(
+                f"Grant {grant.grant_id} was granted in {window} and must be tendered too, "
+                "because you are tendering other grants."
+            ),
+        )
+        for grant in grants
+        if grant.is_required and grant.grant_id not in chosen
+    ]
+
+
+def exchange_summary(terms: OfferTerms, tendered: Mapping[str, int]) -> ExchangeSummary:
+    """The new shares per tendered grant and in total, at the offer's ratio (decision 1).
+
+    The total is the sum of the per-grant rounded figures, never the ratio applied to the total.
+    Grants entered with 0 shares are left out.
+    """
+    lines = tuple(
+        ExchangeLine(
+            grant_id=grant_id, tendered_shares=shares, new_shares=new_shares(shares, terms.exchange_ratio)
+        )
+        for grant_id, shares in _tendered_only(tendered).items()
+    )
+    return ExchangeSummary(
+        lines=lines,
+        total_tendered=sum(line.tendered_shares for line in lines),
+        total_new=sum(line.new_shares for line in lines),
+    )

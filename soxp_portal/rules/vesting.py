@@ -1,0 +1,104 @@
+"""When the new options vest, in whole shares, and when they expire (OFFER.md decision 6).
+
+The new option vests a fraction at a cliff (half at six months) and the rest in equal monthly parts
+after it. Shares are whole, so each month's cumulative total is rounded down and the last month
+completes the grant exactly; the monthly amounts then differ by at most one share (20 or 21 of 500).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from soxp_portal.rules.calendar import add_months
+from soxp_portal.rules.terms import OfferTerms
+
+_MONTHS_PER_YEAR = 12
+
+
+@dataclass(frozen=True, slots=True)
+class VestingEvent:
+    """Shares vesting on one date, and the running total vested by then."""
+
+    vest_date: date
+    shares: int
+    cumulative: int
+
+
+def _floor_fraction(total: int, fraction: Decimal) -> int:
+    """floor(total x fraction), exactly: over the fraction's integer ratio, never a float."""
+    numerator, denominator = fraction.as_integer_ratio()
+    return total * numerator // denominator
+
+
+def _validate(total: int, cliff_months: int, cliff_fraction: Decimal, installments: int) -> None:
+    if total < 0:
+        raise ValueError(f"A grant cannot have a negative number of shares, got {total}.")
+    if cliff_months < 0 or installments < 0:
+        raise ValueError("The cliff and the number of monthly installments cannot be negative.")
+    if not Decimal(0) <= cliff_fraction <= Decimal(1):
+        raise ValueError(f"The cliff fraction must be between 0 and 1, got {cliff_fraction}.")
+    if installments == 0 and cliff_fraction != 1:
+        raise ValueError("Without monthly installments the whole grant must vest at the cliff (fraction 1).")
+
+
+def vesting_schedule(
+    total: int, grant_date: date, cliff_months: int, cliff_fraction: Decimal, installments: int
+) -> list[VestingEvent]:
+    """The vesting events of a grant of `total` shares: the cliff, then one event per monthly installment.
+
+    At grant_date + cliff_months, floor(total x cliff_fraction) vest. After n of the installments the
+    cumulative total is that cliff plus floor(remaining x n / installments), so the last one reaches
+    `total` exactly (decision 6). Each date is computed from the grant date, clamped to the month's end
+    (a grant of 2003-08-31 vests on 2004-02-29, then on 2004-03-31), never from the previous event.
+    Every event is kept, even one of 0 shares for a tiny grant, so a schedule always has
+    installments + 1 events and the promise-to-grant letter shows the same dates to everyone. A grant of
+    0 shares has no schedule.
+    """
+    _validate(total, cliff_months, cliff_fraction, installments)
+    if total == 0:
+        return []
+    cliff = _floor_fraction(total, cliff_fraction)
+    remaining = total - cliff
+    events = [VestingEvent(vest_date=add_months(grant_date, cliff_months), shares=cliff, cumulative=cliff)]
+    for n in range(1, installments + 1):
+        cumulative = cliff + remaining * n // installments
+        events.append(
+            VestingEvent(
+                vest_date=add_months(grant_date, cliff_months + n),
+                shares=cumulative - events[-1].cumulative,
+                cumulative=cumulative,
+            )
+        )
+    return events
+
+
+def vesting_schedule_for(terms: OfferTerms, total: int, grant_date: date) -> list[VestingEvent]:
+    """The schedule of a new option under the offer's vesting terms (slide 14 for soxp-2003)."""
+    return vesting_schedule(
+        total,
+        grant_date,
+        terms.vesting_cliff_months,
+        terms.vesting_cliff_fraction,
+        terms.vesting_monthly_installments,
+    )
+
+
+def vested_shares(schedule: Sequence[VestingEvent], on: date) -> int:
+    """Shares vested by the end of `on`: the cumulative total of the last event on or before it."""
+    vested = 0
+    for event in schedule:
+        if event.vest_date > on:
+            break
+        vested = event.cumulative
+    return vested
+
+
+def new_option_expiration(grant_date: date, term_years: int) -> date:
+    """The new option's expiration, `term_years` after its grant date; a February 29 grant ends on the 28th.
+
+    It ends earlier if employment ends; that is the plan's rule, applied outside the offer.
+    """
+    return add_months(grant_date, term_years * _MONTHS_PER_YEAR)

@@ -1,0 +1,45 @@
+"""How the rules put money, dates and instants into words.
+
+Every reason and problem message the rules return is read by an employee or an
+administrator, so amounts and dates are written the way the offer's documents
+write them ("$3.01", "December 19, 2002"), in one place so they never differ.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+_CENT = Decimal("0.01")
+
+
+def format_money(amount: Decimal) -> str:
+    """Dollars with thousands separators and at least two decimals: "$3.01", "$14,000.00".
+
+    An amount with more than two decimals (an exercise price of $2.1875) keeps them all: rounding it
+    for display could make a price look equal to the threshold it fails.
+    """
+    sign = "-" if amount < 0 else ""
+    magnitude = abs(amount)
+    if magnitude == magnitude.quantize(_CENT):
+        return f"{sign}${magnitude:,.2f}"
+    return f"{sign}${magnitude.normalize():,f}"
+
+
+def format_date(day: date) -> str:
+    """A date as the offer's documents write it, without a leading zero: "December 19, 2002"."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def format_instant(instant: datetime, zone: ZoneInfo) -> str:
+    """An aware instant in `zone`, as a deadline is announced: "January 20, 2003 at 9:00 PM PST"."""
+    local = instant.astimezone(zone)
+    hour = local.hour % 12 or 12
+    meridiem = "AM" if local.hour < 12 else "PM"
+    return f"{format_date(local.date())} at {hour}:{local.minute:02d} {meridiem} {local.tzname()}"
+
+
+def format_shares(shares: int) -> str:
+    """A share count with thousands separators: "1,000"."""
+    return f"{shares:,}"
