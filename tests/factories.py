@@ -72,7 +72,9 @@ class EmployeeFactory(DjangoModelFactory[Employee]):
     last_name = factory.Sequence(lambda n: f"Person{n}")
     email = factory.LazyAttribute(lambda o: f"{o.employee_id.lower()}@example.com")
     user = factory.SubFactory(
-        UserFactory, email=factory.SelfAttribute("..email"), first_name=factory.SelfAttribute("..first_name"),
+        UserFactory,
+        email=factory.SelfAttribute("..email"),
+        first_name=factory.SelfAttribute("..first_name"),
         last_name=factory.SelfAttribute("..last_name"),
     )
     hire_date = date(2000, 1, 3)
@@ -118,4 +120,6 @@ class TenderedGrantFactory(DjangoModelFactory[TenderedGrant]):
     election = factory.SubFactory(ElectionFactory)
     grant = factory.SubFactory(GrantFactory, employee=factory.SelfAttribute("..election.employee"))
     shares_tendered = factory.LazyAttribute(lambda o: o.grant.outstanding_shares)
-    new_shares = factory.LazyAttribute(lambda o: new_shares(o.shares_tendered, o.election.offer.exchange_ratio))
+    new_shares = factory.LazyAttribute(
+        lambda o: new_shares(o.shares_tendered, o.election.offer.exchange_ratio)
+    )

@@ -31,7 +31,9 @@ def offer_terms(offer: Offer) -> OfferTerms:
         vesting_cliff_months=offer.vesting_cliff_months,
         vesting_cliff_fraction=offer.vesting_cliff_fraction,
         vesting_monthly_installments=offer.vesting_monthly_installments,
-        covered_plans=frozenset(offer.covered_plans.values_list("name", flat=True)) if offer.pk else frozenset(),
+        covered_plans=frozenset(offer.covered_plans.values_list("name", flat=True))
+        if offer.pk
+        else frozenset(),
     )
 
 

@@ -27,8 +27,18 @@ class OfferAdmin(admin.ModelAdmin[Offer]):
 class GrantInline(admin.TabularInline[Grant, Employee]):
     model = Grant
     extra = 0
-    fields = ("grant_id", "plan", "option_type", "grant_date", "shares_granted", "shares_exercised",
-              "shares_cancelled", "exercise_price", "expiration_date", "performance_condition")
+    fields = (
+        "grant_id",
+        "plan",
+        "option_type",
+        "grant_date",
+        "shares_granted",
+        "shares_exercised",
+        "shares_cancelled",
+        "exercise_price",
+        "expiration_date",
+        "performance_condition",
+    )
 
 
 @admin.register(Employee)

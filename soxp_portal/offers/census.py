@@ -216,7 +216,9 @@ class _RowReader:
             self.fail(column, f"{value!r} is not a whole number of shares.")
             return 0
         if int(value) > MAX_SHARES:
-            self.fail(column, f"{value} is larger than the largest share count the portal holds ({MAX_SHARES}).")
+            self.fail(
+                column, f"{value} is larger than the largest share count the portal holds ({MAX_SHARES})."
+            )
             return 0
         return int(value)
 
@@ -236,19 +238,28 @@ class _RowReader:
 
 def _decode(name: str, data: bytes, errors: list[CensusError]) -> str | None:
     if not data.strip():
-        errors.append(CensusError(name, None, None, "The file is empty; a header row and data rows are expected."))
+        errors.append(
+            CensusError(name, None, None, "The file is empty; a header row and data rows are expected.")
+        )
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = data[: error.start].count(b"\n") + 1
         errors.append(
-            CensusError(name, row, None, f"The file is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8.")
+            CensusError(
+                name,
+                row,
+                None,
+                f"The file is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8.",
+            )
         )
         return None
 
 
-def _rows(name: str, text: str, columns: tuple[str, ...], errors: list[CensusError]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(
+    name: str, text: str, columns: tuple[str, ...], errors: list[CensusError]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yields (row number, values by column) after checking the header; row 1 is the header."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -279,7 +290,9 @@ def _rows(name: str, text: str, columns: tuple[str, ...], errors: list[CensusErr
                 continue  # a blank line, e.g. at the end of the file
             if len(values) != len(header):
                 errors.append(
-                    CensusError(name, row_number, None, f"has {len(values)} fields; the header has {len(header)}.")
+                    CensusError(
+                        name, row_number, None, f"has {len(values)} fields; the header has {len(header)}."
+                    )
                 )
                 continue
             yield row_number, dict(zip(header, values, strict=True))
@@ -302,7 +315,10 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
                 row.fail("email", f"{email!r} is not a valid email address.")
         country = row.values["work_country"].strip().upper()
         if country not in countries_by_alpha2:
-            row.fail("work_country", f"{row.values['work_country'].strip()!r} is not an ISO 3166-1 alpha-2 country code.")
+            row.fail(
+                "work_country",
+                f"{row.values['work_country'].strip()!r} is not an ISO 3166-1 alpha-2 country code.",
+            )
         employee = EmployeeRow(
             row=row_number,
             employee_id=employee_id,
@@ -318,9 +334,19 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
         )
         if employee.status == Employee.Status.TERMINATED and employee.termination_date is None and row.ok:
             row.fail("termination_date", "is empty, but the status is terminated; give the termination date.")
-        if employee.termination_date and employee.hire_date and employee.termination_date < employee.hire_date:
-            row.fail("termination_date", f"{employee.termination_date} is before the hire date {employee.hire_date}.")
-        for key, seen, column in ((employee_id, first_row_of_id, "employee_id"), (email, first_row_of_email, "email")):
+        if (
+            employee.termination_date
+            and employee.hire_date
+            and employee.termination_date < employee.hire_date
+        ):
+            row.fail(
+                "termination_date",
+                f"{employee.termination_date} is before the hire date {employee.hire_date}.",
+            )
+        for key, seen, column in (
+            (employee_id, first_row_of_id, "employee_id"),
+            (email, first_row_of_email, "email"),
+        ):
             if key and key in seen:
                 row.fail(column, f"{key!r} is already used on row {seen[key]}; each must be unique.")
             elif key:
@@ -358,9 +384,13 @@ def _read_grants(name: str, text: str, errors: list[CensusError]) -> list[GrantR
                 f"is more than granted ({grant.shares_granted}).",
             )
         if row.ok and grant.expiration_date <= grant.grant_date:
-            row.fail("expiration_date", f"{grant.expiration_date} is not after the grant date {grant.grant_date}.")
+            row.fail(
+                "expiration_date", f"{grant.expiration_date} is not after the grant date {grant.grant_date}."
+            )
         if grant.grant_id and grant.grant_id in first_row_of_id:
-            row.fail("grant_id", f"{grant.grant_id!r} is already used on row {first_row_of_id[grant.grant_id]}.")
+            row.fail(
+                "grant_id", f"{grant.grant_id!r} is already used on row {first_row_of_id[grant.grant_id]}."
+            )
         elif grant.grant_id:
             first_row_of_id[grant.grant_id] = row_number
         if row.ok:
@@ -391,7 +421,8 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
     plan = CensusPlan(census=census)
     errors: list[CensusError] = []
     existing_employees = {
-        row[0]: (row[1], row[2:]) for row in Employee.objects.values_list("employee_id", "pk", *EMPLOYEE_FIELDS)
+        row[0]: (row[1], row[2:])
+        for row in Employee.objects.values_list("employee_id", "pk", *EMPLOYEE_FIELDS)
     }
     owner_of_email = dict(Employee.objects.values_list("email", "employee_id"))
     for employee in census.employees:
@@ -399,7 +430,9 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
         if owner is not None and owner != employee.employee_id:
             errors.append(
                 CensusError(
-                    employees_name, employee.row, "email",
+                    employees_name,
+                    employee.row,
+                    "email",
                     f"{employee.email!r} already belongs to employee {owner} in the portal.",
                 )
             )
@@ -416,13 +449,17 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
     in_file = {employee.employee_id for employee in census.employees}
     existing_grants = {
         row[0]: (row[1], row[2:])
-        for row in Grant.objects.values_list("grant_id", "pk", "employee__employee_id", "plan__name", *GRANT_FIELDS[2:])
+        for row in Grant.objects.values_list(
+            "grant_id", "pk", "employee__employee_id", "plan__name", *GRANT_FIELDS[2:]
+        )
     }
     for grant in census.grants:
         if grant.employee_id not in in_file and grant.employee_id not in existing_employees:
             errors.append(
                 CensusError(
-                    grants_name, grant.row, "employee_id",
+                    grants_name,
+                    grant.row,
+                    "employee_id",
                     f"{grant.employee_id!r} is not in {employees_name} nor in the portal.",
                 )
             )
@@ -434,7 +471,9 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
         elif known[1][0] != grant.employee_id:
             errors.append(
                 CensusError(
-                    grants_name, grant.row, "employee_id",
+                    grants_name,
+                    grant.row,
+                    "employee_id",
                     f"grant {grant.grant_id} belongs to employee {known[1][0]} in the portal; "
                     "a grant cannot move to another employee.",
                 )
@@ -503,20 +542,31 @@ def _write_employees(plan: CensusPlan, now: datetime) -> None:
     if to_create:
         user_pks = dict(User.objects.values_list("email", "pk"))
     Employee.objects.bulk_create(
-        [Employee(user_id=user_pks[employee.email], **_employee_values(employee)) for employee in plan.new_employees],
+        [
+            Employee(user_id=user_pks[employee.email], **_employee_values(employee))
+            for employee in plan.new_employees
+        ],
         batch_size=BATCH_SIZE,
     )
     if not plan.changed_employees:
         return
     Employee.objects.bulk_update(
-        [Employee(pk=pk, updated_at=now, **_employee_values(employee)) for pk, employee in plan.changed_employees],
+        [
+            Employee(pk=pk, updated_at=now, **_employee_values(employee))
+            for pk, employee in plan.changed_employees
+        ],
         [*EMPLOYEE_FIELDS, "updated_at"],
         batch_size=BATCH_SIZE,
     )
     user_of = dict(Employee.objects.filter(user__isnull=False).values_list("pk", "user_id"))
     User.objects.bulk_update(
         [
-            User(pk=user_of[pk], email=employee.email, first_name=employee.first_name, last_name=employee.last_name)
+            User(
+                pk=user_of[pk],
+                email=employee.email,
+                first_name=employee.first_name,
+                last_name=employee.last_name,
+            )
             for pk, employee in plan.changed_employees
             if pk in user_of
         ],
@@ -550,6 +600,13 @@ def import_census(
                 apply_census(plan)
     except IntegrityError as error:
         raise CensusImportError(
-            [CensusError(employees_name, None, None, f"The database refused the import ({error}); nothing was written.")]
+            [
+                CensusError(
+                    employees_name,
+                    None,
+                    None,
+                    f"The database refused the import ({error}); nothing was written.",
+                )
+            ]
         ) from error
     return plan

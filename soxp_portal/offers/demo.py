@@ -119,7 +119,9 @@ def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:
         user.groups.add(Group.objects.get(name=role.value))
         logins.append((email, role.value))
     ids = [row.employee_id for row in census.census.employees]
-    for employee in Employee.objects.filter(employee_id__in=ids).select_related("user").order_by("employee_id"):
+    for employee in (
+        Employee.objects.filter(employee_id__in=ids).select_related("user").order_by("employee_id")
+    ):
         employee.user.set_password(DEMO_PASSWORD)  # type: ignore[union-attr]
         employee.user.save(update_fields=["password"])  # type: ignore[union-attr]
         logins.append((employee.email, f"employee {employee.employee_id}, {employee.full_name}"))

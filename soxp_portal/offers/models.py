@@ -93,9 +93,15 @@ class Offer(models.Model):
     company_name = models.CharField(max_length=200)
 
     opens_at = models.DateTimeField(help_text="When employees may start to elect.")
-    expires_at = models.DateTimeField(help_text="The deadline: an election counts only if received before it.")
-    original_expires_at = models.DateTimeField(help_text="The deadline first announced, before any extension.")
-    time_zone = models.CharField(max_length=64, default="America/Los_Angeles", validators=[validate_time_zone])
+    expires_at = models.DateTimeField(
+        help_text="The deadline: an election counts only if received before it."
+    )
+    original_expires_at = models.DateTimeField(
+        help_text="The deadline first announced, before any extension."
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/Los_Angeles", validators=[validate_time_zone]
+    )
 
     eligible_countries = models.CharField(
         max_length=200, default="US", validators=[validate_countries], help_text="Comma-separated ISO codes."
@@ -145,7 +151,10 @@ class Offer(models.Model):
     )
     new_option_type = models.CharField(max_length=3, choices=OptionType.choices, default=OptionType.NSO)
     new_option_plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, related_name="+", help_text="The plan the new options are granted under."
+        Plan,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The plan the new options are granted under.",
     )
     new_term_years = models.PositiveSmallIntegerField(default=10)
     vesting_cliff_months = models.PositiveSmallIntegerField(default=6)
@@ -159,7 +168,9 @@ class Offer(models.Model):
     vesting_monthly_installments = models.PositiveSmallIntegerField(default=24)
 
     contacts = models.JSONField(default=list, blank=True, validators=[validate_contacts])
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="When the administrator closed the offer.")
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the administrator closed the offer."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -168,7 +179,9 @@ class Offer(models.Model):
     class Meta:
         ordering = ["-opens_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=F("opens_at")), name="offer_expires_after_opening"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("opens_at")), name="offer_expires_after_opening"
+            ),
             models.CheckConstraint(
                 condition=Q(original_expires_at__gt=F("opens_at")), name="offer_original_expiry_after_opening"
             ),
@@ -295,7 +308,8 @@ class Grant(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(shares_granted__gt=0), name="grant_shares_granted_positive"),
             models.CheckConstraint(
-                condition=Q(shares_exercised__gte=0) & Q(shares_cancelled__gte=0), name="grant_shares_not_negative"
+                condition=Q(shares_exercised__gte=0) & Q(shares_cancelled__gte=0),
+                name="grant_shares_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(shares_granted__gte=F("shares_exercised") + F("shares_cancelled")),
@@ -361,7 +375,9 @@ class Election(AppendOnlyModel):
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
-    received_at = models.DateTimeField(help_text="Server time the election was received (for paper: the fax's time).")
+    received_at = models.DateTimeField(
+        help_text="Server time the election was received (for paper: the fax's time)."
+    )
     recorded_at = models.DateTimeField(help_text="Server time the election was entered in the portal.")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmation_number = models.CharField(max_length=32, unique=True)

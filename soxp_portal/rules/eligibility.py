@@ -8,7 +8,7 @@ employee's page and the administrator's eligibility report alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
@@ -89,6 +89,13 @@ def lookback_window_in_words(terms: OfferTerms) -> str:
     return f"the lookback window ({start} to {format_date(terms.lookback_end)})"
 
 
+def judgement_day(terms: OfferTerms, now: datetime) -> date:
+    """The day on which employment is judged: today in the offer's time zone, but never later than the
+    cancellation date, because what happens after the offer expires does not change who could take
+    part in it (decision 7 deals with leaving after expiration)."""
+    return min(now.astimezone(terms.zone).date(), cancellation_date(terms))
+
+
 def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -> EmployeeEligibility:
     """Every reason the employee may not take part, judging employment on `on`.
 
@@ -133,6 +140,8 @@ def _expired_reason(grant: GrantFacts, cancellation: date) -> str:
 def _obstacle(terms: OfferTerms, grant: GrantFacts, employee: EmployeeEligibility) -> str | None:
     """The first reason, before lookback and price are considered, that the grant cannot be tendered."""
     if not employee.is_eligible:
+        if not employee.reasons:
+            return "The employee is not eligible for this offer."
         first = employee.reasons[0]
         return f"The employee is not eligible for this offer: {first[0].lower()}{first[1:]}"
     if terms.covered_plans and grant.plan not in terms.covered_plans:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,7 @@ from soxp_portal.rules.eligibility import (
     grant_eligibility,
     is_hired_in_time,
     is_lookback,
+    judgement_day,
     keeps_promised_grant,
     meets_price_threshold,
 )
@@ -48,8 +49,8 @@ def judge(terms: OfferTerms, grant: GrantFacts) -> GrantEligibility:
             3,
             True,
             True,
-            "Granted on July 1, 2002, in the lookback window (June 19, 2002 to December 19, 2002): eligible at "
-            "any exercise price, and it must be tendered if any grant is tendered.",
+            "Granted on July 1, 2002, in the lookback window (June 19, 2002 to December 19, 2002): "
+            "eligible at any exercise price, and it must be tendered if any grant is tendered.",
             id="$0.40 lookback",
         ),
     ],
@@ -484,3 +485,18 @@ def test_decision_7_promised_grant_needs_employment_in_the_us_on_the_new_grant_d
 ) -> None:
     grant_date = new_grant_date(terms)
     assert keeps_promised_grant(make_employee(**changes), grant_date, terms.eligible_countries) is keeps
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2003, 1, 6, 20, 0, tzinfo=UTC), date(2003, 1, 6)),
+        # 2003-01-07 03:00 UTC is still the 6th in Pacific time.
+        (datetime(2003, 1, 7, 3, 0, tzinfo=UTC), date(2003, 1, 6)),
+        (datetime(2026, 11, 25, 12, 0, tzinfo=UTC), date(2003, 1, 20)),
+    ],
+)
+def test_employment_is_judged_today_but_never_after_the_cancellation_date(
+    terms: OfferTerms, now: datetime, expected: date
+) -> None:
+    assert judgement_day(terms, now) == expected

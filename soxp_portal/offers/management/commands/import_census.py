@@ -16,11 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("grants_csv", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and compare, but write nothing.")
 
-    def handle(self, *args: Any, employees_csv: Path, grants_csv: Path, dry_run: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, employees_csv: Path, grants_csv: Path, dry_run: bool, **options: Any
+    ) -> None:
         try:
             with employees_csv.open("rb") as employees, grants_csv.open("rb") as grants:
                 plan = import_census(
-                    employees, grants, employees_name=str(employees_csv), grants_name=str(grants_csv), dry_run=dry_run
+                    employees,
+                    grants,
+                    employees_name=str(employees_csv),
+                    grants_name=str(grants_csv),
+                    dry_run=dry_run,
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {error.filename}: {error.strerror}.") from error

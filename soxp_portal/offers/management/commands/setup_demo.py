@@ -12,13 +12,17 @@ class Command(BaseCommand):
     help = "Create or refresh the open `demo` offer (the 2003 terms moved to today), its census and logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--source", default="soxp-2003", help="Offer whose terms are copied (default soxp-2003).")
+        parser.add_argument(
+            "--source", default="soxp-2003", help="Offer whose terms are copied (default soxp-2003)."
+        )
 
     def handle(self, *args: Any, source: str, **options: Any) -> None:
         try:
             demo = set_up_demo(today=timezone.localdate(), source_slug=source)
         except Offer.DoesNotExist:
-            raise CommandError(f"There is no offer {source!r}: run `manage.py loaddata {source}` first.") from None
+            raise CommandError(
+                f"There is no offer {source!r}: run `manage.py loaddata {source}` first."
+            ) from None
         except CensusImportError as error:
             raise CommandError("\n".join(str(e) for e in error.errors)) from error
         offer, zone = demo.offer, demo.offer.zone

@@ -1,0 +1,52 @@
+"""Money, dates and instants as the rules' messages write them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from soxp_portal.rules.wording import format_date, format_instant, format_money, format_shares
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        pytest.param(Decimal("3.01"), "$3.01", id="threshold"),
+        pytest.param(Decimal("0.4"), "$0.40", id="two decimals"),
+        pytest.param(Decimal(14000), "$14,000.00", id="thousands"),
+        pytest.param(Decimal("2.1875"), "$2.1875", id="more decimals kept"),
+        pytest.param(Decimal("-125"), "-$125.00", id="negative"),
+    ],
+)
+def test_format_money(amount: Decimal, expected: str) -> None:
+    assert format_money(amount) == expected
+
+
+def test_format_date_has_no_leading_zero() -> None:
+    assert format_date(date(2003, 7, 1)) == "July 1, 2003"
+    assert format_date(date(2002, 12, 19)) == "December 19, 2002"
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        pytest.param(
+            datetime(2003, 1, 21, 5, 0, tzinfo=UTC), "January 20, 2003 at 9:00 PM PST", id="deadline"
+        ),
+        pytest.param(
+            datetime(2002, 12, 19, 8, 0, tzinfo=UTC), "December 19, 2002 at 12:00 AM PST", id="midnight"
+        ),
+        pytest.param(
+            datetime(2003, 7, 18, 19, 5, tzinfo=UTC), "July 18, 2003 at 12:05 PM PDT", id="noon, summer"
+        ),
+    ],
+)
+def test_format_instant_in_the_offers_zone(instant: datetime, expected: str) -> None:
+    assert format_instant(instant, ZoneInfo("America/Los_Angeles")) == expected
+
+
+def test_format_shares() -> None:
+    assert format_shares(1220000) == "1,220,000"
