@@ -65,7 +65,7 @@ def generate(
                 if changed_share and rng.random() < changed_share:
                     exercised = min(shares, exercised + 1)
                 price = f"{rng.randrange(10, 2500) / 100:.2f}"
-                expires = granted.replace(year=granted.year + 10)
+                expires = granted + timedelta(days=3652)
                 out.write(
                     f"G{n:07d}-{k},E{n:07d},{rng.choice(PLANS)},{rng.choice(['ISO', 'NSO'])},{granted},"
                     f"{shares},{exercised},0,{price},{expires},\n"

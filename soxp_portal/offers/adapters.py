@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from django.db.models import F, QuerySet
 
 from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
 from soxp_portal.rules.terms import OfferTerms, PricingBasis
@@ -61,3 +64,41 @@ def grant_facts(grant: Grant) -> GrantFacts:
         exercise_price=grant.exercise_price,
         expiration_date=grant.expiration_date,
     )
+
+
+_EMPLOYEE_FACTS = (
+    "employee_id",
+    "hire_date",
+    "work_country",
+    "status",
+    "termination_date",
+    "is_executive_officer",
+    "is_director",
+)
+_GRANT_FACTS = (
+    "grant_id",
+    "grant_date",
+    "shares_granted",
+    "shares_exercised",
+    "shares_cancelled",
+    "exercise_price",
+    "expiration_date",
+)
+
+
+def grant_and_holder_facts(grants: QuerySet[Grant]) -> Iterator[tuple[EmployeeFacts, GrantFacts]]:
+    """Streams (holder, grant) facts for a queryset of grants, in its order, from plain values.
+
+    For whole-census reports: no model instances are built, and consecutive grants of one holder
+    share one EmployeeFacts object, so callers can judge each employee once (``is`` comparison).
+    """
+    rows = grants.values(
+        *_GRANT_FACTS,
+        plan_name=F("plan__name"),
+        **{f"holder_{name}": F(f"employee__{name}") for name in _EMPLOYEE_FACTS},
+    ).iterator(chunk_size=5000)
+    holder: EmployeeFacts | None = None
+    for row in rows:
+        if holder is None or holder.employee_id != row["holder_employee_id"]:
+            holder = EmployeeFacts(**{name: row[f"holder_{name}"] for name in _EMPLOYEE_FACTS})
+        yield holder, GrantFacts(plan=row["plan_name"], **{name: row[name] for name in _GRANT_FACTS})

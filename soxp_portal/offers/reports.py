@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, Protocol
 
-from soxp_portal.offers.adapters import employee_facts, grant_facts
+from soxp_portal.offers.adapters import grant_and_holder_facts
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility
 from soxp_portal.rules.exchange import new_shares
@@ -53,24 +53,18 @@ def _boolean(value: bool) -> str:
 def eligibility_rows(offer: Offer, *, on: date) -> Iterator[tuple[object, ...]]:
     """One row per grant of every employee, in employee then grant order (OFFER.md, "Eligibility report").
 
-    Employment is judged on `on`. Each employee's eligibility is worked out once, for their first grant.
+    Employment is judged on `on`; each employee's eligibility is worked out once, for their first grant.
     """
     terms = offer.terms
-    grants = (
-        Grant.objects.select_related("employee", "plan")
-        .order_by("employee__employee_id", "grant_id")
-        .iterator(chunk_size=2000)
-    )
-    employee_pk, holder = None, None
-    for grant in grants:
-        if grant.employee_id != employee_pk:
-            employee_pk = grant.employee_id
-            holder = employee_eligibility(terms, employee_facts(grant.employee), on)
-        assert holder is not None  # noqa: S101  # set on the first grant of every employee
-        verdict = grant_eligibility(terms, grant_facts(grant), holder)
+    grants = Grant.objects.order_by("employee__employee_id", "grant_id")
+    holder, verdict_for_holder = None, None
+    for employee, grant in grant_and_holder_facts(grants):
+        if employee is not holder:
+            holder, verdict_for_holder = employee, employee_eligibility(terms, employee, on)
+        verdict = grant_eligibility(terms, grant, verdict_for_holder)  # type: ignore[arg-type]
         outstanding = grant.outstanding_shares
         yield (
-            grant.employee.employee_id,
+            employee.employee_id,
             grant.grant_id,
             _boolean(verdict.is_eligible),
             _boolean(verdict.is_required),
