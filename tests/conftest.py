@@ -1,10 +1,20 @@
 """Shared fixtures: the people of the tests and the 2003 offer."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 
 from soxp_portal.offers.models import Employee, Offer
-from tests.factories import EmployeeFactory
+from tests.factories import EmployeeFactory, GrantFactory, PlanFactory
+
+SLIDE_9_GRANTS = (  # grant id, grant date, shares granted, exercised, exercise price
+    ("G-1001", date(2000, 5, 20), 1000, 200, "6.00"),
+    ("G-1002", date(2001, 3, 5), 1000, 0, "4.50"),
+    ("G-1003", date(2002, 2, 28), 500, 0, "2.18"),
+    ("G-1004", date(2002, 7, 1), 500, 0, "0.40"),
+)
 
 
 @pytest.fixture
@@ -24,3 +34,21 @@ def alice(db: None) -> Employee:
 def bob(db: None) -> Employee:
     """Another employee."""
     return EmployeeFactory(first_name="Bob", last_name="Baker", employee_id="E-BOB")
+
+
+@pytest.fixture
+def slide_9_employee(db: None) -> Employee:
+    """The employee of slide 9: three eligible grants (G-1004 a lookback grant) and one ineligible (G-1003)."""
+    employee = EmployeeFactory(employee_id="E1001", first_name="Sam", last_name="Slide")
+    plan = PlanFactory(name="2000 Stock Option Plan")
+    for grant_id, granted, shares, exercised, price in SLIDE_9_GRANTS:
+        GrantFactory(
+            grant_id=grant_id,
+            employee=employee,
+            plan=plan,
+            grant_date=granted,
+            shares_granted=shares,
+            shares_exercised=exercised,
+            exercise_price=Decimal(price),
+        )
+    return employee

@@ -41,3 +41,8 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        """Emails are stored in lower case (sign-in lower-cases what is typed), from any form."""
+        super().clean()
+        self.email = self.email.lower()

@@ -8,7 +8,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan, TenderedGrant
+from soxp_portal.offers.models import (
+    Announcement,
+    Election,
+    Employee,
+    Grant,
+    Offer,
+    OfferDocument,
+    Plan,
+    TenderedGrant,
+)
 
 
 @admin.register(Plan)
@@ -16,8 +25,19 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
     search_fields = ("name",)
 
 
+class AnnouncementInline(admin.StackedInline[Announcement, Offer]):
+    model = Announcement
+    extra = 0
+
+
+class OfferDocumentInline(admin.TabularInline[OfferDocument, Offer]):
+    model = OfferDocument
+    extra = 0
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin[Offer]):
+    inlines = (AnnouncementInline, OfferDocumentInline)
     list_display = ("slug", "name", "opens_at", "expires_at", "closed_at")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("covered_plans",)

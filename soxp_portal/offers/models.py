@@ -382,12 +382,20 @@ class Election(AppendOnlyModel):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     confirmation_number = models.CharField(max_length=32, unique=True)
     signature = models.CharField(max_length=300, blank=True, help_text="The full name the employee typed.")
+    submission_token = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="Sent with the form; a second post of the same form is the same election.",
+    )
 
     class Meta:
         ordering = ["offer", "employee", "version"]
         get_latest_by = "version"
         constraints = [
             models.UniqueConstraint(fields=["offer", "employee", "version"], name="election_version_unique"),
+            models.UniqueConstraint(
+                fields=["employee", "submission_token"], name="election_submission_token_unique"
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="election_version_positive"),
         ]
 
@@ -397,6 +405,10 @@ class Election(AppendOnlyModel):
     @property
     def is_on_behalf(self) -> bool:
         return self.channel != self.Channel.WEB
+
+    @property
+    def is_participating(self) -> bool:
+        return self.kind == self.Kind.ELECTION
 
 
 class TenderedGrant(AppendOnlyModel):
@@ -416,3 +428,40 @@ class TenderedGrant(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.shares_tendered} -> {self.new_shares}"
+
+
+class Announcement(models.Model):
+    """A notice shown to employees on the portal's home page, such as an extension of the deadline."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="announcements")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def offer_document_path(document: OfferDocument, filename: str) -> str:
+    return f"offers/{document.offer.slug}/{filename}"
+
+
+class OfferDocument(models.Model):
+    """A document of the offer that employees read: the Offer to Exchange, the presentation, forms."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=offer_document_path)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

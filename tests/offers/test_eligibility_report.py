@@ -3,40 +3,15 @@
 import csv
 import io
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from soxp_portal.offers.models import Offer
 from soxp_portal.offers.reports import ELIGIBILITY_COLUMNS, neutralise, write_csv, write_eligibility_report
-from tests.factories import EmployeeFactory, GrantFactory, PlanFactory
+from tests.factories import EmployeeFactory, GrantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def slide_9_employee(soxp_2003: Offer):
-    """The employee of slide 9: three eligible grants (one a lookback grant) and one ineligible."""
-    employee = EmployeeFactory(employee_id="E1001")
-    rows = [
-        ("G-1001", date(2000, 5, 20), 1000, 200, "6.00"),
-        ("G-1002", date(2001, 3, 5), 1000, 0, "4.50"),
-        ("G-1003", date(2002, 2, 28), 500, 0, "2.18"),
-        ("G-1004", date(2002, 7, 1), 500, 0, "0.40"),
-    ]
-    plan = PlanFactory(name="2000 Stock Option Plan")
-    for grant_id, granted, shares, exercised, price in rows:
-        GrantFactory(
-            grant_id=grant_id,
-            employee=employee,
-            plan=plan,
-            grant_date=granted,
-            shares_granted=shares,
-            shares_exercised=exercised,
-            exercise_price=Decimal(price),
-        )
-    return employee
 
 
 def report(offer: Offer, on: date = date(2003, 1, 20)) -> list[dict[str, str]]:

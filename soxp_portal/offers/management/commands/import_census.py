@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from soxp_portal.accounts.invitations import invite_employees
 from soxp_portal.offers.census import CensusImportError, import_census
 
 SHOWN_ERRORS = 200
@@ -15,9 +16,21 @@ class Command(BaseCommand):
         parser.add_argument("employees_csv", type=Path)
         parser.add_argument("grants_csv", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check and compare, but write nothing.")
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="After the import, email an invitation to each employee of the file who has never "
+            "signed in and has no password yet.",
+        )
 
     def handle(
-        self, *args: Any, employees_csv: Path, grants_csv: Path, dry_run: bool, **options: Any
+        self,
+        *args: Any,
+        employees_csv: Path,
+        grants_csv: Path,
+        dry_run: bool,
+        invite: bool,
+        **options: Any,
     ) -> None:
         try:
             with employees_csv.open("rb") as employees, grants_csv.open("rb") as grants:
@@ -45,3 +58,8 @@ class Command(BaseCommand):
                 f"{counts['plans_new']} new plan(s)."
             )
         )
+        if invite and not dry_run:
+            sent = invite_employees({employee.employee_id for employee in plan.census.employees})
+            self.stdout.write(self.style.SUCCESS(f"Sent {sent} invitation(s)."))
+        elif invite:
+            self.stdout.write("Dry run: no invitations were sent.")

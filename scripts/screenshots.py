@@ -1,0 +1,133 @@
+"""Screenshots of the employee pages at 1280 px and 375 px wide, for docs/screenshots/.
+
+Sets up a throw-away SQLite database with the demo offer, serves it with runserver on a free
+loopback port, and walks through the pages as the demo employees in headless Chromium:
+
+    .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PASSWORD = "soxp-demo-2026"  # noqa: S105  # the demo password, as in the README
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def shoot(page: Page, name: str, width: int) -> None:
+    page.screenshot(path=OUT / f"{name}-{width}.png", full_page=True)
+
+
+def walk(page: Page, base: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    shoot(page, "portal-sign-in", width)
+    sign_in(page, base, "sam.slide@example.com")
+    shoot(page, "portal-home", width)
+    page.goto(f"{base}/offers/demo/grants/")
+    shoot(page, "portal-my-options", width)
+    page.goto(f"{base}/offers/demo/elect/")
+    shoot(page, "portal-election", width)
+    page.check("input[name='tender-G-1001'][value='800']")
+    page.check("input[name='tender-G-1002'][value='1000']")
+    page.click("main button[type=submit]")
+    shoot(page, "portal-review", width)
+    for box in page.locator("main input[type=checkbox]").all():
+        box.check()
+    page.fill("input[name=signature]", "Sam Slide")
+    page.click("main button[type=submit]")
+    shoot(page, "portal-confirmation", width)
+    page.goto(f"{base}/offers/demo/withdraw/")
+    shoot(page, "portal-withdraw", width)
+    page.goto(f"{base}/offers/demo/elections/")
+    shoot(page, "portal-history", width)
+    sign_in(page, base, "oscar.officer@example.com")
+    shoot(page, "portal-home-not-eligible", width)
+    page.goto(f"{base}/offers/demo/grants/")
+    shoot(page, "portal-my-options-not-eligible", width)
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp}/screens.sqlite3",
+            "DEBUG": "true",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        }
+        manage("migrate", env=env)
+        manage("loaddata", "soxp-2003", env=env)
+        manage("setup_demo", env=env)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)  # noqa: S310
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                page = browser.new_page()
+                for width in (1280, 375):
+                    walk(page, base, width)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"Screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

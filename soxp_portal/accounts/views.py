@@ -1,0 +1,99 @@
+"""Sign-in, sign-out, password reset and invitations: Django's auth views with our templates.
+
+Lockout after repeated failures is django-axes' job: its backend refuses the attempt and its
+middleware answers with ``accounts/locked_out.html`` (status 429).
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+
+from soxp_portal.accounts.forms import ChoosePasswordForm, ResetPasswordForm, SignInForm
+from soxp_portal.accounts.invitations import invitation_token_generator
+from soxp_portal.accounts.models import User
+from soxp_portal.accounts.templatetags.accounts_tags import duration_in_words
+
+# Named explicitly because AxesStandaloneBackend is also configured: login() must know which backend
+# vouched for the user when the invitation signs them in without authenticate().
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInView(auth_views.LoginView):
+    """After sign-in: a safe ``?next=`` (same host only), else LOGIN_REDIRECT_URL."""
+
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView answers 405 to GET), so a link or an image cannot sign anyone out."""
+
+    next_page = reverse_lazy("accounts:login")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have signed out. Close the browser if this is a shared computer.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    form_class = ResetPasswordForm
+    email_template_name = "emails/accounts/password_reset.txt"
+    subject_template_name = "emails/accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    @property
+    def extra_email_context(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"valid_for": duration_in_words(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = ChoosePasswordForm
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class InvitationView(auth_views.PasswordResetConfirmView):
+    """The link of an invitation email: choose a password, then arrive signed in on the home page.
+
+    The reset-confirm flow fits exactly (the token moves from the URL into the session before the
+    form is shown, so it never leaks in a Referer header), with the invitation's token generator.
+    """
+
+    template_name = "accounts/invitation.html"
+    form_class = ChoosePasswordForm
+    token_generator = invitation_token_generator
+    post_reset_login = True
+    post_reset_login_backend = MODEL_BACKEND
+    success_url = reverse_lazy("home")
+
+    def get_user(self, uidb64: str) -> User | None:
+        """Only active logins: signing in with an explicit backend skips the is_active check."""
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        name = form.user.first_name or form.user.email
+        messages.success(
+            self.request,
+            f"Welcome to the SOXP Portal, {name}. Your password is set and you are signed in. "
+            "Next time, sign in with your email address and this password.",
+        )
+        return response

@@ -1,0 +1,448 @@
+"""The Election Form and the Withdrawal Form: the signed record an employee keeps of each version.
+
+Every version of an election (an election to exchange or a withdrawal) gets one PDF, modeled on the
+offer's paper forms but written in the portal's own words: who elected, what was tendered and what it
+yields, the terms the employee accepted, the typed signature, the server's time of receipt in UTC and
+in the offer's time zone, the channel, and the audit record when there is one. It is what an employee
+(or a dispute years later) relies on, so every value comes from the stored election, never from the
+offer's current state alone; dates that can still move (the new grant date follows extensions) are
+labelled "expected".
+
+The context is prepared here as ready-made strings: templates only place them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+
+from soxp_portal.documents.rendering import render_pdf
+from soxp_portal.offers.models import Election, Grant, Offer, TenderedGrant
+from soxp_portal.rules.calendar import add_months
+from soxp_portal.rules.eligibility import is_lookback, lookback_window_in_words
+from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.vesting import VestingEvent, new_option_expiration, vesting_schedule_for
+from soxp_portal.rules.wording import format_date, format_instant, format_money, format_shares
+
+ELECTION_TEMPLATE = "documents/election.html"
+WITHDRAWAL_TEMPLATE = "documents/withdrawal.html"
+
+
+def format_utc(instant: datetime) -> str:
+    """The server's instant to the microsecond, in UTC: "2003-01-10 18:00:00.000000 UTC".
+
+    Microseconds are kept because the deadline is an instant: an election a fraction of a second
+    before it counts and one at it does not (decision 3), and the form must show which.
+    """
+    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
+
+
+def format_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage without trailing zeros: 0.5 -> "50%", 0.3333 -> "33.33%"."""
+    return f"{(fraction * 100).normalize():f}%"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _countries_in_words(codes: str) -> str:
+    countries = sorted(code.strip().upper() for code in codes.split(",") if code.strip())
+    if countries == ["US"]:
+        return "in the United States"
+    return f"in a country the offer covers ({', '.join(countries)})"
+
+
+@dataclass(frozen=True)
+class TenderedLine:
+    """One tendered grant as the form's table shows it."""
+
+    grant_id: str
+    plan: str
+    option_type: str
+    grant_date: str
+    exercise_price: str
+    shares_tendered: str
+    new_shares: str
+    #: Granted inside the lookback window: it had to be tendered with the others.
+    is_lookback: bool
+
+
+@dataclass(frozen=True)
+class VestingLine:
+    """The new option of one tendered grant, vesting at the cliff and then month by month."""
+
+    grant_id: str
+    new_shares: str
+    at_cliff: str
+    #: "20 or 21": the monthly parts differ by at most one share (decision 6).
+    monthly: str
+    fully_vested: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of the new options, as a label and its wording."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ElectionDocument:
+    """Everything the election and withdrawal forms, and the confirmation email, say about a version."""
+
+    title: str
+    is_withdrawal: bool
+    company: str
+    offer_name: str
+    employee_name: str
+    employee_id: str
+    employee_email: str
+    confirmation_number: str
+    kind: str
+    version: int
+    #: What this version replaces or withdraws, in a sentence.
+    version_statement: str
+    #: The previous version's confirmation number; None for a first election.
+    previous_confirmation: str | None
+    lines: tuple[TenderedLine, ...]
+    total_tendered: str
+    total_new_shares: str
+    has_lookback: bool
+    terms: tuple[Term, ...]
+    vesting_heading_cliff: str
+    vesting_heading_monthly: str
+    vesting: tuple[VestingLine, ...]
+    performance_conditions: tuple[str, ...]
+    acknowledgements: tuple[str, ...]
+    #: For a withdrawal: the grants of the withdrawn election, which now keep their terms.
+    withdrawn_lines: tuple[TenderedLine, ...]
+    signature: str
+    signature_note: str
+    received_utc: str
+    received_local: str
+    #: When a paper election was keyed in later than it arrived; None when the same instant.
+    recorded_utc: str | None
+    recorded_local: str | None
+    channel: str
+    channel_statement: str
+    is_on_behalf: bool
+    entered_by: str
+    deadline: str
+    new_grant_date: str
+    audit_hash: str | None
+
+    def as_context(self) -> dict[str, Any]:
+        return {"document": self}
+
+
+def previous_version(election: Election) -> Election | None:
+    """The version this one replaces: the same employee and offer, one version earlier."""
+    if election.version <= 1:
+        return None
+    return (
+        Election.objects.filter(
+            offer_id=election.offer_id, employee_id=election.employee_id, version=election.version - 1
+        )
+        .only("confirmation_number", "kind", "received_at")
+        .first()
+    )
+
+
+def _tendered_lines(election: Election) -> list[TenderedGrant]:
+    """The tendered grants with their plans, in grant date order, in one query."""
+    return list(
+        TenderedGrant.objects.filter(election=election)
+        .select_related("grant__plan")
+        .order_by("grant__grant_date", "grant__grant_id")
+    )
+
+
+def _table_line(offer: Offer, line: TenderedGrant) -> TenderedLine:
+    grant: Grant = line.grant
+    return TenderedLine(
+        grant_id=grant.grant_id,
+        plan=grant.plan.name,
+        option_type=grant.option_type,
+        grant_date=format_date(grant.grant_date),
+        exercise_price=format_money(grant.exercise_price),
+        shares_tendered=format_shares(line.shares_tendered),
+        new_shares=format_shares(line.new_shares),
+        is_lookback=is_lookback(offer.terms, grant.grant_date),
+    )
+
+
+def _monthly_amounts(events: list[VestingEvent]) -> str:
+    monthly = sorted({event.shares for event in events[1:]})
+    if not monthly:
+        return "-"
+    if len(monthly) == 1:
+        return format_shares(monthly[0])
+    return f"{format_shares(monthly[0])} or {format_shares(monthly[-1])}"
+
+
+def _vesting_line(offer: Offer, line: TenderedGrant, grant_date: date) -> VestingLine:
+    events = vesting_schedule_for(offer.terms, line.new_shares, grant_date)
+    return VestingLine(
+        grant_id=line.grant.grant_id,
+        new_shares=format_shares(line.new_shares),
+        at_cliff=format_shares(events[0].shares) if events else "-",
+        monthly=_monthly_amounts(events),
+        fully_vested=format_date(events[-1].vest_date) if events else "-",
+    )
+
+
+def vesting_in_words(offer: Offer, grant_date: date) -> str:
+    """The offer's vesting rule with its dates, e.g. 50% on January 21, 2004, then 24 monthly parts."""
+    cliff_date = format_date(add_months(grant_date, offer.vesting_cliff_months))
+    installments = offer.vesting_monthly_installments
+    if installments == 0 or offer.vesting_cliff_fraction == 1:
+        return (
+            f"The whole new option vests on the {offer.vesting_cliff_months}-month anniversary of the new "
+            f"grant date ({cliff_date}), if you are still employed then."
+        )
+    first = format_date(add_months(grant_date, offer.vesting_cliff_months + 1))
+    last = format_date(add_months(grant_date, offer.vesting_cliff_months + installments))
+    rest = format_percent(1 - offer.vesting_cliff_fraction)
+    monthly = (
+        f"{rest} in {_plural(installments, 'equal monthly installment')}, from {first} to {last}, "
+        "in whole shares (each month's total is rounded down and the last month completes the option)"
+    )
+    if offer.vesting_cliff_fraction == 0:
+        return f"The new option vests {monthly}, as long as you remain employed on each vesting date."
+    cliff = format_percent(offer.vesting_cliff_fraction)
+    return (
+        f"{cliff} on the {offer.vesting_cliff_months}-month anniversary of the new grant date "
+        f"({cliff_date}), then {monthly}, as long as you remain employed on each vesting date."
+    )
+
+
+def exercise_price_in_words(offer: Offer) -> str:
+    """The pricing basis of the offer (OFFER.md: the presentation and the Offer to Exchange differ)."""
+    pricing_date = format_date(offer.pricing_date())
+    stock = f"{offer.company_name} common stock"
+    if PricingBasis(offer.pricing_basis) is PricingBasis.CLOSE_BEFORE_GRANT_DATE:
+        rule = (
+            f"The closing price of {stock} on the last trading day before the new grant date "
+            f"(expected {pricing_date})."
+        )
+    else:
+        rule = f"The fair market value of {stock} on the new grant date (priced on {pricing_date})."
+    if offer.new_exercise_price is not None:
+        return f"{rule} Recorded by the administrator: {format_money(offer.new_exercise_price)} a share."
+    return f"{rule} It is known only on that day."
+
+
+def _new_grant_terms(offer: Offer, lines: list[TenderedGrant], grant_date: date) -> tuple[Term, ...]:
+    delay = (
+        f"{_plural(offer.new_grant_delay_months, 'month')} and {_plural(offer.new_grant_delay_days, 'day')}"
+    )
+    option_type = offer.get_new_option_type_display()
+    if offer.new_option_type == Offer.OptionType.NSO and any(
+        line.grant.option_type == Grant.OptionType.ISO for line in lines
+    ):
+        option_type += ", even where the tendered grant was an incentive stock option (ISO)"
+    expires = format_date(new_option_expiration(grant_date, offer.new_term_years))
+    return (
+        Term(
+            "New grant date",
+            f"{format_date(grant_date)} (expected): the first business day at least {delay} after the "
+            f"tendered options are cancelled on {format_date(offer.cancellation_date())}. If the offer is "
+            "extended, this date moves with it.",
+        ),
+        Term("Exercise price", exercise_price_in_words(offer)),
+        Term("Option type", f"{option_type}, granted under the {offer.new_option_plan.name}."),
+        Term(
+            "Term",
+            f"{_plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
+            "ending earlier if your employment ends.",
+        ),
+        Term("Vesting", vesting_in_words(offer, grant_date)),
+    )
+
+
+def _acknowledgements(offer: Offer, deadline: str, grant_date: date) -> tuple[str, ...]:
+    new_date = format_date(grant_date)
+    statements = [
+        "Each grant listed is tendered whole, all of its outstanding shares; a grant cannot be tendered "
+        "in part. Grants not listed keep their current terms.",
+    ]
+    if offer.lookback_start is not None:
+        statements.append(
+            f"Because options are tendered, every grant dated in {lookback_window_in_words(offer.terms)} "
+            "must be tendered too, whatever its exercise price; such grants are marked \u201clookback\u201d "
+            "in the table."
+        )
+    statements += [
+        "The tendered options are cancelled after the offer expires and cannot be reinstated, even "
+        "if the new options are never granted.",
+        f"The new options are granted only if you are still employed by {offer.company_name} "
+        f"{_countries_in_words(offer.eligible_countries)} on the new grant date ({new_date}). If your "
+        "employment ends before then, you receive no new options and the cancelled options stay "
+        "cancelled.",
+        f"You will receive no other stock option grant from {offer.company_name} before the new grant date.",
+        f"This election replaces any earlier one. You may change or withdraw it on the portal until the "
+        f"deadline, {deadline}; after that it is final.",
+        f"The offer's documents govern: this form records your election under them and does not change "
+        f"them. The new options are governed by the {offer.new_option_plan.name} and its option "
+        "agreement.",
+    ]
+    return tuple(statements)
+
+
+def _version_statement(election: Election, previous: Election | None) -> str:
+    if previous is None:
+        if election.kind == Election.Kind.WITHDRAWAL:
+            return (
+                f"Version {election.version} of this employee's election; no earlier election is on record."
+            )
+        return f"Election {election.version} of this employee in this offer: the first one."
+    received = format_instant(previous.received_at, election.offer.zone)
+    previous_kind = "withdrawal" if previous.kind == Election.Kind.WITHDRAWAL else "election"
+    if election.kind == Election.Kind.WITHDRAWAL:
+        return (
+            f"Version {election.version} of this employee's election; it withdraws confirmation "
+            f"{previous.confirmation_number}, the {previous_kind} received {received}."
+        )
+    return (
+        f"Election {election.version} of this employee; replaces confirmation "
+        f"{previous.confirmation_number}, the {previous_kind} received {received}."
+    )
+
+
+def _delivered(election: Election) -> str:
+    return "by fax" if election.channel == Election.Channel.FAX else "by hand"
+
+
+def _channel_statement(election: Election) -> str:
+    received = format_instant(election.received_at, election.offer.zone)
+    if not election.is_on_behalf:
+        return "Online: submitted and signed by the employee on the portal."
+    return (
+        f"{election.get_channel_display()}: the signed form was delivered {_delivered(election)} and "
+        f"received {received}; entered by {election.entered_by.email} on the employee's behalf."
+    )
+
+
+def _signature_note(election: Election) -> str:
+    if election.is_on_behalf:
+        return (
+            f"Typed electronically by {election.entered_by.email} from the form the employee signed and "
+            f"delivered {_delivered(election)}."
+        )
+    return "The employee typed their full name on the portal as their signature."
+
+
+def election_document(election: Election, *, audit_hash: str | None = None) -> ElectionDocument:
+    """The facts of one election version, formatted for the PDF and the confirmation email."""
+    offer: Offer = election.offer
+    employee = election.employee
+    previous = previous_version(election)
+    is_withdrawal = election.kind == Election.Kind.WITHDRAWAL
+    grant_date = offer.new_grant_date()
+    deadline = format_instant(offer.expires_at, offer.zone)
+
+    lines = [] if is_withdrawal else _tendered_lines(election)
+    withdrawn = (
+        _tendered_lines(previous)
+        if is_withdrawal and previous is not None and previous.kind == Election.Kind.ELECTION
+        else []
+    )
+    table = tuple(_table_line(offer, line) for line in lines)
+    conditions = tuple(
+        f"Grant {line.grant.grant_id}: \u201c{line.grant.performance_condition.strip()}\u201d. "
+        "This condition carries over to the new option granted for it."
+        for line in lines
+        if line.grant.performance_condition.strip()
+    )
+    cliff_date = format_date(add_months(grant_date, offer.vesting_cliff_months))
+    first_month = format_date(add_months(grant_date, offer.vesting_cliff_months + 1))
+    last_month = format_date(
+        add_months(grant_date, offer.vesting_cliff_months + offer.vesting_monthly_installments)
+    )
+    keyed_in_later = election.recorded_at != election.received_at
+    return ElectionDocument(
+        title="Withdrawal Form" if is_withdrawal else "Election Form",
+        is_withdrawal=is_withdrawal,
+        company=offer.company_name,
+        offer_name=offer.name,
+        employee_name=employee.full_name,
+        employee_id=employee.employee_id,
+        employee_email=employee.email,
+        confirmation_number=election.confirmation_number,
+        kind=election.kind,
+        version=election.version,
+        version_statement=_version_statement(election, previous),
+        previous_confirmation=previous.confirmation_number if previous else None,
+        lines=table,
+        total_tendered=format_shares(sum(line.shares_tendered for line in lines)),
+        total_new_shares=format_shares(sum(line.new_shares for line in lines)),
+        has_lookback=any(line.is_lookback for line in table),
+        terms=() if is_withdrawal else _new_grant_terms(offer, lines, grant_date),
+        vesting_heading_cliff=f"On {cliff_date}",
+        vesting_heading_monthly=(
+            f"Each month, {first_month} to {last_month}"
+            if offer.vesting_monthly_installments
+            else "No monthly installments"
+        ),
+        vesting=tuple(_vesting_line(offer, line, grant_date) for line in lines),
+        performance_conditions=conditions,
+        acknowledgements=() if is_withdrawal else _acknowledgements(offer, deadline, grant_date),
+        withdrawn_lines=tuple(_table_line(offer, line) for line in withdrawn),
+        signature=election.signature,
+        signature_note=_signature_note(election),
+        received_utc=format_utc(election.received_at),
+        received_local=format_instant(election.received_at, offer.zone),
+        recorded_utc=format_utc(election.recorded_at) if keyed_in_later else None,
+        recorded_local=format_instant(election.recorded_at, offer.zone) if keyed_in_later else None,
+        channel=election.get_channel_display(),
+        channel_statement=_channel_statement(election),
+        is_on_behalf=election.is_on_behalf,
+        entered_by=election.entered_by.email,
+        deadline=deadline,
+        new_grant_date=format_date(grant_date),
+        audit_hash=audit_hash,
+    )
+
+
+def document_filename(election: Election) -> str:
+    """The attachment's name, e.g. "election-ABCDE-FGHIJ.pdf" or "withdrawal-ABCDE-FGHIJ.pdf"."""
+    return f"{election.kind}-{election.confirmation_number}.pdf"
+
+
+def render_document(document: ElectionDocument) -> bytes:
+    """The PDF of facts already gathered, so a caller that also writes an email queries them once."""
+    template = WITHDRAWAL_TEMPLATE if document.is_withdrawal else ELECTION_TEMPLATE
+    return render_pdf(template, document.as_context())
+
+
+def render_election_document(election: Election, *, audit_hash: str | None = None) -> bytes:
+    """The PDF of one election version: the Election Form, or the Withdrawal Form for a withdrawal."""
+    return render_document(election_document(election, audit_hash=audit_hash))
+
+
+def audit_hash_for(election: Election) -> str | None:
+    """The hash of the audit event recording this election, or None when there is no audit log.
+
+    The audit app is built alongside this one; until it is installed the forms are still made, only
+    without the "Audit record" line. The lookup is lazy so that this module imports without it.
+    """
+    if not apps.is_installed("soxp_portal.audit"):
+        return None
+    try:
+        from soxp_portal.audit.models import AuditEvent
+    except (ImportError, LookupError):
+        return None
+    # The audit log names a subject by its model label; accept "offers.Election" and "offers.election"
+    # alike, so the lookup does not hinge on which spelling the log settles on.
+    labels = (Election._meta.label, Election._meta.label_lower)
+    return (
+        AuditEvent.objects.filter(subject_type__in=labels, subject_id=str(election.pk))
+        .values_list("hash", flat=True)
+        .first()
+    )

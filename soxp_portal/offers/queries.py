@@ -1,0 +1,208 @@
+"""The read side shared by several views: what an employee holds and may do, and their elections.
+
+Each function returns ready-made values (no arithmetic left for templates) and runs a fixed number
+of queries, whatever the number of grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from soxp_portal.offers.adapters import employee_facts, grant_facts
+from soxp_portal.offers.models import Election, Employee, Grant, Offer, TenderedGrant
+from soxp_portal.rules.eligibility import (
+    EmployeeEligibility,
+    GrantEligibility,
+    employee_eligibility,
+    grant_eligibility,
+    judgement_day,
+)
+from soxp_portal.rules.exchange import new_shares
+from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
+from soxp_portal.rules.wording import format_date, format_instant
+
+
+@dataclass(frozen=True)
+class GrantStatus:
+    """One grant of an employee, judged for one offer."""
+
+    grant: Grant
+    verdict: GrantEligibility
+    #: New shares if this grant is exchanged; None when it cannot be.
+    new_shares: int | None
+    #: The new option's vesting schedule if exchanged, from the expected new grant date.
+    vesting: tuple[VestingEvent, ...]
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.verdict.is_eligible
+
+    @property
+    def is_required(self) -> bool:
+        return self.verdict.is_required
+
+
+@dataclass(frozen=True)
+class EmployeeStatus:
+    """Everything the option status and election pages show about one employee in one offer."""
+
+    offer: Offer
+    employee: Employee
+    eligibility: EmployeeEligibility
+    grants: tuple[GrantStatus, ...]
+    new_grant_date: date
+
+    @property
+    def eligible_grants(self) -> tuple[GrantStatus, ...]:
+        return tuple(status for status in self.grants if status.is_eligible)
+
+    @property
+    def can_take_part(self) -> bool:
+        """Eligible and holding at least one grant that can be exchanged."""
+        return self.eligibility.is_eligible and bool(self.eligible_grants)
+
+    @property
+    def verdicts(self) -> tuple[GrantEligibility, ...]:
+        return tuple(status.verdict for status in self.grants)
+
+    @property
+    def outstanding(self) -> dict[str, int]:
+        return {status.grant.grant_id: status.grant.outstanding_shares for status in self.grants}
+
+    def by_grant_id(self) -> dict[str, GrantStatus]:
+        return {status.grant.grant_id: status for status in self.grants}
+
+
+def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> EmployeeStatus:
+    """The employee's grants judged under the offer's terms, employment judged on `judgement_day`."""
+    terms = offer.terms
+    eligibility = employee_eligibility(terms, employee_facts(employee), judgement_day(terms, now))
+    grant_date = offer.new_grant_date()
+    statuses = []
+    for grant in employee.grants.select_related("plan").order_by("grant_date", "grant_id"):
+        verdict = grant_eligibility(terms, grant_facts(grant), eligibility)
+        shares = new_shares(grant.outstanding_shares, terms.exchange_ratio) if verdict.is_eligible else None
+        vesting = tuple(vesting_schedule_for(terms, shares, grant_date)) if shares else ()
+        statuses.append(GrantStatus(grant=grant, verdict=verdict, new_shares=shares, vesting=vesting))
+    return EmployeeStatus(
+        offer=offer,
+        employee=employee,
+        eligibility=eligibility,
+        grants=tuple(statuses),
+        new_grant_date=grant_date,
+    )
+
+
+def elections_of(offer: Offer, employee: Employee) -> QuerySet[Election]:
+    """Every version of the employee's election, newest first, with the tendered grants loaded."""
+    return (
+        Election.objects.filter(offer=offer, employee=employee)
+        .select_related("entered_by", "offer", "employee")
+        .prefetch_related(
+            Prefetch("tendered_grants", queryset=TenderedGrant.objects.select_related("grant__plan"))
+        )
+        .order_by("-version")
+    )
+
+
+def current_election(offer: Offer, employee: Employee) -> Election | None:
+    """The version in force: the latest one."""
+    return elections_of(offer, employee).first()
+
+
+def current_offer(now: datetime) -> Offer | None:
+    """The offer an employee is shown: the open one closing soonest; else the latest that has opened;
+    else the next to open."""
+    live = Offer.objects.filter(opens_at__lte=now)
+    return (
+        live.filter(expires_at__gt=now, closed_at__isnull=True).order_by("expires_at").first()
+        or live.order_by("-opens_at").first()
+        or Offer.objects.filter(~Q(opens_at__lte=now)).order_by("opens_at").first()
+    )
+
+
+@dataclass(frozen=True)
+class TenderLine:
+    status: GrantStatus
+    shares_tendered: int
+    new_shares: int
+
+
+@dataclass(frozen=True)
+class ElectionPreview:
+    """What an election surrenders and receives, for the review step (slides 9 and 12 to 22)."""
+
+    lines: tuple[TenderLine, ...]
+    kept: tuple[GrantStatus, ...]
+    total_tendered: int
+    total_new: int
+
+
+def election_preview(status: EmployeeStatus, tendered: dict[str, int]) -> ElectionPreview:
+    """The tendered grants with their new shares, and the grants kept. Call only for a valid election."""
+    by_id = status.by_grant_id()
+    lines = tuple(
+        TenderLine(status=by_id[grant_id], shares_tendered=shares, new_shares=by_id[grant_id].new_shares or 0)
+        for grant_id, shares in tendered.items()
+        if shares
+    )
+    chosen = {line.status.grant.grant_id for line in lines}
+    return ElectionPreview(
+        lines=lines,
+        kept=tuple(grant for grant in status.grants if grant.grant.grant_id not in chosen),
+        total_tendered=sum(line.shares_tendered for line in lines),
+        total_new=sum(line.new_shares for line in lines),
+    )
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """The offer's terms and dates in words, as employees read them."""
+
+    deadline: str
+    deadline_utc: str
+    opens: str
+    cancellation_date: str
+    new_grant_date: str
+    pricing_rule: str
+    new_option: str
+    vesting: str
+    was_extended: bool
+    original_deadline: str
+
+
+def offer_summary(offer: Offer) -> OfferSummary:
+    terms = offer.terms
+    pricing = format_date(offer.pricing_date())
+    if offer.pricing_basis == Offer.PricingBasisChoice.CLOSE_BEFORE_GRANT_DATE:
+        pricing_rule = (
+            "the closing price of the common stock on the last trading day before the new grant date "
+            f"(expected to be {pricing})"
+        )
+    else:
+        pricing_rule = (
+            f"the fair market value of the common stock on the new grant date (expected to be {pricing})"
+        )
+    cliff = (terms.vesting_cliff_fraction * 100).normalize()
+    option_type = offer.get_new_option_type_display()
+    return OfferSummary(
+        deadline=format_instant(offer.expires_at, offer.zone),
+        deadline_utc=f"{offer.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+        opens=format_instant(offer.opens_at, offer.zone),
+        cancellation_date=format_date(offer.cancellation_date()),
+        new_grant_date=format_date(offer.new_grant_date()),
+        pricing_rule=pricing_rule,
+        new_option=(
+            f"{option_type[0].lower()}{option_type[1:]} under the {offer.new_option_plan.name}, expiring "
+            f"{terms.new_term_years} years after the new grant date (earlier if employment ends)"
+        ),
+        vesting=(
+            f"{cliff:f}% vests {terms.vesting_cliff_months} months after the new grant date; the rest "
+            f"vests in {terms.vesting_monthly_installments} equal monthly parts after that"
+        ),
+        was_extended=offer.was_extended,
+        original_deadline=format_instant(offer.original_expires_at, offer.zone),
+    )

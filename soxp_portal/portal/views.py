@@ -1,0 +1,244 @@
+"""Employee pages: the offer at a glance, option status, election, withdrawal, history and PDFs.
+
+Every page is scoped to the signed-in employee (``request.employee``): an election of someone else
+is a 404. Views stay thin: they read through ``offers.queries`` and change state only through
+``offers.actions``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from soxp_portal.accounts.roles import employee_required
+from soxp_portal.documents.elections import audit_hash_for, render_election_document
+from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
+from soxp_portal.offers.models import Election, Offer, OfferDocument
+from soxp_portal.offers.queries import (
+    current_election,
+    current_offer,
+    election_preview,
+    elections_of,
+    employee_status,
+    offer_summary,
+)
+from soxp_portal.portal.forms import TENDER_PREFIX, ConfirmElectionForm, TenderForm, WithdrawForm
+from soxp_portal.rules import window
+from soxp_portal.rules.exchange import validate_election
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each person where they work: employees to their current offer."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if hasattr(request.user, "employee"):
+        offer = current_offer(timezone.now())
+        if offer is None:
+            return render(request, "portal/no_offer.html")
+        return redirect("portal:offer", slug=offer.slug)
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied("This account is not an employee's.")
+
+
+def _context(request: HttpRequest, offer: Offer, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "offer": offer,
+        "summary": offer_summary(offer),
+        "phase": window.phase(offer.terms, now).value if offer.closed_at is None else "closed",
+        "is_open": offer.closed_at is None and window.is_open(offer.terms, now),
+        **extra,
+    }
+
+
+@employee_required
+def offer_home(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    now = timezone.now()
+    context = _context(
+        request,
+        offer,
+        status=employee_status(offer, request.employee, now=now),
+        election=current_election(offer, request.employee),
+        announcements=offer.announcements.filter(published_at__lte=now),
+        documents=offer.documents.all(),
+    )
+    return render(request, "portal/home.html", context)
+
+
+@employee_required
+def grants(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    status = employee_status(offer, request.employee, now=timezone.now())
+    return render(request, "portal/grants.html", _context(request, offer, status=status))
+
+
+def _tender_initial(election: Election | None) -> dict[str, Any]:
+    initial: dict[str, Any] = {"expected_version": election.version if election else 0}
+    if election is not None and election.is_participating:
+        initial |= {
+            TENDER_PREFIX + line.grant.grant_id: line.shares_tendered
+            for line in election.tendered_grants.all()
+        }
+    return initial
+
+
+@employee_required
+def elect(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 1, the choice per grant; a valid POST shows step 2, the review (nothing is saved yet)."""
+    offer = get_object_or_404(Offer, slug=slug)
+    status = employee_status(offer, request.employee, now=timezone.now())
+    election = current_election(offer, request.employee)
+    if request.method != "POST":
+        form = TenderForm(initial=_tender_initial(election), status=status)
+        return render(
+            request,
+            "portal/elect.html",
+            _context(request, offer, form=form, status=status, election=election),
+        )
+    form = TenderForm(request.POST, status=status)
+    problems = []
+    if form.is_valid():
+        problems = validate_election(offer.terms, status.verdicts, status.outstanding, form.tendered())
+        if not problems:
+            confirm = ConfirmElectionForm(
+                initial={**form.cleaned_data, "submission_token": uuid.uuid4()}, status=status
+            )
+            preview = election_preview(status, form.tendered())
+            return render(
+                request, "portal/review.html", _context(request, offer, form=confirm, preview=preview)
+            )
+    context = _context(request, offer, form=form, status=status, election=election, problems=problems)
+    return render(request, "portal/elect.html", context, status=400)
+
+
+def _refused(request: HttpRequest, offer: Offer, error: ElectionError) -> HttpResponse:
+    """The page for a refused election: why, and the election on record."""
+    return render(
+        request,
+        "portal/refused.html",
+        _context(request, offer, error=error, election=error.current),
+        status=409,
+    )
+
+
+@require_POST
+@employee_required
+def confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 2 posted: the election is submitted (or modified) with the server's time."""
+    offer = get_object_or_404(Offer, slug=slug)
+    status = employee_status(offer, request.employee, now=timezone.now())
+    form = ConfirmElectionForm(request.POST, status=status)
+    if not form.is_valid():
+        preview = election_preview(status, form.tendered()) if not form.errors.get("__all__") else None
+        return render(
+            request, "portal/review.html", _context(request, offer, form=form, preview=preview), status=400
+        )
+    try:
+        election = submit_election(
+            offer,
+            request.employee,
+            form.tendered(),
+            actor=request.user,
+            signature=form.cleaned_data["signature"],
+            expected_version=form.cleaned_data["expected_version"],
+            submission_token=form.cleaned_data["submission_token"],
+            request=request,
+        )
+    except InvalidElection as error:
+        election = current_election(offer, request.employee)
+        context = _context(
+            request,
+            offer,
+            form=TenderForm(request.POST, status=status),
+            status=status,
+            election=election,
+            problems=error.problems,
+        )
+        return render(request, "portal/elect.html", context, status=400)
+    except ElectionError as error:
+        return _refused(request, offer, error)
+    messages.success(
+        request, f"Your election is recorded. Confirmation number {election.confirmation_number}."
+    )
+    return redirect("portal:election", slug=offer.slug, confirmation=election.confirmation_number)
+
+
+@employee_required
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    election = current_election(offer, request.employee)
+    form = WithdrawForm(
+        request.POST or None, initial={"expected_version": election.version if election else 0}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdrawal = withdraw_election(
+                offer,
+                request.employee,
+                actor=request.user,
+                signature=form.cleaned_data["signature"],
+                expected_version=form.cleaned_data["expected_version"],
+                submission_token=form.cleaned_data["submission_token"],
+                request=request,
+            )
+        except ElectionError as error:
+            return _refused(request, offer, error)
+        messages.success(
+            request, f"Your withdrawal is recorded. Confirmation number {withdrawal.confirmation_number}."
+        )
+        return redirect("portal:election", slug=offer.slug, confirmation=withdrawal.confirmation_number)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "portal/withdraw.html", _context(request, offer, form=form, election=election), status=status
+    )
+
+
+@employee_required
+def history(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    elections = list(elections_of(offer, request.employee))
+    return render(request, "portal/history.html", _context(request, offer, elections=elections))
+
+
+def _own_election(request: HttpRequest, offer: Offer, confirmation: str) -> Election:
+    return get_object_or_404(elections_of(offer, request.employee), confirmation_number=confirmation)
+
+
+@employee_required
+def election(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    shown = _own_election(request, offer, confirmation)
+    current = current_election(offer, request.employee)
+    context = _context(
+        request, offer, election=shown, is_current=current is not None and current.pk == shown.pk
+    )
+    return render(request, "portal/election.html", context)
+
+
+@employee_required
+def election_pdf(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    shown = _own_election(request, offer, confirmation)
+    pdf = render_election_document(shown, audit_hash=audit_hash_for(shown))
+    name = f"{shown.kind}-{shown.confirmation_number}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@employee_required
+def offer_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    document = get_object_or_404(OfferDocument, offer__slug=slug, pk=pk)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1]
+    )

@@ -1,0 +1,34 @@
+// Progressive enhancements only: every page works without this file.
+(function () {
+  "use strict";
+  // The deadline in the browser's own time zone, where it differs from the offer's.
+  document.querySelectorAll("[data-local-time]").forEach(function (element) {
+    var instant = new Date(element.dataset.localTime);
+    var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!browserZone || browserZone === element.dataset.offerZone) { return; }
+    element.querySelector("span").textContent = instant.toLocaleString(undefined, {
+      dateStyle: "long", timeStyle: "short", timeZoneName: "short"
+    });
+    element.hidden = false;
+  });
+  // A live countdown to the deadline; the server's clock still decides.
+  document.querySelectorAll("[data-countdown]").forEach(function (element) {
+    var deadline = new Date(element.dataset.countdown).getTime();
+    function tick() {
+      var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      var days = Math.floor(left / 86400), hours = Math.floor(left % 86400 / 3600);
+      var minutes = Math.floor(left % 3600 / 60), seconds = left % 60;
+      element.textContent = left === 0 ? "The deadline has passed." :
+        "Time left: " + days + " d " + hours + " h " + minutes + " min " + seconds + " s";
+      if (left > 0) { window.setTimeout(tick, 1000); }
+    }
+    element.hidden = false;
+    tick();
+  });
+  // Lock each form's submit button after the first click (the server also ignores a repeated post).
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+    });
+  });
+})();
