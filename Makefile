@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install system-packages run demo test test-postgres check bench clean
+.PHONY: help install system-packages test-packages run test test-postgres check bench screenshots clean
 
 help:
 	@echo "make run            install, migrate, load the 2003 offer and the demo, serve on $(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-postgres  the same suite on this machine's PostgreSQL 15"
 	@echo "make check          lint, import contract, missing migrations"
 	@echo "make bench          benchmarks under bench/ (results in docs/performance.md)"
+	@echo "make screenshots    screenshots of the pages in docs/screenshots/"
 
 # A Python >= 3.12 (Django 6 refuses older ones), found by scripts/find-python.
 $(STAMP): pyproject.toml scripts/find-python
@@ -29,10 +30,14 @@ $(STAMP): pyproject.toml scripts/find-python
 
 install: system-packages $(STAMP)
 
-# Debian libraries WeasyPrint uses (libharfbuzz-subset0 makes it about 3x faster) and
-# poppler-utils for looking at PDFs. Installed only where missing, and only as root.
+# Debian libraries WeasyPrint uses (libharfbuzz-subset0 makes it about 3x faster),
+# poppler-utils for looking at PDFs, and Chromium for the browser tests (Playwright drives
+# Debian's build; its own browser download is blocked here). Installed only where missing, as root.
 system-packages:
 	@scripts/system-packages libharfbuzz-subset0 poppler-utils
+
+test-packages: system-packages
+	@scripts/system-packages chromium
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -40,10 +45,10 @@ run: install
 	$(PY) manage.py setup_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install test-packages
 	$(PY) -m pytest
 
-test-postgres: install
+test-postgres: install test-packages
 	scripts/with-postgres $(PY) -m pytest
 
 check: install
@@ -54,7 +59,11 @@ check: install
 	$(PY) manage.py check
 
 bench: install
-	$(PY) bench/census.py
+	$(PY) bench/census.py --write
+	$(PY) bench/audit.py --write
+
+screenshots: install test-packages
+	$(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

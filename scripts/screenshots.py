@@ -59,11 +59,32 @@ def shoot(page: Page, name: str, width: int) -> None:
     page.screenshot(path=OUT / f"{name}-{width}.png", full_page=True)
 
 
-def walk(page: Page, base: str, width: int) -> None:
+def invitation_link(base: str, email: str, env: dict[str, str]) -> str:
+    code = (
+        "from soxp_portal.accounts.invitations import invitation_url; "
+        "from soxp_portal.accounts.models import User; "
+        f"print(invitation_url(User.objects.get(email='{email}'), base_url='{base}'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def walk(page: Page, base: str, width: int, env: dict[str, str]) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     shoot(page, "portal-sign-in", width)
+    page.goto(f"{base}/accounts/password-reset/")
+    shoot(page, "portal-password-reset", width)
+    page.goto(invitation_link(base, "lee.leave@example.com", env))
+    shoot(page, "portal-invitation", width)
     sign_in(page, base, "sam.slide@example.com")
     shoot(page, "portal-home", width)
     page.goto(f"{base}/offers/demo/grants/")
@@ -81,6 +102,22 @@ def walk(page: Page, base: str, width: int) -> None:
     shoot(page, "portal-confirmation", width)
     page.goto(f"{base}/offers/demo/withdraw/")
     shoot(page, "portal-withdraw", width)
+    # A form loaded before the election changed elsewhere is refused with the election on record.
+    stale = page.context.new_page()
+    stale.set_viewport_size({"width": width, "height": 900})
+    stale.goto(f"{base}/offers/demo/elect/")
+    stale.check("input[name='tender-G-1001'][value='0']")
+    stale.check("input[name='tender-G-1002'][value='1000']")
+    stale.click("main button[type=submit]")
+    page.fill("input[name=signature]", "Sam Slide")
+    page.check("main input[name=confirm]")
+    page.click("main button[type=submit]")
+    for box in stale.locator("main input[type=checkbox]").all():
+        box.check()
+    stale.fill("input[name=signature]", "Sam Slide")
+    stale.click("main button[type=submit]")
+    shoot(stale, "portal-refused-stale", width)
+    stale.close()
     page.goto(f"{base}/offers/demo/elections/")
     shoot(page, "portal-history", width)
     sign_in(page, base, "oscar.officer@example.com")
@@ -119,9 +156,10 @@ def main() -> None:
                     time.sleep(0.1)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                page = browser.new_page()
+                context = browser.new_context()
+                page = context.new_page()
                 for width in (1280, 375):
-                    walk(page, base, width)
+                    walk(page, base, width, env)
                 browser.close()
         finally:
             server.terminate()

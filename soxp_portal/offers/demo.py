@@ -116,7 +116,7 @@ def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:
         user.first_name, user.last_name, user.is_staff = first_name, last_name, True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        user.groups.add(Group.objects.get(name=role.value))
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
         logins.append((email, role.value))
     ids = [row.employee_id for row in census.census.employees]
     for employee in (

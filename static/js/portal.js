@@ -6,8 +6,9 @@
     var instant = new Date(element.dataset.localTime);
     var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!browserZone || browserZone === element.dataset.offerZone) { return; }
+    // timeStyle "long" includes the zone's name (dateStyle/timeStyle cannot be mixed with timeZoneName).
     element.querySelector("span").textContent = instant.toLocaleString(undefined, {
-      dateStyle: "long", timeStyle: "short", timeZoneName: "short"
+      dateStyle: "long", timeStyle: "long"
     });
     element.hidden = false;
   });

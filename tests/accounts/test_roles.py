@@ -24,7 +24,7 @@ CONSOLE_PAGE = "/test/console/"
 
 def member_of(role: Role, **fields: object) -> User:
     user = UserFactory(**fields)
-    user.groups.add(Group.objects.get(name=role.value))
+    user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     return user
 
 
