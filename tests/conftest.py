@@ -52,3 +52,9 @@ def slide_9_employee(db: None) -> Employee:
             exercise_price=Decimal(price),
         )
     return employee
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:
+    """Uploaded files go to a temporary folder, never into the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"

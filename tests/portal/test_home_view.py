@@ -1,0 +1,68 @@
+"""The overview: the offer's state, the election in force, announcements, contacts and documents."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+
+from soxp_portal.offers.models import Announcement, OfferDocument
+from tests.factories import EmployeeFactory, OfferFactory
+from tests.portal.conftest import url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_open_offer_shows_the_deadline_in_pacific_and_utc_and_the_countdown(sam_client, offer) -> None:
+    html = sam_client.get(url("offer", offer)).content.decode()
+    assert "Open" in html
+    assert "January 20, 2003 at 9:00 PM PST" in html
+    assert "2003-01-21 05:00 UTC" in html
+    assert f'data-countdown="{offer.expires_at.isoformat()}"' in html
+    assert "Not participating" in html
+    assert "Make an election" in html
+
+
+def test_upcoming_offer_says_when_it_opens(sam_client, offer) -> None:
+    with time_machine.travel(offer.opens_at - timedelta(days=1), tick=False):
+        html = sam_client.get(url("offer", offer)).content.decode()
+    assert "Not open yet" in html
+    assert "December 19, 2002 at 12:00 AM PST" in html
+    assert "Make an election" not in html
+
+
+def test_announcements_contacts_and_documents_are_shown(sam_client, offer) -> None:
+    Announcement.objects.create(
+        offer=offer,
+        title="The offer is extended",
+        body="The deadline is now January 24.",
+        published_at=offer.opens_at + timedelta(days=1),
+    )
+    Announcement.objects.create(
+        offer=offer, title="Not yet published", body="-", published_at=offer.expires_at
+    )
+    document = OfferDocument(offer=offer, title="Offer to Exchange")
+    document.file.save("offer-to-exchange.pdf", ContentFile(b"%PDF-1.4 offer"), save=True)
+    html = sam_client.get(url("offer", offer)).content.decode()
+    assert "The offer is extended" in html
+    assert "Not yet published" not in html
+    assert "Vincent J. Roth" in html and "949-450-7219" in html
+    assert "Offer to Exchange" in html
+    response = sam_client.get(url("document", offer, str(document.pk)))
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 offer"
+
+
+def test_another_offers_document_is_not_found(sam_client, offer) -> None:
+    other = OfferFactory(slug="other")
+    document = OfferDocument(offer=other, title="Other")
+    document.file.save("other.pdf", ContentFile(b"x"), save=True)
+    assert sam_client.get(url("document", offer, str(document.pk))).status_code == 404
+
+
+def test_home_for_an_employee_without_any_offer(client, db) -> None:
+    client.force_login(EmployeeFactory().user)
+    assert "There is no stock option exchange offer" in client.get("/").content.decode()
+
+
+def test_home_sends_anonymous_users_to_sign_in(client, db) -> None:
+    assert client.get("/")["Location"].startswith("/accounts/login/")
