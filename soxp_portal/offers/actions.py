@@ -231,6 +231,25 @@ def _create_version(
     return election
 
 
+def _record_version(offer: Offer, employee: Employee, kind: str, **fields: Any) -> Election:
+    """Writes a version, or audits the refusal in a transaction of its own and raises it again."""
+    fields["now"] = fields["now"] or timezone.now()
+    try:
+        return _create_version(offer, employee, kind, **fields)
+    except ElectionError as error:
+        _audit_refusal(
+            offer,
+            employee,
+            error,
+            actor=fields["actor"],
+            now=fields["now"],
+            channel=fields["channel"],
+            attempted=kind,
+            request=fields["request"],
+        )
+        raise
+
+
 def submit_election(
     offer: Offer,
     employee: Employee,
@@ -250,34 +269,20 @@ def submit_election(
     `expected_version` is the version on record when the form was loaded (0 for none): a form that is
     out of date is refused, never silently applied. A new election replaces the last (slide 19).
     """
-    now = now or timezone.now()
-    try:
-        return _create_version(
-            offer,
-            employee,
-            Election.Kind.ELECTION,
-            tendered=tendered,
-            actor=actor,
-            signature=signature,
-            expected_version=expected_version,
-            submission_token=submission_token,
-            channel=channel,
-            received_at=received_at,
-            now=now,
-            request=request,
-        )
-    except ElectionError as error:
-        _audit_refusal(
-            offer,
-            employee,
-            error,
-            actor=actor,
-            now=now,
-            channel=channel,
-            attempted="election",
-            request=request,
-        )
-        raise
+    return _record_version(
+        offer,
+        employee,
+        Election.Kind.ELECTION,
+        tendered=tendered,
+        actor=actor,
+        signature=signature,
+        expected_version=expected_version,
+        submission_token=submission_token,
+        channel=channel,
+        received_at=received_at,
+        now=now,
+        request=request,
+    )
 
 
 def withdraw_election(
@@ -295,31 +300,17 @@ def withdraw_election(
 ) -> Election:
     """Withdraws the election in force: the employee is back to "not participating" and every grant
     keeps its terms (decision 10). A later election may still be made before the deadline."""
-    now = now or timezone.now()
-    try:
-        return _create_version(
-            offer,
-            employee,
-            Election.Kind.WITHDRAWAL,
-            tendered={},
-            actor=actor,
-            signature=signature,
-            expected_version=expected_version,
-            submission_token=submission_token,
-            channel=channel,
-            received_at=received_at,
-            now=now,
-            request=request,
-        )
-    except ElectionError as error:
-        _audit_refusal(
-            offer,
-            employee,
-            error,
-            actor=actor,
-            now=now,
-            channel=channel,
-            attempted="withdrawal",
-            request=request,
-        )
-        raise
+    return _record_version(
+        offer,
+        employee,
+        Election.Kind.WITHDRAWAL,
+        tendered={},
+        actor=actor,
+        signature=signature,
+        expected_version=expected_version,
+        submission_token=submission_token,
+        channel=channel,
+        received_at=received_at,
+        now=now,
+        request=request,
+    )

@@ -1,20 +1,12 @@
 """The elections of the document tests: slide 9's employee on soxp-2003, then a change and a withdrawal."""
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 
 import pytest
 
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.factories import ElectionFactory, EmployeeFactory, GrantFactory, PlanFactory, TenderedGrantFactory
+from tests.factories import ElectionFactory, TenderedGrantFactory
 
-#: Slide 9: grant id, grant date, shares granted, exercised, exercise price. G-1003 ($2.18) is ineligible.
-SLIDE_9_GRANTS = [
-    ("G-1001", date(2000, 5, 20), 1000, 200, "6.00"),
-    ("G-1002", date(2001, 3, 5), 1000, 0, "4.50"),
-    ("G-1003", date(2002, 2, 28), 500, 0, "2.18"),
-    ("G-1004", date(2002, 7, 1), 500, 0, "0.40"),
-]
 SLIDE_9_TENDERED = ["G-1001", "G-1002", "G-1004"]
 
 #: 10:00 AM Pacific on January 10, 2003, with microseconds, as the server would stamp it.
@@ -22,22 +14,12 @@ RECEIVED_AT = datetime(2003, 1, 10, 18, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.fixture
-def slide_9_employee(soxp_2003: Offer) -> Employee:
-    employee = EmployeeFactory(
-        employee_id="E1001", first_name="Dana", last_name="Whitfield", email="dana.whitfield@example.com"
-    )
-    plan = PlanFactory(name="2000 Stock Option Plan")
-    for grant_id, granted, shares, exercised, price in SLIDE_9_GRANTS:
-        GrantFactory(
-            grant_id=grant_id,
-            employee=employee,
-            plan=plan,
-            grant_date=granted,
-            shares_granted=shares,
-            shares_exercised=exercised,
-            exercise_price=Decimal(price),
-        )
-    return employee
+def slide_9_employee(slide_9_employee: Employee, soxp_2003: Offer) -> Employee:
+    """The shared slide 9 employee (tests/conftest.py), under a name the document tests look for."""
+    slide_9_employee.first_name, slide_9_employee.last_name = "Dana", "Whitfield"
+    slide_9_employee.email = "dana.whitfield@example.com"
+    slide_9_employee.save()
+    return slide_9_employee
 
 
 def make_election(
