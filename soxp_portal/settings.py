@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "soxp_portal.offers",
     "soxp_portal.audit",
     "soxp_portal.portal",
+    "soxp_portal.console",
 ]
 
 MIDDLEWARE = [

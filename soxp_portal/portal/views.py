@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from soxp_portal.accounts.roles import employee_required
+from soxp_portal.accounts.roles import employee_required, is_stock_administrator
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
 from soxp_portal.offers.models import Election, Offer, OfferDocument
@@ -44,6 +44,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if offer is None:
             return render(request, "portal/no_offer.html")
         return redirect("portal:offer", slug=offer.slug)
+    if is_stock_administrator(request.user):
+        return redirect("console:home")
     if request.user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied("This account is not an employee's.")

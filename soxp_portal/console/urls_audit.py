@@ -1,0 +1,3 @@
+"""The auditor's pages (URLs under /console/audit/)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Setting up offers: create, edit, extend, census upload (URLs under /console/)."""
+
+urlpatterns: list = []
