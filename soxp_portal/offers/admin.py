@@ -113,3 +113,15 @@ class ElectionAdmin(ReadOnlyAdmin[Election]):
 class TenderedGrantAdmin(ReadOnlyAdmin[TenderedGrant]):
     list_display = ("election", "grant", "shares_tendered", "new_shares")
     list_select_related = ("election__employee", "grant")
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
+    list_display = ("title", "offer", "published_at")
+    list_filter = ("offer",)
+
+
+@admin.register(OfferDocument)
+class OfferDocumentAdmin(admin.ModelAdmin[OfferDocument]):
+    list_display = ("title", "offer", "uploaded_at")
+    list_filter = ("offer",)
