@@ -33,6 +33,7 @@ class AuditEventType(models.TextChoices):
     TENDERS_ACCEPTED = "tenders.accepted", "Tenders accepted"
     GRANTS_CANCELLED = "grants.cancelled", "Tendered grants cancelled"
     LETTERS_ISSUED = "letters.issued", "Promise-to-grant letters issued"
+    REMINDERS_SENT = "reminders.sent", "Reminders sent"
     TERMINATION_RECORDED = "termination.recorded", "Termination recorded"
     NEW_GRANTS_CREATED = "new_grants.created", "New grants created"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"

@@ -1,3 +1,24 @@
-"""Setting up offers: create, edit, extend, census upload (URLs under /console/)."""
+"""Setting up offers: create, edit, extend, census upload (URLs under /console/).
 
-urlpatterns: list = []
+Everything sits under ``setup/`` so that no address here can be read as an offer's slug by the watch
+pages at ``offers/<slug>/`` (an offer may well be called "new").
+"""
+
+from django.urls import path
+
+from soxp_portal.console import setup
+
+urlpatterns = [
+    path("setup/offers/new/", setup.offer_create, name="offer-create"),
+    path("setup/offers/<slug:slug>/terms/", setup.offer_edit, name="offer-edit"),
+    path("setup/offers/<slug:slug>/extend/", setup.offer_extend, name="offer-extend"),
+    path("setup/offers/<slug:slug>/documents/", setup.offer_documents, name="offer-documents"),
+    path(
+        "setup/offers/<slug:slug>/documents/<int:pk>/delete/",
+        setup.offer_document_delete,
+        name="offer-document-delete",
+    ),
+    path("setup/census/", setup.census, name="census"),
+    path("setup/census/confirm/", setup.census_confirm, name="census-confirm"),
+    path("setup/invitations/", setup.invitations, name="invitations"),
+]

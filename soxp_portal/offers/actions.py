@@ -1,4 +1,4 @@
-"""Every change to elections goes through one function here (STYLE.md, "Side effects").
+"""Every change to elections and offers goes through one function here (STYLE.md, "Side effects").
 
 Each action reads the clock once (`now`), locks the employee's row so that two browser tabs, a double
 click or a race with the deadline are settled one at a time, asks the rules whether the change is
@@ -9,23 +9,44 @@ confirmation email to the task queue once the transaction has committed. A refus
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
+from soxp_portal.accounts.invitations import send_invitations, users_awaiting_invitation
 from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditEventType
-from soxp_portal.offers.models import Election, Employee, Offer, TenderedGrant
+from soxp_portal.offers.adapters import grant_and_holder_facts
+from soxp_portal.offers.models import (
+    Announcement,
+    Election,
+    Employee,
+    Grant,
+    Offer,
+    OfferDocument,
+    Plan,
+    TenderedGrant,
+)
 from soxp_portal.offers.queries import current_election, employee_status
 from soxp_portal.rules import window
+from soxp_portal.rules.calendar import next_business_day_on_or_after
+from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility, judgement_day
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
+from soxp_portal.rules.terms import OfferTerms
 from soxp_portal.rules.wording import format_instant
 
 _CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -314,3 +335,423 @@ def withdraw_election(
         now=now,
         request=request,
     )
+
+
+# Setting up and extending an offer (the stock administrator's console) ------------------------------
+
+#: The fields of an offer's terms that the administrator sets before it opens (OFFER.md, "Terms").
+TERM_FIELDS = (
+    "slug",
+    "name",
+    "company_name",
+    "time_zone",
+    "opens_at",
+    "expires_at",
+    "eligible_countries",
+    "hire_cutoff_date",
+    "hire_cutoff_inclusive",
+    "price_threshold",
+    "price_threshold_inclusive",
+    "lookback_start",
+    "lookback_end",
+    "exchange_ratio",
+    "new_grant_delay_months",
+    "new_grant_delay_days",
+    "pricing_basis",
+    "new_option_type",
+    "new_option_plan",
+    "new_term_years",
+    "vesting_cliff_months",
+    "vesting_cliff_fraction",
+    "vesting_monthly_installments",
+)
+#: Tender-offer rules: an offer stays open at least this many business days (counting the opening day).
+MINIMUM_BUSINESS_DAYS_OPEN = 20
+#: Tender-offer rules: after a change of the exchange ratio the offer stays open this many business days.
+BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
+#: An extension is announced by 9:00 a.m. Eastern on the business day after the scheduled expiration.
+NOTICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
+NOTICE_HOUR = 9
+
+
+class OfferError(Exception):
+    """A change to an offer was refused; the message says why and what to do next."""
+
+
+def _term_value(offer: Offer, name: str) -> Any:
+    return getattr(offer, f"{name}_id") if name == "new_option_plan" else getattr(offer, name)
+
+
+def _plan_names(plans: Iterable[Plan]) -> list[str]:
+    return sorted(plan.name for plan in plans)
+
+
+def terms_locked_message(offer: Offer, now: datetime) -> str | None:
+    """Why the offer's terms can no longer be edited at `now`, or None while it has not opened."""
+    if offer.closed_at is not None:
+        return f"The offer {offer.name} is closed; its terms can no longer change."
+    if window.phase(offer.terms, now) is not window.OfferPhase.UPCOMING:
+        return (
+            f"The offer opened on {format_instant(offer.opens_at, offer.zone)}, so its terms are locked: "
+            "employees may already have elected on them. Only the deadline can still move, by an extension."
+        )
+    return None
+
+
+def _check_before_opening(offer: Offer, opens_at: datetime, now: datetime) -> None:
+    """Terms are set before the offer opens; once open they change only by an extension (decision 4)."""
+    locked = terms_locked_message(offer, now) if offer.pk is not None else None
+    if locked:
+        raise OfferError(locked)
+    if opens_at <= now:
+        raise OfferError(
+            f"The opening, {format_instant(opens_at, offer.zone)}, is already past. An offer is set up "
+            "before it opens: choose an opening still to come."
+        )
+
+
+def create_offer(
+    values: Mapping[str, Any],
+    *,
+    covered_plans: Iterable[Plan],
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Offer:
+    """Creates an offer from its terms (`TERM_FIELDS`); the first deadline is also the original one."""
+    now = now or timezone.now()
+    offer = Offer(**{name: values[name] for name in TERM_FIELDS})
+    offer.original_expires_at = offer.expires_at
+    _check_before_opening(offer, offer.opens_at, now)
+    with transaction.atomic():
+        offer.save()
+        offer.covered_plans.set(covered_plans)
+        record(
+            AuditEventType.OFFER_CREATED,
+            actor=actor,
+            at=now,
+            subject=offer,
+            data={
+                "terms": {name: _term_value(offer, name) for name in TERM_FIELDS},
+                "covered_plans": _plan_names(offer.covered_plans.all()),
+            },
+            request=request,
+        )
+    return offer
+
+
+def update_offer_terms(
+    offer: Offer,
+    values: Mapping[str, Any],
+    *,
+    covered_plans: Iterable[Plan],
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Changes the terms of an offer that has not opened yet; returns {field: {before, after}}.
+
+    The row is locked and the phase checked on it, so an edit racing the opening is refused rather than
+    applied to an open offer. Nothing changed means nothing written and no audit event.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        _check_before_opening(locked, values.get("opens_at", locked.opens_at), now)
+        changes: dict[str, dict[str, Any]] = {}
+        for name, new in values.items():
+            if name not in TERM_FIELDS:
+                raise ValueError(f"{name!r} is not a term of the offer.")
+            old = _term_value(locked, name)
+            new_value = new.pk if isinstance(new, Plan) else new
+            if old != new_value:
+                changes[name] = {"before": old, "after": new_value}
+                setattr(locked, name, new)
+        plans_before = _plan_names(locked.covered_plans.all())
+        plans_after = _plan_names(covered_plans)
+        if plans_before != plans_after:
+            changes["covered_plans"] = {"before": plans_before, "after": plans_after}
+        if not changes:
+            return changes
+        locked.original_expires_at = locked.expires_at  # not announced yet: no extension to remember
+        locked.save()
+        locked.covered_plans.set(covered_plans)
+        record(
+            AuditEventType.OFFER_EDITED, actor=actor, at=now, subject=locked, data=changes, request=request
+        )
+    return changes
+
+
+def set_offer_contacts(
+    offer: Offer,
+    contacts: list[dict[str, str]],
+    *,
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> bool:
+    """Replaces the people employees may ask ({name, role, phone, fax, email}); False when unchanged.
+
+    Contacts are not terms of the offer, so they may change while it is open.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        if locked.contacts == contacts:
+            return False
+        before, locked.contacts = locked.contacts, contacts
+        locked.save(update_fields=["contacts", "updated_at"])
+        record(
+            AuditEventType.OFFER_EDITED,
+            actor=actor,
+            at=now,
+            subject=locked,
+            data={"contacts": {"before": before, "after": contacts}},
+            request=request,
+        )
+    return True
+
+
+def _document_facts(document: OfferDocument, content: bytes) -> dict[str, Any]:
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "file": document.file.name,
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+
+
+def add_offer_document(
+    offer: Offer,
+    *,
+    title: str,
+    content: bytes,
+    filename: str,
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> OfferDocument:
+    """Publishes a document of the offer to employees (the form checks it is a PDF of sensible size).
+
+    The audit event keeps the file's SHA-256, so what employees were shown can be proven later.
+    """
+    now = now or timezone.now()
+    document = OfferDocument(offer=offer, title=title)
+    document.file.save(filename, ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            document.save()
+            record(
+                AuditEventType.OFFER_EDITED,
+                actor=actor,
+                at=now,
+                subject=offer,
+                data={"documents": {"added": _document_facts(document, content)}},
+                request=request,
+            )
+    except BaseException:
+        document.file.storage.delete(document.file.name)  # a refused upload leaves no file behind
+        raise
+    return document
+
+
+def remove_offer_document(
+    document: OfferDocument, *, actor: User, now: datetime | None = None, request: HttpRequest | None = None
+) -> None:
+    """Withdraws a document from the portal; the file is deleted once the removal has committed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        with document.file.open("rb") as stored:
+            facts = _document_facts(document, stored.read())
+        storage, name = document.file.storage, document.file.name
+        document.delete()
+        record(
+            AuditEventType.OFFER_EDITED,
+            actor=actor,
+            at=now,
+            subject=document.offer,
+            data={"documents": {"removed": facts}},
+            request=request,
+        )
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+@dataclass(frozen=True)
+class ExtensionEffect:
+    """What moving the deadline changes (decision 4), and when the public notice is due."""
+
+    expires_at: datetime
+    cancellation_date: date
+    new_grant_date: date
+    pricing_date: date
+    business_days_open: int
+    notice_due_at: datetime
+
+
+def notice_due_at(terms: OfferTerms) -> datetime:
+    """9:00 a.m. Eastern on the first business day after the scheduled expiration date.
+
+    Tender-offer rules tie the notice of an extension to the expiration being replaced: for soxp-2003,
+    expiring on Monday 2003-01-20 (a federal holiday), it was due by 9:00 a.m. Eastern on 2003-01-21.
+    The date is the expiration date in the offer's own zone (the cancellation date).
+    """
+    day = next_business_day_on_or_after(window.cancellation_date(terms) + timedelta(days=1))
+    return datetime.combine(day, time(NOTICE_HOUR), tzinfo=NOTICE_ZONE)
+
+
+def extension_effect(offer: Offer, new_expires_at: datetime) -> ExtensionEffect:
+    """The dates that follow from `new_expires_at`, computed by the same rules as the offer's own."""
+    terms = dataclasses.replace(offer.terms, expires_at=new_expires_at)
+    return ExtensionEffect(
+        expires_at=new_expires_at,
+        cancellation_date=window.cancellation_date(terms),
+        new_grant_date=window.new_grant_date(terms),
+        pricing_date=window.pricing_date(terms),
+        business_days_open=window.business_days_open(terms),
+        notice_due_at=notice_due_at(offer.terms),
+    )
+
+
+@dataclass(frozen=True)
+class TenderFigures:
+    """Options tendered so far against the options eligible, as an extension notice reports them.
+
+    Read side (it belongs with queries.py; kept here while that module is being edited elsewhere).
+    """
+
+    tendered_shares: int
+    participants: int
+    eligible_shares: int
+    eligible_employees: int
+
+    @property
+    def percent_of_eligible(self) -> Decimal | None:
+        """Whole percent, rounded half up, as a notice words it ("about 70%"); None if nothing is eligible."""
+        if not self.eligible_shares:
+            return None
+        share = Decimal(self.tendered_shares) * 100 / Decimal(self.eligible_shares)
+        return share.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def eligible_holders(offer: Offer, *, on: date) -> tuple[dict[str, int], int]:
+    """Employees (census id -> outstanding eligible shares) with at least one grant they may tender,
+    and the total of those shares. Streams the census from plain values (one pass, any size)."""
+    terms = offer.terms
+    shares_of: dict[str, int] = {}
+    holder, verdict = None, None
+    grants = Grant.objects.order_by("employee__employee_id", "grant_id")
+    for employee, grant in grant_and_holder_facts(grants):
+        if employee is not holder:
+            holder, verdict = employee, employee_eligibility(terms, employee, on)
+        if grant_eligibility(terms, grant, verdict).is_eligible:  # type: ignore[arg-type]
+            held = shares_of.get(employee.employee_id, 0)
+            shares_of[employee.employee_id] = held + grant.outstanding_shares
+    return shares_of, sum(shares_of.values())
+
+
+def tender_figures(offer: Offer, *, now: datetime) -> TenderFigures:
+    """Shares tendered in the election in force of each employee (the latest version, when it is an
+    election) over the outstanding shares of every grant that may be tendered, judged today."""
+    latest_version = (
+        Election.objects.filter(offer=offer, employee=OuterRef("election__employee"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    in_force = TenderedGrant.objects.filter(
+        election__offer=offer,
+        election__kind=Election.Kind.ELECTION,
+        election__version=Subquery(latest_version),
+    ).aggregate(shares=Sum("shares_tendered"), people=Count("election__employee", distinct=True))
+    holders, eligible = eligible_holders(offer, on=judgement_day(offer.terms, now))
+    return TenderFigures(
+        tendered_shares=in_force["shares"] or 0,
+        participants=in_force["people"],
+        eligible_shares=eligible,
+        eligible_employees=len(holders),
+    )
+
+
+def extension_title(offer: Offer, new_expires_at: datetime) -> str:
+    return f"The offer is extended: the new deadline is {format_instant(new_expires_at, offer.zone)}"
+
+
+def extend_offer(
+    offer: Offer,
+    new_expires_at: datetime,
+    *,
+    reason: str,
+    announcement: str,
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Announcement:
+    """Moves the deadline later (decision 4) and announces it; returns the announcement, whose
+    ``offer`` is the updated row.
+
+    The cancellation date follows the deadline, and the new grant and pricing dates are recomputed from
+    it (they are derived, never stored). ``original_expires_at`` keeps the deadline first announced.
+    Every eligible employee is emailed once the extension has committed.
+    """
+    now = now or timezone.now()
+    if not announcement.strip():
+        raise OfferError("Write the announcement employees will read about the extension.")
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        if locked.closed_at is not None:
+            raise OfferError(f"The offer {locked.name} is closed; its deadline can no longer move.")
+        problems = window.can_move_deadline(locked.terms, new_expires_at, now)
+        if problems:
+            raise OfferError(" ".join(problems))
+        before = extension_effect(locked, locked.expires_at)
+        after = extension_effect(locked, new_expires_at)
+        figures = tender_figures(locked, now=now)
+        locked.expires_at = new_expires_at
+        locked.save(update_fields=["expires_at", "updated_at"])
+        notice = Announcement.objects.create(
+            offer=locked,
+            title=extension_title(locked, new_expires_at),
+            body=announcement.strip(),
+            published_at=now,
+            created_by=actor,
+        )
+        record(
+            AuditEventType.OFFER_EXTENDED,
+            actor=actor,
+            at=now,
+            subject=locked,
+            data={
+                "expires_at": {"before": before.expires_at, "after": after.expires_at},
+                "original_expires_at": locked.original_expires_at,
+                "cancellation_date": {"before": before.cancellation_date, "after": after.cancellation_date},
+                "new_grant_date": {"before": before.new_grant_date, "after": after.new_grant_date},
+                "pricing_date": {"before": before.pricing_date, "after": after.pricing_date},
+                "reason": reason,
+                "announcement_id": notice.pk,
+                "notice_due_at": after.notice_due_at,
+                "tendered_so_far": {
+                    "tendered_shares": figures.tendered_shares,
+                    "participants": figures.participants,
+                    "eligible_shares": figures.eligible_shares,
+                    "eligible_employees": figures.eligible_employees,
+                    "percent_of_eligible": figures.percent_of_eligible,
+                },
+            },
+            request=request,
+        )
+    from soxp_portal.offers.tasks import send_extension_notice
+
+    transaction.on_commit(lambda: send_extension_notice.enqueue(notice.pk))
+    return notice
+
+
+def invite_awaiting_employees(*, actor: User, base_url: str, now: datetime | None = None) -> int:
+    """Emails an invitation to every employee who has never signed in and has no password yet, then
+    audits how many were sent. Mail cannot be rolled back, so the event is written after sending."""
+    now = now or timezone.now()
+    sent = send_invitations(users_awaiting_invitation().order_by("pk").iterator(), base_url=base_url)
+    with transaction.atomic():
+        record(
+            AuditEventType.INVITATION_SENT, actor=actor, at=now, data={"count": sent, "base_url": base_url}
+        )
+    return sent

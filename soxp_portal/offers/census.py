@@ -29,6 +29,8 @@ from django.utils import timezone
 from iso3166 import countries_by_alpha2
 
 from soxp_portal.accounts.models import User
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
 from soxp_portal.offers.models import Employee, Grant, Plan
 
@@ -593,10 +595,12 @@ def import_census(
     employees_name: str = "employees.csv",
     grants_name: str = "grants.csv",
     dry_run: bool = False,
+    actor: User | None = None,
 ) -> CensusPlan:
     """Reads, checks and (unless ``dry_run``) writes a census, all or nothing.
 
-    Raises :class:`CensusImportError` listing every problem; the database is then unchanged.
+    Raises :class:`CensusImportError` listing every problem; the database is then unchanged. A written
+    import is audited as ``census.imported`` with its counts; ``actor`` is None from the command line.
     """
     census = read_census(employees_file, grants_file, employees_name=employees_name, grants_name=grants_name)
     try:
@@ -605,6 +609,12 @@ def import_census(
             plan = plan_census(census, employees_name=employees_name, grants_name=grants_name)
             if not dry_run:
                 apply_census(plan)
+                record(
+                    AuditEventType.CENSUS_IMPORTED,
+                    actor=actor,
+                    at=timezone.now(),
+                    data={**plan.summary(), "employees_file": employees_name, "grants_file": grants_name},
+                )
     except IntegrityError as error:
         raise CensusImportError(
             [

@@ -8,9 +8,14 @@ JSON and a worker may run it in another process.
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
+from itertools import batched
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
 from django.tasks import task
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from soxp_portal.documents.elections import (
@@ -20,8 +25,9 @@ from soxp_portal.documents.elections import (
     election_document,
     render_document,
 )
-from soxp_portal.offers.models import Election, Offer
+from soxp_portal.offers.models import Announcement, Election, Employee, Offer
 from soxp_portal.rules import window
+from soxp_portal.rules.eligibility import judgement_day
 
 CONFIRMATION_TEMPLATE = "emails/elections/confirmation.txt"
 
@@ -69,3 +75,60 @@ def send_election_confirmation(election_id: int) -> None:
     document = election_document(election, audit_hash=audit_hash)
     pdf = render_document(document)
     confirmation_message(election, document, pdf).send()
+
+
+EXTENSION_SUBJECT_TEMPLATE = "emails/extension/notice_subject.txt"
+EXTENSION_TEMPLATE = "emails/extension/notice.txt"
+EXTENSION_BATCH_SIZE = 500  # messages rendered and handed to the mailer at a time, over one connection
+
+
+def extension_message(
+    announcement: Announcement, employee: Employee, context: dict[str, Any]
+) -> EmailMessage:
+    context = {**context, "employee": employee}
+    subject = "".join(render_to_string(EXTENSION_SUBJECT_TEMPLATE, context).splitlines())
+    return EmailMessage(
+        subject=subject, body=render_to_string(EXTENSION_TEMPLATE, context), to=[employee.email]
+    )
+
+
+@task
+def send_extension_notice(announcement_id: int) -> int:
+    """Emails an extension's announcement to every employee who may take part (decision 4); returns
+    how many were sent. Eligibility is judged when the task runs, as the portal judges it that day."""
+    from soxp_portal.offers.actions import eligible_holders
+    from soxp_portal.offers.queries import offer_summary
+
+    announcement = Announcement.objects.select_related("offer", "offer__new_option_plan").get(
+        pk=announcement_id
+    )
+    offer = announcement.offer
+    holders, _ = eligible_holders(offer, on=judgement_day(offer.terms, timezone.now()))
+    context = {
+        "announcement": announcement,
+        "offer": offer,
+        "summary": offer_summary(offer),
+        "contacts": _contacts(offer),
+        "portal_url": getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+        + reverse("portal:offer", args=[offer.slug]),
+    }
+    employees = (
+        employee
+        for employee in Employee.objects.order_by("employee_id").iterator(chunk_size=2000)
+        if employee.employee_id in holders
+    )
+    sent = 0
+    with mailers.default as mailer:
+        for batch in batched(employees, EXTENSION_BATCH_SIZE):
+            sent += mailer.send_messages([extension_message(announcement, e, context) for e in batch]) or 0
+    return sent
+
+
+@task
+def send_pending_invitations(actor_id: int, base_url: str) -> int:
+    """Invites every employee still awaiting an invitation, away from the request (a census may hold
+    100,000 of them); returns how many were sent."""
+    from soxp_portal.accounts.models import User
+    from soxp_portal.offers.actions import invite_awaiting_employees
+
+    return invite_awaiting_employees(actor=User.objects.get(pk=actor_id), base_url=base_url)

@@ -36,7 +36,10 @@ from soxp_portal.rules.exchange import validate_election
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Sends each person where they work: employees to their current offer."""
+    """Sends each person where they work: employees to their current offer, stock administrators to
+    the console, auditors (who are not also stock administrators) to the audit trail."""
+    from soxp_portal.accounts.roles import is_auditor  # local: this change is limited to home()
+
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if hasattr(request.user, "employee"):
@@ -46,6 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("portal:offer", slug=offer.slug)
     if is_stock_administrator(request.user):
         return redirect("console:home")
+    if is_auditor(request.user):
+        return redirect("console:audit-events")
     if request.user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied("This account is not an employee's.")

@@ -40,6 +40,7 @@ class Command(BaseCommand):
                     employees_name=str(employees_csv),
                     grants_name=str(grants_csv),
                     dry_run=dry_run,
+                    actor=None,
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {error.filename}: {error.strerror}.") from error

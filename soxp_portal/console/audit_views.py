@@ -1,0 +1,233 @@
+"""The auditor's pages: the trail filtered and exported, one event, an employee's timeline, the events
+near an offer's deadline, and the chain's status. Read-only, for the auditor role (superusers pass;
+stock administrators do not unless they are auditors too).
+
+Exports: ``?format=csv`` on the events page or the deadline report downloads the same filtered
+view. The download is itself an audit event (``export.downloaded``, with the filters), written
+*before* the file is streamed. The file then states the chain's last link at that moment, which is
+the export's own event: its last two rows are ``# chain_last_sequence,<n>`` and
+``# chain_last_hash,<hash>``, and it lists the matching events up to and including event #n, so
+events written while it streams do not appear. A cut-off download has no such rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from soxp_portal.accounts.roles import Role, role_required
+from soxp_portal.audit import queries
+from soxp_portal.audit.chain import GENESIS_HASH, JSONValue, event_hash
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
+from soxp_portal.audit.verify import verify_chain
+from soxp_portal.offers.models import Employee, Offer
+from soxp_portal.offers.reports import neutralise
+
+auditor_required = role_required(Role.AUDITOR)
+
+PAGE_SIZE = 50
+NO_CHANNEL = "none"
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+DEFAULT_WINDOW_MINUTES = int(queries.DEFAULT_DEADLINE_WINDOW.total_seconds() // 60)
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """Read and shown in UTC whatever time zone is active, as its label says."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(UTC):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(UTC):
+            return super().prepare_value(value)
+
+
+class EventFilterForm(forms.Form):
+    employee = forms.CharField(
+        label="Employee ID", required=False, max_length=64, help_text="The census ID, e.g. E1001."
+    )
+    event_type = forms.ChoiceField(
+        label="Event type", required=False, choices=[("", "Any type"), *AuditEventType.choices]
+    )
+    channel = forms.ChoiceField(
+        label="Channel",
+        required=False,
+        choices=[("", "Any channel"), *AuditChannel.choices, (NO_CHANNEL, "None")],
+    )
+    since = UTCDateTimeField(label="From (UTC)", required=False, help_text="On or after.")
+    until = UTCDateTimeField(label="To (UTC)", required=False, help_text="Before.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        widths = {"employee": "col-lg-2", "event_type": "col-lg-2", "channel": "col-lg-2"}
+        self.helper.layout = Layout(
+            Row(
+                *(
+                    Column(name, css_class=f"col-12 col-sm-6 {widths.get(name, 'col-lg-3')}")
+                    for name in self.fields
+                )
+            )
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until <= since:
+            self.add_error("until", "Choose an end after the start.")
+        return cleaned
+
+    def filters(self) -> queries.EventFilters:
+        channel = self.cleaned_data["channel"]
+        return queries.EventFilters(
+            employee_id=self.cleaned_data["employee"].strip(),
+            event_type=self.cleaned_data["event_type"],
+            channel=None if channel == "" else ("" if channel == NO_CHANNEL else channel),
+            since=self.cleaned_data["since"],
+            until=self.cleaned_data["until"],
+        )
+
+
+class DeadlineWindowForm(forms.Form):
+    window = forms.IntegerField(
+        label="Minutes before the deadline",
+        required=False,
+        min_value=1,
+        max_value=MAX_WINDOW_MINUTES,
+        help_text="Events from this long before the deadline, and every event after it.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Row(Column("window", css_class="col-sm-6 col-lg-4")))
+
+    def minutes(self) -> int:
+        """The window asked for; the default (shown with the form's error) when it is empty or invalid."""
+        if not self.is_valid() or self.cleaned_data["window"] is None:
+            return DEFAULT_WINDOW_MINUTES
+        return int(self.cleaned_data["window"])
+
+
+@require_GET
+@auditor_required
+def events(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "offers": Offer.objects.order_by("-opens_at")}
+    if not form.is_valid():
+        return render(request, "console/audit/events.html", context)
+    filters = form.filters()
+    if request.GET.get("format") == "csv":
+        return _export(request, queries.events(filters), report="events", filters=filters.as_data())
+    page_obj = Paginator(queries.events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(page_obj=page_obj, rows=[(shown, None) for shown in page_obj])
+    return render(request, "console/audit/events.html", context)
+
+
+@require_GET
+@auditor_required
+def event(request: HttpRequest, sequence: int) -> HttpResponse:
+    shown = get_object_or_404(queries.events(), sequence=sequence)
+    previous_hash = (
+        AuditEvent.objects.filter(sequence=sequence - 1).values_list("hash", flat=True).first()
+        if sequence > 1
+        else GENESIS_HASH
+    )
+    context = {
+        "event": shown,
+        "data_json": json.dumps(shown.data, indent=2, sort_keys=True, ensure_ascii=False),
+        "is_hash_valid": event_hash(shown) == shown.hash,
+        "is_linked": previous_hash == shown.previous_hash,
+        "has_next": AuditEvent.objects.filter(sequence=sequence + 1).exists(),
+    }
+    return render(request, "console/audit/event.html", context)
+
+
+@require_GET
+@auditor_required
+def employee(request: HttpRequest, employee_id: str) -> HttpResponse:
+    person = get_object_or_404(Employee, employee_id=employee_id)
+    context = {"employee": person, "entries": queries.election_timeline(person)}
+    return render(request, "console/audit/employee.html", context)
+
+
+@require_GET
+@auditor_required
+def deadline(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    form = DeadlineWindowForm({"window": DEFAULT_WINDOW_MINUTES, **request.GET.dict()})
+    minutes = form.minutes()
+    near = queries.events_near_deadline(offer, window=timedelta(minutes=minutes))
+    if request.GET.get("format") == "csv":
+        filters = {"offer": offer.slug, "window_minutes": minutes}
+        return _export(request, near, report="deadline", filters=filters)
+    page_obj = Paginator(near, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(shown, queries.deadline_distance(shown.at, offer.expires_at)) for shown in page_obj]
+    context = {"audited_offer": offer, "form": form, "minutes": minutes, "page_obj": page_obj, "rows": rows}
+    return render(request, "console/audit/deadline.html", context)
+
+
+@require_GET
+@auditor_required
+def chain(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/audit/chain.html", {"report": verify_chain()})
+
+
+def _export(
+    request: HttpRequest, selected: QuerySet[AuditEvent], *, report: str, filters: dict[str, JSONValue]
+) -> StreamingHttpResponse:
+    """Records the download, then streams the rows selected up to and including its own event."""
+    now = timezone.now()
+    exported = record(
+        AuditEventType.EXPORT_DOWNLOADED,
+        actor=request.user,
+        at=now,
+        channel=AuditChannel.WEB,
+        data={"report": report, "format": "csv", "filters": filters},
+        request=request,
+    )
+    rows = queries.export_rows(selected.filter(sequence__lte=exported.sequence))
+    trailer = [("# chain_last_sequence", exported.sequence), ("# chain_last_hash", exported.hash)]
+    response = StreamingHttpResponse(
+        _csv_lines(queries.EXPORT_COLUMNS, rows, trailer), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="audit-{report}-{now:%Y%m%dT%H%M%SZ}.csv"'
+    return response
+
+
+class _Line:
+    """A file-like object whose ``write`` hands the text back, so csv.writer can feed a generator."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_lines(
+    columns: Iterable[str], rows: Iterable[Iterable[object]], trailer: Iterable[Iterable[object]]
+) -> Iterator[str]:
+    """The header, the rows and the trailer as CSV lines, every cell neutralised."""
+    writer = csv.writer(_Line(), lineterminator="\n")
+    for cells in itertools.chain([columns], rows, trailer):
+        yield writer.writerow([neutralise(cell) for cell in cells])

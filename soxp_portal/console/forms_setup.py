@@ -1,0 +1,331 @@
+"""Forms of the offer set-up pages: terms, contacts, documents, extension, census and invitations.
+
+Times are typed as wall-clock times in the offer's own time zone and turned into aware datetimes here
+(OFFER.md decision 3: stored in UTC, read in the offer's zone). The forms check what a person typed;
+whether a change is allowed at this moment (the offer not yet open, a later deadline) is for the
+actions, which check it again on the locked row.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from soxp_portal.offers.actions import TERM_FIELDS
+from soxp_portal.offers.models import Offer, Plan
+from soxp_portal.rules import window
+from soxp_portal.rules.wording import format_date
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_CENSUS_BYTES = 100 * 1024 * 1024
+COMMON_ZONES = (
+    ("America/Los_Angeles", "Pacific (America/Los_Angeles)"),
+    ("America/Denver", "Mountain (America/Denver)"),
+    ("America/Phoenix", "Arizona (America/Phoenix)"),
+    ("America/Chicago", "Central (America/Chicago)"),
+    ("America/New_York", "Eastern (America/New_York)"),
+    ("America/Anchorage", "Alaska (America/Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Pacific/Honolulu)"),
+    ("UTC", "UTC"),
+    ("Europe/London", "London (Europe/London)"),
+    ("Europe/Berlin", "Central Europe (Europe/Berlin)"),
+    ("Asia/Tokyo", "Tokyo (Asia/Tokyo)"),
+)
+_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock date and time with no zone: the form gives it the offer's zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_FORMAT)
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(UTC):
+            result = super().to_python(value)
+        if result is None:
+            return None
+        return result.astimezone(UTC).replace(tzinfo=None) if timezone.is_aware(result) else result
+
+
+def in_zone(local: datetime, zone_name: str) -> datetime:
+    """`local` read in `zone_name`; a time skipped by a daylight-saving change does not exist there."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    aware = local.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationError(
+            f"{local:%Y-%m-%d %H:%M} does not exist in {zone_name} (the clocks skip it for daylight "
+            "saving time); choose another time."
+        )
+    return aware
+
+
+def local_value(instant: datetime | None, zone_name: str) -> str | None:
+    if instant is None:
+        return None
+    return instant.astimezone(zoneinfo.ZoneInfo(zone_name)).strftime(_LOCAL_FORMAT)
+
+
+def _aware(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) and timezone.is_aware(value) else None
+
+
+def _switch(false_label: str, true_label: str, label: str) -> forms.TypedChoiceField:
+    """A reading of the offer where its documents disagree, as two worded choices (OFFER.md)."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=((False, false_label), (True, true_label)),
+        coerce=lambda value: value in (True, "True"),
+        widget=forms.RadioSelect,
+    )
+
+
+class OfferTermsForm(forms.ModelForm):
+    """Every term of an offer. The slug is chosen when the offer is created and not changed after."""
+
+    opens_at = LocalDateTimeField(label="Opens", help_text="In the offer's time zone.")
+    expires_at = LocalDateTimeField(
+        label="Deadline", help_text="In the offer's time zone: an election counts if received before it."
+    )
+    time_zone = forms.ChoiceField(label="Time zone", choices=COMMON_ZONES, initial="America/Los_Angeles")
+    hire_cutoff_inclusive = _switch(
+        "Hired strictly before the cut-off date (the presentation's reading)",
+        "Hired on or before the cut-off date (the Offer to Exchange's reading)",
+        "Hire date",
+    )
+    price_threshold_inclusive = _switch(
+        "Only prices above the threshold (the Offer to Exchange's reading, 'above')",
+        "A price equal to the threshold is eligible (the presentation's reading, 'or higher')",
+        "Price threshold",
+    )
+    covered_plans = forms.ModelMultipleChoiceField(
+        queryset=Plan.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Old plans whose grants may be tendered; none ticked means every plan.",
+    )
+
+    class Meta:
+        model = Offer
+        fields = (*TERM_FIELDS, "covered_plans")
+        labels = {
+            "slug": "Short name (in addresses)",
+            "company_name": "Company",
+            "eligible_countries": "Eligible work countries",
+            "hire_cutoff_date": "Hire cut-off date",
+            "lookback_start": "Lookback window: first grant date",
+            "lookback_end": "Lookback window: last grant date",
+            "new_grant_delay_months": "New grant: months after cancellation",
+            "new_grant_delay_days": "New grant: and days after that",
+            "pricing_basis": "New exercise price",
+            "new_option_type": "New option type",
+            "new_option_plan": "New options granted under",
+            "new_term_years": "New option term (years)",
+            "vesting_cliff_months": "Vesting cliff (months)",
+            "vesting_cliff_fraction": "Share vesting at the cliff",
+            "vesting_monthly_installments": "Monthly instalments after the cliff",
+        }
+        help_texts = {
+            "lookback_end": "Inclusive. Empty: every grant on or after the first date (the Offer to "
+            "Exchange's reading); a date: the window ends there (the presentation's reading).",
+            "price_threshold": "In dollars; a grant below it is eligible only inside the lookback window.",
+        }
+        widgets = {
+            "hire_cutoff_date": forms.DateInput(attrs={"type": "date"}),
+            "lookback_start": forms.DateInput(attrs={"type": "date"}),
+            "lookback_end": forms.DateInput(attrs={"type": "date"}),
+            "pricing_basis": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["slug"]
+            zone = self.instance.time_zone
+            self.initial["opens_at"] = local_value(self.instance.opens_at, zone)
+            self.initial["expires_at"] = local_value(self.instance.expires_at, zone)
+            for name in ("price_threshold", "exchange_ratio", "vesting_cliff_fraction"):
+                self.initial[name] = f"{getattr(self.instance, name).normalize():f}"  # 0.75, not 0.750000
+            if zone not in dict(COMMON_ZONES):
+                self.fields["time_zone"].choices = [*COMMON_ZONES, (zone, zone)]  # type: ignore[attr-defined]
+
+    def clean_exchange_ratio(self) -> Decimal:
+        ratio: Decimal = self.cleaned_data["exchange_ratio"]
+        if not Decimal(0) < ratio <= Decimal(1):
+            raise ValidationError(
+                "The exchange ratio must be more than 0 and at most 1 (new shares per tendered share, "
+                "such as 0.75)."
+            )
+        return ratio
+
+    def clean_eligible_countries(self) -> str:
+        return ",".join(code.strip().upper() for code in self.cleaned_data["eligible_countries"].split(","))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        zone = data.get("time_zone")
+        for name in ("opens_at", "expires_at"):
+            if not (isinstance(data.get(name), datetime) and timezone.is_naive(data[name])):
+                continue
+            try:
+                if not zone:
+                    raise ValidationError("Choose the time zone this time is read in.")
+                data[name] = in_zone(data[name], zone)
+            except ValidationError as error:
+                data.pop(name)
+                if name not in self.errors:
+                    self.add_error(name, error)
+        opens, expires = _aware(data.get("opens_at")), _aware(data.get("expires_at"))
+        if opens and expires and expires <= opens:
+            self.add_error("expires_at", "The deadline must be after the opening.")
+        self._clean_lookback(data, opens)
+        return data
+
+    def _clean_lookback(self, data: dict[str, Any], opens: datetime | None) -> None:
+        start: date | None = data.get("lookback_start")
+        end: date | None = data.get("lookback_end")
+        if end and not start and "lookback_start" not in self.errors:
+            self.add_error("lookback_start", "A lookback window with a last date needs a first date.")
+        if start and end and end < start:
+            self.add_error("lookback_end", "The lookback window must end on or after its first date.")
+            return
+        if opens is None:
+            return
+        opening_date = opens.astimezone(zoneinfo.ZoneInfo(data["time_zone"])).date()
+        for name, day in (("lookback_start", start), ("lookback_end", end)):
+            if day and day > opening_date and name not in self.errors:
+                self.add_error(
+                    name,
+                    f"{format_date(day)} is after the opening date, {format_date(opening_date)}: the "
+                    "lookback window covers grants made before the offer.",
+                )
+
+    def term_values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in TERM_FIELDS if name in self.fields}
+
+
+def short_window_warning(offer: Offer) -> str | None:
+    """Tender-offer rules: open at least 20 business days. A warning, not an error (the administrator
+    and counsel decide); counted with the opening day, as `rules.window.business_days_open` does."""
+    from soxp_portal.offers.actions import MINIMUM_BUSINESS_DAYS_OPEN
+
+    days = window.business_days_open(offer.terms)
+    if days >= MINIMUM_BUSINESS_DAYS_OPEN:
+        return None
+    return (
+        f"The offer would be open for {days} business day{'s' if days != 1 else ''}; tender-offer rules "
+        f"require at least {MINIMUM_BUSINESS_DAYS_OPEN} (the opening day counts, weekends and federal "
+        "holidays do not). Check the dates with counsel."
+    )
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False)
+    role = forms.CharField(max_length=200, required=False, label="Role (what to ask them about)")
+    phone = forms.CharField(max_length=50, required=False)
+    fax = forms.CharField(max_length=50, required=False)
+    email = forms.EmailField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("name") and any(data.get(key) for key in ("role", "phone", "fax", "email")):
+            self.add_error("name", "A contact needs a name.")
+        return data
+
+
+class BaseContactFormSet(forms.BaseFormSet):
+    def contacts(self) -> list[dict[str, str]]:
+        """The filled rows in order, each with only the keys that have a value (blank rows dropped)."""
+        rows = []
+        for form in self.forms:
+            row = {key: value.strip() for key, value in form.cleaned_data.items() if value and value.strip()}
+            if row.get("name"):
+                rows.append(row)
+        return rows
+
+
+ContactFormSet = forms.formset_factory(ContactForm, formset=BaseContactFormSet, extra=2, max_num=20)
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="What employees see, e.g. Offer to Exchange.")
+    file = forms.FileField(help_text="A PDF of at most 20 MB.")
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        if upload.size and upload.size > MAX_DOCUMENT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; at most 20 MB can be uploaded."
+            )
+        if not (upload.name or "").lower().endswith(".pdf"):
+            raise ValidationError("Only PDF files can be posted: the file name must end in .pdf.")
+        upload.seek(0)
+        if upload.read(5) != b"%PDF-":
+            raise ValidationError("The file is not a PDF (it does not start as one); export it as PDF.")
+        upload.seek(0)
+        return upload
+
+
+class ExtensionForm(forms.Form):
+    """A later deadline and why. The announcement is written on the preview, once the effect is shown."""
+
+    new_expires_at = LocalDateTimeField(label="New deadline")
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the audit trail: why the offer is extended.",
+    )
+    announcement = forms.CharField(
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Shown on every employee's home page and emailed to every eligible employee.",
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, offer: Offer, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer, self.now = offer, now
+        self.fields["new_expires_at"].help_text = f"In the offer's time zone, {offer.time_zone}."
+
+    def clean_new_expires_at(self) -> datetime:
+        expires_at = in_zone(self.cleaned_data["new_expires_at"], self.offer.time_zone)
+        problems = window.can_move_deadline(self.offer.terms, expires_at, self.now)
+        if self.offer.closed_at is not None:
+            problems.insert(0, "The offer is closed; its deadline can no longer move.")
+        if problems:
+            raise ValidationError(problems)
+        return expires_at
+
+
+class CensusUploadForm(forms.Form):
+    employees = forms.FileField(label="employees.csv", help_text="One row per employee, UTF-8.")
+    grants = forms.FileField(label="grants.csv", help_text="One row per option grant, UTF-8.")
+
+    def _clean_csv(self, name: str) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data[name]
+        if upload.size and upload.size > MAX_CENSUS_BYTES:
+            raise ValidationError(f"The file is larger than {MAX_CENSUS_BYTES // 1024 // 1024} MB.")
+        return upload
+
+    def clean_employees(self) -> UploadedFile:
+        return self._clean_csv("employees")
+
+    def clean_grants(self) -> UploadedFile:
+        return self._clean_csv("grants")
+
+
+class CensusConfirmForm(forms.Form):
+    upload = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class InvitationsForm(forms.Form):
+    """The number of invitations the administrator saw: if it has changed, they look again."""
+
+    count = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -1,0 +1,352 @@
+"""Setting up offers: terms, contacts and documents, the extension, the census and invitations.
+
+Views stay thin (STYLE.md): they check the role, load the offer, validate a form, call one action
+from ``offers.actions`` (or ``import_census``) and turn a refusal into a message.
+
+The census is checked in a dry run before it is imported. The two files of the dry run are kept on
+the server (``MEDIA_ROOT/census/<uuid>/``) until the administrator confirms, and the confirm imports
+exactly those bytes: asking for the files again would let a different file be confirmed than the
+one whose dry run was read. The uuid is only honoured for the session that uploaded it (and the
+files' SHA-256 must still match), and the import on confirm checks everything again, all or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from soxp_portal.accounts.invitations import users_awaiting_invitation
+from soxp_portal.console.forms_setup import (
+    CensusConfirmForm,
+    CensusUploadForm,
+    ContactFormSet,
+    DocumentForm,
+    ExtensionForm,
+    InvitationsForm,
+    OfferTermsForm,
+    short_window_warning,
+)
+from soxp_portal.console.views import staff_required
+from soxp_portal.offers.actions import (
+    BUSINESS_DAYS_AFTER_RATIO_CHANGE,
+    OfferError,
+    add_offer_document,
+    create_offer,
+    extend_offer,
+    extension_effect,
+    remove_offer_document,
+    set_offer_contacts,
+    tender_figures,
+    terms_locked_message,
+    update_offer_terms,
+)
+from soxp_portal.offers.census import CensusImportError, import_census
+from soxp_portal.offers.models import Offer, OfferDocument
+from soxp_portal.offers.tasks import send_pending_invitations
+from soxp_portal.rules.wording import format_instant, format_shares
+
+CENSUS_SESSION_KEY = "console_census_uploads"
+CENSUS_FILES = ("employees", "grants")
+CENSUS_UPLOAD_LIFETIME = 24 * 60 * 60  # seconds an unconfirmed upload is kept
+
+
+def _terms_page(
+    request: HttpRequest, form: OfferTermsForm, offer: Offer | None, **extra: Any
+) -> HttpResponse:
+    context = {"form": form, "offer": offer, "warning": offer and short_window_warning(offer), **extra}
+    return render(request, "console/setup/offer_form.html", context)
+
+
+def _saved(request: HttpRequest, offer: Offer, message: str) -> HttpResponse:
+    """Back to the terms, which show the 20-business-day warning for as long as it applies."""
+    messages.success(request, message)
+    return redirect("console:offer-edit", slug=offer.slug)
+
+
+@staff_required
+def offer_create(request: HttpRequest) -> HttpResponse:
+    form = OfferTermsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            offer = create_offer(
+                form.term_values(),
+                covered_plans=form.cleaned_data["covered_plans"],
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except OfferError as error:
+            form.add_error(None, str(error))
+        else:
+            return _saved(
+                request,
+                offer,
+                f"The offer {offer.name} is set up; it opens {format_instant(offer.opens_at, offer.zone)}.",
+            )
+    return _terms_page(request, form, None)
+
+
+@staff_required
+def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    locked = terms_locked_message(offer, timezone.now())
+    if locked:
+        if request.method == "POST":
+            messages.error(request, locked)
+            return redirect("console:offer-edit", slug=offer.slug)
+        return render(request, "console/setup/offer_locked.html", {"offer": offer, "locked": locked})
+    form = OfferTermsForm(request.POST or None, instance=get_object_or_404(Offer, pk=offer.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = update_offer_terms(
+                offer,
+                form.term_values(),
+                covered_plans=form.cleaned_data["covered_plans"],
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except OfferError as error:
+            form.add_error(None, str(error))
+        else:
+            if not changes:
+                messages.info(request, "Nothing was changed.")
+                return redirect("console:offer-edit", slug=offer.slug)
+            return _saved(request, offer, f"Saved: {', '.join(name.replace('_', ' ') for name in changes)}.")
+    return _terms_page(request, form, offer)
+
+
+@staff_required
+def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
+    """The contacts and documents employees see; they are not terms, so they may change while open."""
+    offer = get_object_or_404(Offer, slug=slug)
+    posted = request.POST.get("form")
+    contacts = (
+        ContactFormSet(request.POST) if posted == "contacts" else ContactFormSet(initial=offer.contacts)
+    )
+    document = DocumentForm(request.POST if posted == "document" else None, request.FILES or None)
+    actor = request.user
+    if posted == "contacts" and contacts.is_valid():
+        changed = set_offer_contacts(offer, contacts.contacts(), actor=actor, request=request)  # type: ignore[arg-type]
+        messages.success(request, "The contacts are saved." if changed else "The contacts were already so.")
+        return redirect("console:offer-documents", slug=offer.slug)
+    if posted == "document" and document.is_valid():
+        upload = document.cleaned_data["file"]
+        add_offer_document(
+            offer,
+            title=document.cleaned_data["title"],
+            content=upload.read(),
+            filename=Path(upload.name).name,
+            actor=actor,  # type: ignore[arg-type]
+            request=request,
+        )
+        messages.success(request, f"{document.cleaned_data['title']} is posted for employees.")
+        return redirect("console:offer-documents", slug=offer.slug)
+    context = {
+        "offer": offer,
+        "contacts": contacts,
+        "document_form": document,
+        "documents": offer.documents.all(),
+    }
+    return render(request, "console/setup/documents.html", context)
+
+
+@require_POST
+@staff_required
+def offer_document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    document = get_object_or_404(OfferDocument, offer__slug=slug, pk=pk)
+    remove_offer_document(document, actor=request.user, request=request)  # type: ignore[arg-type]
+    messages.success(request, f"{document.title} is no longer shown to employees.")
+    return redirect("console:offer-documents", slug=slug)
+
+
+def _extension_drafts(offer: Offer, form: ExtensionForm, now: datetime) -> dict[str, Any]:
+    """The effect of the new deadline, the figures so far and the drafts of the notice and announcement."""
+    figures = tender_figures(offer, now=now)
+    context = {
+        "offer": offer,
+        "effect": extension_effect(offer, form.cleaned_data["new_expires_at"]),
+        "current": extension_effect(offer, offer.expires_at),
+        "figures": figures,
+        "tendered": format_shares(figures.tendered_shares),
+        "eligible": format_shares(figures.eligible_shares),
+        "now": now,
+    }
+    return {
+        **context,
+        "notice": render_to_string("console/setup/_notice.txt", context),
+        "announcement_draft": render_to_string("console/setup/_announcement.txt", context),
+    }
+
+
+@staff_required
+def offer_extend(request: HttpRequest, slug: str) -> HttpResponse:
+    offer = get_object_or_404(Offer, slug=slug)
+    now = timezone.now()
+    form = ExtensionForm(request.POST or None, offer=offer, now=now)
+    context: dict[str, Any] = {"offer": offer, "form": form, "ratio_days": BUSINESS_DAYS_AFTER_RATIO_CHANGE}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "console/setup/extend.html", context)
+    announcement = form.cleaned_data["announcement"].strip()
+    if form.cleaned_data["confirmed"] and announcement:
+        try:
+            extend_offer(
+                offer,
+                form.cleaned_data["new_expires_at"],
+                reason=form.cleaned_data["reason"],
+                announcement=announcement,
+                actor=request.user,  # type: ignore[arg-type]
+                now=now,
+                request=request,
+            )
+        except OfferError as error:
+            messages.error(request, str(error))
+            return redirect("console:offer-extend", slug=offer.slug)
+        messages.success(
+            request, "The offer is extended; employees see the announcement and are being emailed."
+        )
+        return redirect("console:dashboard", slug=offer.slug)
+    drafts = _extension_drafts(offer, form, now)
+    if form.cleaned_data["confirmed"]:
+        form.add_error("announcement", "Write the announcement employees will read.")
+    else:
+        form.data = form.data.copy()
+        form.data["announcement"] = drafts["announcement_draft"]
+    return render(request, "console/setup/extend_preview.html", {**context, **drafts})
+
+
+def _census_folder(key: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "census" / key
+
+
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for name in CENSUS_FILES:
+        digest.update((folder / f"{name}.csv").read_bytes())
+    return digest.hexdigest()
+
+
+def _discard_old_uploads() -> None:
+    root = Path(settings.MEDIA_ROOT) / "census"
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > CENSUS_UPLOAD_LIFETIME:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _keep_upload(request: HttpRequest, form: CensusUploadForm) -> str:
+    """Saves the dry run's bytes for the confirm, bound to this session (see the module docstring)."""
+    _discard_old_uploads()
+    key = str(uuid.uuid4())
+    folder = _census_folder(key)
+    folder.mkdir(parents=True, mode=0o700)
+    names = {}
+    for name in CENSUS_FILES:
+        upload = form.cleaned_data[name]
+        upload.seek(0)
+        (folder / f"{name}.csv").write_bytes(upload.read())
+        names[name] = Path(upload.name).name
+    uploads = request.session.get(CENSUS_SESSION_KEY, {})
+    uploads[key] = {"names": names, "sha256": _digest(folder)}
+    request.session[CENSUS_SESSION_KEY] = uploads
+    return key
+
+
+def _census_run(form_files: dict[str, Any], names: dict[str, str], **options: Any) -> Any:
+    return import_census(
+        form_files["employees"],
+        form_files["grants"],
+        employees_name=names["employees"],
+        grants_name=names["grants"],
+        **options,
+    )
+
+
+@staff_required
+def census(request: HttpRequest) -> HttpResponse:
+    """Upload, then a dry run: what would be new, changed and unchanged, or every error located."""
+    form = CensusUploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "console/setup/census.html", {"form": form})
+    files = {name: form.cleaned_data[name] for name in CENSUS_FILES}
+    names = {name: Path(files[name].name).name for name in CENSUS_FILES}
+    try:
+        plan = _census_run(files, names, dry_run=True)
+    except CensusImportError as error:
+        context = {"form": CensusUploadForm(), "errors": error.errors, "names": names}
+        return render(request, "console/setup/census.html", context)
+    key = _keep_upload(request, form)
+    context = {
+        "summary": plan.summary(),
+        "names": names,
+        "confirm": CensusConfirmForm(initial={"upload": key}),
+    }
+    return render(request, "console/setup/census_dry_run.html", context)
+
+
+@require_POST
+@staff_required
+def census_confirm(request: HttpRequest) -> HttpResponse:
+    form = CensusConfirmForm(request.POST)
+    uploads = request.session.get(CENSUS_SESSION_KEY, {})
+    key = str(form.cleaned_data["upload"]) if form.is_valid() else ""
+    folder = _census_folder(key) if key else None
+    kept = uploads.pop(key, None)
+    request.session[CENSUS_SESSION_KEY] = uploads
+    if kept is None or folder is None or not folder.is_dir() or _digest(folder) != kept["sha256"]:
+        messages.error(
+            request, "That dry run is not available any more (or not to you): upload the files again."
+        )
+        return redirect("console:census")
+    try:
+        with (folder / "employees.csv").open("rb") as employees, (folder / "grants.csv").open("rb") as grants:
+            plan = _census_run({"employees": employees, "grants": grants}, kept["names"], actor=request.user)
+    except CensusImportError as error:
+        context = {
+            "form": CensusUploadForm(),
+            "errors": error.errors,
+            "names": kept["names"],
+            "on_confirm": True,
+        }
+        return render(request, "console/setup/census.html", context)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    counts = plan.summary()
+    messages.success(
+        request,
+        f"The census is imported: employees {counts['employees_new']} new, {counts['employees_changed']} "
+        f"changed; grants {counts['grants_new']} new, {counts['grants_changed']} changed.",
+    )
+    return redirect("console:invitations")
+
+
+@staff_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    count = users_awaiting_invitation().count()
+    form = InvitationsForm(request.POST or None, initial={"count": count})
+    if request.method != "POST":
+        return render(request, "console/setup/invitations.html", {"form": form, "count": count})
+    if not form.is_valid() or form.cleaned_data["count"] != count:
+        messages.warning(
+            request, f"{count} employee(s) now await an invitation; check the number and send again."
+        )
+        return redirect("console:invitations")
+    result = send_pending_invitations.enqueue(
+        actor_id=request.user.pk, base_url=request.build_absolute_uri("/")
+    )
+    if result.status == "SUCCESSFUL":
+        messages.success(request, f"Sent {result.return_value} invitation(s).")
+    else:
+        messages.success(request, f"{count} invitation(s) are being sent.")
+    return redirect("console:invitations")

@@ -1,0 +1,90 @@
+"""The reminder email to every eligible employee who has not made an election yet.
+
+The stock administrator starts it from the console's dashboard, after a confirmation step showing how
+many will be emailed; the sending is a background task (Django's ``django.tasks``), because on a large
+census it reads the whole census (``participation.eligibility_census``) and sends thousands of messages.
+The recipients are worked out when the task runs, not when it was queued, so someone who decides in
+between is not reminded. The task writes one ``reminders.sent`` audit event naming every employee
+emailed, after the messages went out: the trail records what was sent.
+
+A double click on the confirmation queues the same batch twice; the second run finds the first one's
+audit event (same ``batch``) and sends nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from itertools import batched
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from soxp_portal.accounts.invitations import DEFAULT_PORTAL_BASE_URL
+from soxp_portal.accounts.models import User
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
+from soxp_portal.offers.models import Employee, Offer
+from soxp_portal.offers.participation import undecided_eligible_employees
+from soxp_portal.offers.queries import offer_summary
+from soxp_portal.offers.tasks import _contacts
+
+SUBJECT_TEMPLATE = "emails/reminders/reminder_subject.txt"
+BODY_TEMPLATE = "emails/reminders/reminder.txt"
+BATCH_SIZE = 500  # messages rendered and handed to the mailer at a time, over one connection
+
+
+def reminder_message(
+    offer: Offer, employee: Employee, *, portal_url: str, context: dict[str, Any]
+) -> EmailMessage:
+    context = {**context, "employee": employee, "offer": offer, "portal_url": portal_url}
+    subject = "".join(render_to_string(SUBJECT_TEMPLATE, context).splitlines())
+    return EmailMessage(subject, render_to_string(BODY_TEMPLATE, context), to=[employee.email])
+
+
+def portal_url(offer: Offer, base_url: str | None) -> str:
+    """The offer's page on the portal, absolute: from the console's own address when it queued the task."""
+    base = base_url or getattr(settings, "PORTAL_BASE_URL", DEFAULT_PORTAL_BASE_URL)
+    return base.rstrip("/") + reverse("portal:offer", kwargs={"slug": offer.slug})
+
+
+def batch_was_sent(offer: Offer, batch: str) -> bool:
+    return AuditEvent.objects.filter(
+        event_type=AuditEventType.REMINDERS_SENT, offer=offer, data__batch=batch
+    ).exists()
+
+
+@task
+def send_reminders(offer_id: int, actor_id: int, batch: str, base_url: str = "") -> int:
+    """Emails each eligible employee without an election; returns how many were emailed.
+
+    `batch` (a UUID the confirmation form carries) makes a second run of the same request send nothing.
+    """
+    offer = Offer.objects.select_related("new_option_plan").get(pk=offer_id)
+    actor = User.objects.get(pk=actor_id)
+    uuid.UUID(batch)  # refuses anything but the form's UUID before it reaches the audit trail
+    if batch_was_sent(offer, batch):
+        return 0
+    now = timezone.now()
+    url = portal_url(offer, base_url or None)
+    context = {"summary": offer_summary(offer), "contacts": _contacts(offer)}
+    emailed: list[str] = []
+    with mailers.default as mailer:
+        for employees in batched(undecided_eligible_employees(offer, now=now), BATCH_SIZE):
+            mailer.send_messages(
+                [reminder_message(offer, employee, portal_url=url, context=context) for employee in employees]
+            )
+            emailed.extend(employee.employee_id for employee in employees)
+    record(
+        AuditEventType.REMINDERS_SENT,
+        actor=actor,
+        at=now,
+        subject=offer,
+        channel=AuditChannel.SYSTEM,
+        data={"batch": batch, "recipients": len(emailed), "employee_ids": emailed},
+    )
+    return len(emailed)

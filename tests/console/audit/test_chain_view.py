@@ -1,0 +1,47 @@
+"""The chain's status: intact with its count and last hash, or where it breaks."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from soxp_portal.audit.log import last_link
+from soxp_portal.offers.models import Employee, Offer
+from tests.audit.conftest import RawSQL
+from tests.console.audit.conftest import SLIDE_9, elect
+
+pytestmark = pytest.mark.django_db
+
+CHAIN = reverse("console:audit-chain")
+
+
+@pytest.fixture
+def elections(offer: Offer, slide_9_employee: Employee, auditor_client: Client) -> None:
+    for day in (1, 2, 3):
+        elect(offer, slide_9_employee, SLIDE_9, at=offer.opens_at + timedelta(days=day))
+
+
+def test_an_intact_chain_shows_its_count_and_last_hash(auditor_client: Client, elections: None) -> None:
+    count, last_hash = last_link()  # the auditor's sign-in and three elections
+    assert count == 4
+
+    html = auditor_client.get(CHAIN).content.decode()
+
+    assert "The chain is intact" in html
+    assert "All 4 events follow each other" in html
+    assert last_hash in html
+    assert "takes a while" in html
+
+
+def test_a_changed_event_shows_where_the_chain_breaks(
+    auditor_client: Client, elections: None, tamper: RawSQL
+) -> None:
+    tamper("UPDATE {table} SET data = %s WHERE sequence = 3", ['{"forged": true}'])
+
+    html = auditor_client.get(CHAIN).content.decode()
+
+    assert "The chain is broken at event #3" in html
+    assert "its content does not match its hash" in html
+    assert "The 2 events before it are intact" in html
+    assert reverse("console:audit-event", args=[3]) in html

@@ -1,0 +1,108 @@
+"""The census from the browser: a dry run that writes nothing, then the confirm of the same bytes."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from soxp_portal.audit.models import AuditEvent
+from soxp_portal.offers.models import Employee, Grant
+from tests.factories import EmployeeFactory
+from tests.offers.census_data import EMPLOYEES, employees_csv, grants_csv
+
+pytestmark = pytest.mark.django_db
+CENSUS = reverse("console:census")
+CONFIRM = reverse("console:census-confirm")
+
+
+def upload(client: Client, employees: bytes | None = None, grants: bytes | None = None):
+    return client.post(
+        CENSUS,
+        {
+            "employees": SimpleUploadedFile("employees.csv", employees or employees_csv(), "text/csv"),
+            "grants": SimpleUploadedFile("grants.csv", grants or grants_csv(), "text/csv"),
+        },
+    )
+
+
+def kept_uploads() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT) / "census"
+    return list(root.iterdir()) if root.is_dir() else []
+
+
+def test_the_dry_run_shows_the_counts_and_writes_nothing(staff_client) -> None:
+    response = upload(staff_client)
+    assert response.status_code == 200
+    assert response.context["summary"]["employees_new"] == 3
+    assert response.context["summary"]["grants_new"] == 3
+    assert "Import the census" in response.content.decode()
+    assert not Employee.objects.exists()
+    assert not AuditEvent.objects.filter(event_type="census.imported").exists()
+    assert len(kept_uploads()) == 1
+
+
+def test_the_dry_run_lists_every_error_by_file_row_and_column(staff_client) -> None:
+    bad_employees = employees_csv(
+        [EMPLOYEES[0], "E2,Lena,Lookback,not-an-email,2001-02-30,USA,active,,false,false"]
+    )
+    response = upload(staff_client, employees=bad_employees)
+    errors = [(e.file, e.row, e.column) for e in response.context["errors"]]
+    assert ("employees.csv", 3, "email") in errors
+    assert ("employees.csv", 3, "hire_date") in errors
+    assert ("employees.csv", 3, "work_country") in errors
+    html = response.content.decode()
+    assert "The census was rejected" in html
+    assert "&#x27;not-an-email&#x27; is not a valid email address." in html
+    assert not Employee.objects.exists()
+    assert kept_uploads() == []
+
+
+def test_confirming_imports_the_files_of_the_dry_run_and_audits(staff_client, admin) -> None:
+    key = upload(staff_client).context["confirm"].initial["upload"]
+    response = staff_client.post(CONFIRM, {"upload": key}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("console:invitations")
+    assert Employee.objects.count() == 3
+    assert Grant.objects.count() == 3
+    event = AuditEvent.objects.get(event_type="census.imported")
+    assert event.actor == admin
+    assert event.data["employees_new"] == 3
+    assert event.data["grants_file"] == "grants.csv"
+    assert kept_uploads() == []
+    assert staff_client.post(CONFIRM, {"upload": key}).status_code == 302  # used once only
+    assert AuditEvent.objects.filter(event_type="census.imported").count() == 1
+
+
+def test_a_file_that_no_longer_fits_on_confirm_changes_nothing(staff_client) -> None:
+    key = upload(staff_client).context["confirm"].initial["upload"]
+    EmployeeFactory(employee_id="E-OTHER", email="sam@example.com")  # the email is taken meanwhile
+    response = staff_client.post(CONFIRM, {"upload": key})
+    assert response.status_code == 200
+    assert response.context["on_confirm"]
+    assert any(e.column == "email" and e.row == 2 for e in response.context["errors"])
+    assert list(Employee.objects.values_list("employee_id", flat=True)) == ["E-OTHER"]
+    assert not Grant.objects.exists()
+    assert not AuditEvent.objects.filter(event_type="census.imported").exists()
+
+
+def test_another_session_cannot_confirm_an_upload(staff_client, admin, client) -> None:
+    key = upload(staff_client).context["confirm"].initial["upload"]
+    other = Client()
+    other.force_login(admin)
+    response = other.post(CONFIRM, {"upload": key}, follow=True)
+    assert "upload the files again" in response.content.decode()
+    assert not Employee.objects.exists()
+
+
+def test_a_changed_file_on_the_server_is_not_imported(staff_client) -> None:
+    key = upload(staff_client).context["confirm"].initial["upload"]
+    (Path(settings.MEDIA_ROOT) / "census" / str(key) / "grants.csv").write_bytes(grants_csv([]))
+    staff_client.post(CONFIRM, {"upload": key})
+    assert not Employee.objects.exists()
+
+
+def test_a_made_up_upload_is_refused(staff_client) -> None:
+    response = staff_client.post(CONFIRM, {"upload": "../../etc"}, follow=True)
+    assert "upload the files again" in response.content.decode()

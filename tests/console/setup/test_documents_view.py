@@ -1,0 +1,102 @@
+"""Contacts and documents employees see: PDF only, 20 MB at most, audited with the file's hash."""
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from soxp_portal.audit.models import AuditEvent
+from soxp_portal.console.forms_setup import MAX_DOCUMENT_BYTES
+from soxp_portal.offers.models import OfferDocument
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n% the Offer to Exchange\n"
+
+
+def documents_url(offer) -> str:
+    return reverse("console:offer-documents", args=[offer.slug])
+
+
+def post_document(client, offer, name: str = "offer-to-exchange.pdf", content: bytes = PDF):
+    upload = SimpleUploadedFile(name, content, content_type="application/pdf")
+    return client.post(
+        documents_url(offer), {"form": "document", "title": "Offer to Exchange", "file": upload}
+    )
+
+
+def test_a_pdf_is_posted_for_employees_and_audited(staff_client, soxp_2003, extension_day) -> None:
+    response = post_document(staff_client, soxp_2003)
+    assert response.status_code == 302
+    document = OfferDocument.objects.get()
+    assert document.offer == soxp_2003
+    assert document.file.read() == PDF
+    event = AuditEvent.objects.get(event_type="offer.edited")
+    assert event.data["documents"]["added"]["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert "Offer to Exchange" in staff_client.get(documents_url(soxp_2003)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("offer.docx", PDF, "must end in .pdf"),
+        ("offer.pdf", b"PK\x03\x04 a Word file", "is not a PDF"),
+        ("offer.pdf", b"%PDF-" + b"0" * MAX_DOCUMENT_BYTES, "at most 20 MB"),
+    ],
+)
+def test_only_a_pdf_of_sensible_size_is_accepted(staff_client, soxp_2003, name, content, error) -> None:
+    response = post_document(staff_client, soxp_2003, name, content)
+    assert response.status_code == 200
+    assert any(error in message for message in response.context["document_form"].errors["file"])
+    assert not OfferDocument.objects.exists()
+
+
+def test_a_document_is_removed_with_its_file(
+    staff_client, soxp_2003, django_capture_on_commit_callbacks
+) -> None:
+    post_document(staff_client, soxp_2003)
+    document = OfferDocument.objects.get()
+    storage, name = document.file.storage, document.file.name
+    url = reverse("console:offer-document-delete", args=[soxp_2003.slug, document.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(url).status_code == 302
+    assert not OfferDocument.objects.exists()
+    assert not storage.exists(name)
+    event = AuditEvent.objects.filter(event_type="offer.edited").last()
+    assert event.data["documents"]["removed"]["title"] == "Offer to Exchange"
+
+
+def test_contacts_are_saved_in_order_without_blank_rows(staff_client, soxp_2003) -> None:
+    data = {
+        "form": "contacts",
+        "form-TOTAL_FORMS": "3",
+        "form-INITIAL_FORMS": "0",
+        "form-0-name": "Vincent J. Roth",
+        "form-0-role": "Elections (fax or by hand)",
+        "form-0-phone": "949-450-7219",
+        "form-0-fax": "949-450-7229",
+        "form-2-name": "Linda Duffy",
+        "form-2-email": "linda@example.com",
+    }
+    assert staff_client.post(documents_url(soxp_2003), data).status_code == 302
+    soxp_2003.refresh_from_db()
+    assert soxp_2003.contacts == [
+        {
+            "name": "Vincent J. Roth",
+            "role": "Elections (fax or by hand)",
+            "phone": "949-450-7219",
+            "fax": "949-450-7229",
+        },
+        {"name": "Linda Duffy", "email": "linda@example.com"},
+    ]
+    event = AuditEvent.objects.get(event_type="offer.edited")
+    assert len(event.data["contacts"]["before"]) == 3
+
+
+def test_a_contact_without_a_name_is_refused(staff_client, soxp_2003) -> None:
+    data = {"form": "contacts", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-0-phone": "555"}
+    response = staff_client.post(documents_url(soxp_2003), data)
+    assert response.status_code == 200
+    assert "A contact needs a name." in response.content.decode()
+    soxp_2003.refresh_from_db()
+    assert len(soxp_2003.contacts) == 3
