@@ -30,9 +30,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from performance_doc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench/audit.py begin -->", "<!-- bench/audit.py end -->"
 BATCH = 10_000
 EMPLOYEES = 100
@@ -292,12 +293,7 @@ def main() -> None:
     text = markdown(results, database.stat().st_size / 1e6)
     print(text)
     if options.write:
-        current = DOC.read_text() if DOC.exists() else ""
-        if BEGIN in current:
-            current = current[: current.index(BEGIN)] + text + current[current.index(END) + len(END) :]
-        else:
-            current += "\n" + text + "\n"
-        DOC.write_text(current)
+        write_section(text, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from performance_doc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench/census.py begin -->", "<!-- bench/census.py end -->"
 PLANS = ["2000 Stock Option Plan", "1994 Non Statutory Option Plan", "1993 Incentive Stock Option Plan"]
 TARGETS = {"import": 60.0, "reimport": 60.0, "report": 20.0}
@@ -175,12 +176,7 @@ def main() -> None:
     text = markdown(options.employees, options.employees * options.grants_per_employee, results)
     print(text)
     if options.write:
-        current = DOC.read_text() if DOC.exists() else ""
-        if BEGIN in current:
-            current = current[: current.index(BEGIN)] + text + current[current.index(END) + len(END) :]
-        else:
-            current += "\n" + text + "\n"
-        DOC.write_text(current)
+        write_section(text, begin=BEGIN, end=END)
 
 
 if __name__ == "__main__":
