@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "soxp_portal.accounts",
     "soxp_portal.offers",
+    "soxp_portal.closing",
     "soxp_portal.audit",
     "soxp_portal.portal",
     "soxp_portal.console",

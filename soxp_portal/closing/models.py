@@ -1,0 +1,181 @@
+"""What happens to an offer after its deadline: acceptance, cancellation, letters, new grants.
+
+The close is a sequence of explicit steps taken by a stock administrator (``actions.py``). Each step
+leaves rows behind, so every later page, letter and export reads what was decided, never a fresh
+computation that might disagree with it:
+
+- ``Closing`` holds when each step was taken and by whom (one per offer).
+- ``Tender`` is the outcome for one participant: accepted, or rejected with the reason (decision 7).
+- ``AcceptedGrant`` is one old grant taken in an accepted tender: the shares cancelled and the new
+  shares promised for it, with its performance condition, which carries over to the new option.
+- ``PromiseLetter`` is the promise-to-grant PDF sent to an accepted participant (slide 12).
+- ``NewGrant`` is the option granted on the new grant date for one accepted grant.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan
+
+
+class Closing(models.Model):
+    """The close of one offer: each step's time and actor, empty until the step is taken."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="closing")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancellation_date = models.DateField(
+        null=True, blank=True, help_text="The date the tendered options were cancelled as of."
+    )
+    letters_requested_at = models.DateTimeField(null=True, blank=True)
+    letters_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_grants_created_at = models.DateTimeField(null=True, blank=True)
+    new_grants_created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_grant_date = models.DateField(
+        null=True, blank=True, help_text="The date the new options were granted."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(accepted_at__isnull=False),
+                name="closing_cancel_after_accept",
+            ),
+            models.CheckConstraint(
+                condition=Q(letters_requested_at__isnull=True) | Q(accepted_at__isnull=False),
+                name="closing_letters_after_accept",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_grants_created_at__isnull=True) | Q(cancelled_at__isnull=False),
+                name="closing_grants_after_cancel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Close of {self.offer}"
+
+
+class Tender(models.Model):
+    """The outcome of one participant's final election when the offer closed."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Not accepted"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="tenders")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="tenders")
+    election = models.OneToOneField(Election, on_delete=models.PROTECT, related_name="tender")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.TextField(blank=True, help_text="Why the tender was not accepted, in plain words.")
+    decided_at = models.DateTimeField()
+    forfeited_on = models.DateField(
+        null=True, blank=True, help_text="Employment ended on this day, before the new grant date."
+    )
+    forfeit_reason = models.TextField(blank=True)
+    forfeit_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["offer", "employee__last_name", "employee__first_name", "employee__employee_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "employee"], name="tender_once_per_employee"),
+            models.CheckConstraint(
+                condition=Q(outcome="accepted") | Q(reason__gt=""), name="tender_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(forfeited_on__isnull=True) | Q(outcome="accepted"),
+                name="tender_only_accepted_forfeited",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.get_outcome_display()}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.outcome == self.Outcome.ACCEPTED
+
+    @property
+    def is_forfeited(self) -> bool:
+        return self.forfeited_on is not None
+
+
+class AcceptedGrant(models.Model):
+    """One old grant taken in an accepted tender, and what the participant is promised for it."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="accepted_grants")
+    grant = models.OneToOneField(Grant, on_delete=models.PROTECT, related_name="accepted_in")
+    shares = models.PositiveIntegerField(help_text="Outstanding shares taken and cancelled.")
+    new_shares = models.PositiveIntegerField(help_text="Shares of the new option promised for them.")
+    performance_condition = models.TextField(blank=True, help_text="Carried over to the new option.")
+
+    class Meta:
+        ordering = ["tender", "grant__grant_date", "grant__grant_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares__gt=0), name="accepted_grant_shares_positive"),
+            models.CheckConstraint(condition=Q(new_shares__gt=0), name="accepted_grant_new_shares_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant.grant_id}: {self.shares} -> {self.new_shares}"
+
+
+def letter_path(letter: PromiseLetter, filename: str) -> str:
+    return f"letters/{letter.tender.offer.slug}/{filename}"
+
+
+class PromiseLetter(models.Model):
+    """The promise-to-grant letter of one accepted tender (slide 12), rendered once and kept."""
+
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="letter")
+    pdf = models.FileField(upload_to=letter_path)
+    sha256 = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["tender"]
+
+    def __str__(self) -> str:
+        return f"Promise to grant for {self.tender.employee}"
+
+
+class NewGrant(models.Model):
+    """The new option granted for one accepted grant on the new grant date."""
+
+    accepted_grant = models.OneToOneField(AcceptedGrant, on_delete=models.PROTECT, related_name="new_grant")
+    grant_id = models.CharField(max_length=64, unique=True)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="new_grants")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    option_type = models.CharField(max_length=3, choices=Offer.OptionType.choices)
+    grant_date = models.DateField()
+    shares = models.PositiveIntegerField()
+    exercise_price = models.DecimalField(max_digits=12, decimal_places=4)
+    expiration_date = models.DateField()
+    performance_condition = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["employee", "grant_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(shares__gt=0), name="new_grant_shares_positive"),
+            models.CheckConstraint(condition=Q(exercise_price__gte=0), name="new_grant_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(expiration_date__gt=models.F("grant_date")), name="new_grant_expires_after_grant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.grant_id
