@@ -218,6 +218,11 @@ class Offer(models.Model):
 
         return offer_terms(self)
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reloads the row and forgets the terms read from the old one (a deadline may have moved)."""
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("terms", None)
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)

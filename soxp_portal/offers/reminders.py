@@ -31,7 +31,7 @@ from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.participation import undecided_eligible_employees
 from soxp_portal.offers.queries import offer_summary
-from soxp_portal.offers.tasks import _contacts
+from soxp_portal.offers.tasks import contact_lines
 
 SUBJECT_TEMPLATE = "emails/reminders/reminder_subject.txt"
 BODY_TEMPLATE = "emails/reminders/reminder.txt"
@@ -71,7 +71,7 @@ def send_reminders(offer_id: int, actor_id: int, batch: str, base_url: str = "")
         return 0
     now = timezone.now()
     url = portal_url(offer, base_url or None)
-    context = {"summary": offer_summary(offer), "contacts": _contacts(offer)}
+    context = {"summary": offer_summary(offer), "contacts": contact_lines(offer)}
     emailed: list[str] = []
     with mailers.default as mailer:
         for employees in batched(undecided_eligible_employees(offer, now=now), BATCH_SIZE):

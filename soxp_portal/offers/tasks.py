@@ -38,7 +38,7 @@ def confirmation_subject(document: ElectionDocument) -> str:
     return f"Your {what} is recorded: confirmation {document.confirmation_number}"
 
 
-def _contacts(offer: Offer) -> list[str]:
+def contact_lines(offer: Offer) -> list[str]:
     """The offer's contacts as lines: name, role, then whatever ways to reach them are on record."""
     lines = []
     for contact in offer.contacts:
@@ -57,7 +57,7 @@ def confirmation_message(election: Election, document: ElectionDocument, pdf: by
         {
             "document": document,
             "offer_is_open": window.is_open(election.offer.terms, timezone.now()),
-            "contacts": _contacts(election.offer),
+            "contacts": contact_lines(election.offer),
         },
     )
     message = EmailMessage(subject=confirmation_subject(document), body=body, to=[election.employee.email])
@@ -108,7 +108,7 @@ def send_extension_notice(announcement_id: int) -> int:
         "announcement": announcement,
         "offer": offer,
         "summary": offer_summary(offer),
-        "contacts": _contacts(offer),
+        "contacts": contact_lines(offer),
         "portal_url": getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
         + reverse("portal:offer", args=[offer.slug]),
     }

@@ -1,0 +1,441 @@
+"""The steps of the close, each one function that checks, writes and audits in one transaction.
+
+The steps run in order, each once:
+
+1. ``accept_tenders`` after the deadline: carries out ``planning.close_plan`` (decision 7) and closes
+   the offer to elections.
+2. ``cancel_tendered_grants``: the accepted grants' shares are cancelled as of the cancellation date.
+3. ``issue_letters``: the promise-to-grant letters are rendered and emailed by background tasks.
+4. ``create_new_grants`` on or after the new grant date, at the closing price the administrator enters.
+
+``record_termination`` may be used between acceptance and the new grants: the promise is forfeited.
+
+Every step locks the offer's ``Closing`` row first, so two administrators pressing the same button
+at once run it once; the second is refused with a message. Each employee a step changes gets one
+audit event (their timeline shows what happened to them), and the step itself one event for the
+offer, all in the step's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+
+from soxp_portal.accounts.models import User
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditChannel, AuditEventType
+from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
+from soxp_portal.closing.notices import send_forfeiture_notice
+from soxp_portal.closing.planning import PlannedTender, close_plan
+from soxp_portal.closing.tasks import enqueue_letters
+from soxp_portal.offers.adapters import employee_facts
+from soxp_portal.offers.models import Employee, Grant, Offer
+from soxp_portal.rules.eligibility import keeps_promised_grant
+from soxp_portal.rules.vesting import new_option_expiration
+from soxp_portal.rules.wording import format_date, format_instant
+
+
+class ClosingError(Exception):
+    """A step was refused; the message says why, fit to show to the administrator."""
+
+
+def _locked_closing(offer: Offer) -> Closing:
+    """The offer's Closing row, created if need be, locked until the transaction ends."""
+    Closing.objects.get_or_create(offer=offer)
+    return Closing.objects.select_for_update().select_related("offer").get(offer=offer)
+
+
+def _offer_event(
+    event_type: AuditEventType,
+    offer: Offer,
+    *,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None,
+    **data: Any,
+) -> None:
+    record(event_type, actor=actor, at=now, offer=offer, subject=offer, data=data, request=request)
+
+
+def _employee_event(
+    event_type: AuditEventType,
+    tender: Tender,
+    *,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None,
+    **data: Any,
+) -> None:
+    record(
+        event_type,
+        actor=actor,
+        at=now,
+        subject=tender,
+        employee=tender.employee,
+        offer=tender.offer,
+        channel=AuditChannel.SYSTEM,
+        data=data,
+        request=request,
+    )
+
+
+def _lines(tender: Tender) -> list[dict[str, Any]]:
+    return [
+        {"grant_id": line.grant.grant_id, "shares": line.shares, "new_shares": line.new_shares}
+        for line in tender.accepted_grants.select_related("grant").order_by("grant__grant_id")
+    ]
+
+
+def _check_can_accept(offer: Offer, closing: Closing, now: datetime) -> None:
+    if closing.accepted_at is not None:
+        raise ClosingError(
+            f"The tenders were already accepted on {format_instant(closing.accepted_at, offer.zone)}."
+        )
+    if now < offer.expires_at:
+        raise ClosingError(
+            f"The offer is open until {format_instant(offer.expires_at, offer.zone)}; "
+            "tenders can be accepted only after the deadline."
+        )
+
+
+def _save_tender(offer: Offer, planned: PlannedTender, now: datetime) -> Tender:
+    tender = Tender.objects.create(
+        offer=offer,
+        employee=planned.employee,
+        election=planned.election,
+        outcome=Tender.Outcome.ACCEPTED if planned.accepted else Tender.Outcome.REJECTED,
+        reason=planned.reason,
+        decided_at=now,
+    )
+    AcceptedGrant.objects.bulk_create(
+        AcceptedGrant(
+            tender=tender,
+            grant=grant.line.grant,
+            shares=grant.shares,
+            new_shares=grant.new_shares,
+            performance_condition=grant.line.grant.performance_condition,
+        )
+        for grant in planned.taken
+    )
+    return tender
+
+
+def accept_tenders(
+    offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None
+) -> Closing:
+    """Step 1: decide every final election (decision 7) and close the offer to elections."""
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        _check_can_accept(offer, closing, now)
+        accepted = rejected = shares = promised = 0
+        for planned in close_plan(offer):
+            tender = _save_tender(offer, planned, now)
+            if tender.is_accepted:
+                accepted += 1
+                shares += planned.shares
+                promised += planned.new_shares
+            else:
+                rejected += 1
+            _employee_event(
+                AuditEventType.TENDERS_ACCEPTED,
+                tender,
+                actor=actor,
+                now=now,
+                request=request,
+                outcome=tender.outcome,
+                reason=tender.reason,
+                election=planned.election.confirmation_number,
+                grants=_lines(tender),
+                notes=planned.notes,
+            )
+        Offer.objects.filter(pk=offer.pk).update(closed_at=now)
+        offer.closed_at = now
+        closing.accepted_at, closing.accepted_by = now, actor
+        closing.save(update_fields=["accepted_at", "accepted_by"])
+        _offer_event(
+            AuditEventType.OFFER_CLOSED,
+            offer,
+            actor=actor,
+            now=now,
+            request=request,
+            accepted=accepted,
+            not_accepted=rejected,
+            shares_accepted=shares,
+            new_shares_promised=promised,
+        )
+    return closing
+
+
+def cancel_tendered_grants(
+    offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None
+) -> Closing:
+    """Step 2: cancel the accepted grants' shares as of the cancellation date."""
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        if closing.accepted_at is None:
+            raise ClosingError("Accept the tenders first: only accepted grants are cancelled.")
+        if closing.cancelled_at is not None:
+            raise ClosingError(
+                "The tendered grants were already cancelled on "
+                f"{format_instant(closing.cancelled_at, offer.zone)}."
+            )
+        cancellation = offer.cancellation_date()
+        grants = shares = 0
+        tenders = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).select_related(
+            "employee", "offer"
+        )
+        for tender in tenders.iterator(chunk_size=2000):
+            lines = _lines(tender)
+            for line in tender.accepted_grants.all():
+                Grant.objects.filter(pk=line.grant_id).update(
+                    shares_cancelled=F("shares_cancelled") + line.shares
+                )
+                grants += 1
+                shares += line.shares
+            _employee_event(
+                AuditEventType.GRANTS_CANCELLED,
+                tender,
+                actor=actor,
+                now=now,
+                request=request,
+                cancellation_date=cancellation,
+                grants=lines,
+            )
+        closing.cancelled_at, closing.cancelled_by, closing.cancellation_date = now, actor, cancellation
+        closing.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_date"])
+        _offer_event(
+            AuditEventType.GRANTS_CANCELLED,
+            offer,
+            actor=actor,
+            now=now,
+            request=request,
+            cancellation_date=cancellation,
+            grants=grants,
+            shares=shares,
+        )
+    return closing
+
+
+def issue_letters(offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None) -> Closing:
+    """Step 3: ask the task queue to render and email every accepted participant's letter."""
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        if closing.accepted_at is None:
+            raise ClosingError("Accept the tenders first: letters go to accepted participants.")
+        if closing.letters_requested_at is not None:
+            raise ClosingError(
+                "The letters were already issued on "
+                f"{format_instant(closing.letters_requested_at, offer.zone)}; their progress is shown below."
+            )
+        participants = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).count()
+        closing.letters_requested_at, closing.letters_requested_by = now, actor
+        closing.save(update_fields=["letters_requested_at", "letters_requested_by"])
+        _offer_event(
+            AuditEventType.LETTERS_ISSUED,
+            offer,
+            actor=actor,
+            now=now,
+            request=request,
+            participants=participants,
+        )
+        transaction.on_commit(lambda: enqueue_letters(offer))
+    return closing
+
+
+def record_termination(
+    offer: Offer,
+    employee: Employee,
+    *,
+    termination_date: date,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> Tender:
+    """Between acceptance and the new grant date: the employee left, so the promised grant is forfeited."""
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        tender = (
+            Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee").first()
+        )
+        if closing.accepted_at is None or tender is None or not tender.is_accepted:
+            raise ClosingError(
+                f"{employee.full_name} has no accepted tender in this offer: nothing is promised."
+            )
+        if tender.is_forfeited:
+            raise ClosingError(
+                f"{employee.full_name}'s promise was already forfeited "
+                f"(employment ended {format_date(tender.forfeited_on)})."
+            )
+        if closing.new_grants_created_at is not None:
+            raise ClosingError(
+                "The new grants were already made; a later termination follows the plan's rules."
+            )
+        new_grant_date = offer.new_grant_date()
+        if termination_date > new_grant_date:
+            raise ClosingError(
+                f"A termination on {format_date(termination_date)} is after the new grant date "
+                f"({format_date(new_grant_date)}): the new grant is still made."
+            )
+        if termination_date <= offer.cancellation_date():
+            raise ClosingError(
+                f"Employment ending on {format_date(termination_date)} would have stopped the tender being "
+                "accepted; correct the census and review the close instead."
+            )
+        before = {"status": employee.status, "termination_date": employee.termination_date}
+        employee.status, employee.termination_date = Employee.Status.TERMINATED, termination_date
+        employee.save(update_fields=["status", "termination_date", "updated_at"])
+        tender.forfeited_on = termination_date
+        tender.forfeit_reason = (
+            f"Employment ended on {format_date(termination_date)}, before the new grant date "
+            f"({format_date(new_grant_date)}): the promised grant is not made and the cancelled options "
+            "stay cancelled."
+        )
+        tender.forfeit_recorded_at = now
+        tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
+        record(
+            AuditEventType.TERMINATION_RECORDED,
+            actor=actor,
+            at=now,
+            subject=tender,
+            employee=employee,
+            offer=offer,
+            on_behalf=True,
+            data={
+                "termination_date": termination_date,
+                "before": before,
+                "forfeited_new_shares": sum(line["new_shares"] for line in _lines(tender)),
+            },
+            request=request,
+        )
+        transaction.on_commit(lambda: send_forfeiture_notice.enqueue(tender.pk))
+    return tender
+
+
+def parse_closing_price(text: str) -> Decimal:
+    """The closing price the administrator typed, as a Decimal in dollars, or ClosingError."""
+    cleaned = text.strip().replace("$", "").replace(",", "")
+    try:
+        price = Decimal(cleaned)
+    except InvalidOperation:
+        raise ClosingError(f"{text!r} is not a price: enter dollars and cents, for example 1.25.") from None
+    if not price.is_finite() or price <= 0:
+        raise ClosingError("The closing price must be more than zero.")
+    if price.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ClosingError("The closing price has at most four decimal places.")
+    return price
+
+
+def new_grant_id(offer: Offer, old_grant_id: str) -> str:
+    return f"{offer.slug.upper()}-{old_grant_id}"
+
+
+def create_new_grants(
+    offer: Offer, *, closing_price: Decimal, actor: User, now: datetime, request: HttpRequest | None = None
+) -> Closing:
+    """Step 4, on or after the new grant date: one new option per accepted grant, for each participant
+    still employed in a covered country on that date; everyone else's promise is forfeited."""
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        if closing.cancelled_at is None:
+            raise ClosingError("Cancel the tendered grants first: new options replace cancelled ones.")
+        if closing.new_grants_created_at is not None:
+            raise ClosingError(
+                "The new grants were already made on "
+                f"{format_instant(closing.new_grants_created_at, offer.zone)}."
+            )
+        grant_date = offer.new_grant_date()
+        today = now.astimezone(offer.zone).date()
+        if today < grant_date:
+            raise ClosingError(
+                f"The new grants are made on {format_date(grant_date)}, at the closing price of "
+                f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
+            )
+        if closing_price <= 0:
+            raise ClosingError("The closing price must be more than zero.")
+        terms = offer.terms
+        expiration = new_option_expiration(grant_date, offer.new_term_years)
+        granted = forfeited = shares = 0
+        tenders = Tender.objects.filter(
+            offer=offer, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True
+        ).select_related("employee", "offer")
+        for tender in tenders.iterator(chunk_size=2000):
+            if not keeps_promised_grant(
+                employee_facts(tender.employee), grant_date, terms.eligible_countries
+            ):
+                tender.forfeited_on = tender.employee.termination_date or grant_date
+                tender.forfeit_reason = (
+                    f"Not employed in {', '.join(sorted(terms.eligible_countries))} on the new grant date "
+                    f"({format_date(grant_date)}): the promised grant is not made."
+                )
+                tender.forfeit_recorded_at = now
+                tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
+                forfeited += 1
+                _employee_event(
+                    AuditEventType.NEW_GRANTS_CREATED,
+                    tender,
+                    actor=actor,
+                    now=now,
+                    request=request,
+                    granted=[],
+                    forfeited=tender.forfeit_reason,
+                )
+                continue
+            new_grants = NewGrant.objects.bulk_create(
+                NewGrant(
+                    accepted_grant=line,
+                    grant_id=new_grant_id(offer, line.grant.grant_id),
+                    employee=tender.employee,
+                    plan_id=offer.new_option_plan_id,
+                    option_type=offer.new_option_type,
+                    grant_date=grant_date,
+                    shares=line.new_shares,
+                    exercise_price=closing_price,
+                    expiration_date=expiration,
+                    performance_condition=line.performance_condition,
+                    created_at=now,
+                )
+                for line in tender.accepted_grants.select_related("grant").order_by("grant__grant_id")
+            )
+            granted += 1
+            shares += sum(grant.shares for grant in new_grants)
+            _employee_event(
+                AuditEventType.NEW_GRANTS_CREATED,
+                tender,
+                actor=actor,
+                now=now,
+                request=request,
+                granted=[
+                    {
+                        "grant_id": grant.grant_id,
+                        "shares": grant.shares,
+                        "replaces": grant.accepted_grant.grant.grant_id,
+                    }
+                    for grant in new_grants
+                ],
+                exercise_price=closing_price,
+            )
+        Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
+        offer.new_exercise_price = closing_price
+        closing.new_grants_created_at, closing.new_grants_created_by = now, actor
+        closing.new_grant_date = grant_date
+        closing.save(update_fields=["new_grants_created_at", "new_grants_created_by", "new_grant_date"])
+        _offer_event(
+            AuditEventType.NEW_GRANTS_CREATED,
+            offer,
+            actor=actor,
+            now=now,
+            request=request,
+            grant_date=grant_date,
+            exercise_price=closing_price,
+            pricing_date=offer.pricing_date(),
+            participants_granted=granted,
+            participants_forfeited=forfeited,
+            new_shares=shares,
+        )
+    return closing
