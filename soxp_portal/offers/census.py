@@ -457,7 +457,21 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
             "grant_id", "pk", "employee__employee_id", "plan__name", *GRANT_FIELDS[2:]
         )
     }
+    cancelled_in_offers = _cancelled_in_offers()
     for grant in census.grants:
+        cancelled = cancelled_in_offers.get(grant.grant_id, 0)
+        if grant.shares_cancelled < cancelled:
+            errors.append(
+                CensusError(
+                    grants_name,
+                    grant.row,
+                    "shares_cancelled",
+                    f"grant {grant.grant_id} had {cancelled:,} shares cancelled when an exchange offer "
+                    f"closed, but this census shows {grant.shares_cancelled:,} cancelled: load the offer's "
+                    "cancellations into the stock plan system first, then export the census again.",
+                )
+            )
+            continue
         if grant.employee_id not in in_file and grant.employee_id not in existing_employees:
             errors.append(
                 CensusError(
@@ -489,6 +503,15 @@ def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) 
     if errors:
         raise CensusImportError(errors)
     return plan
+
+
+def _cancelled_in_offers() -> dict[str, int]:
+    """Grant id -> shares an exchange offer cancelled (its close's cancel step). A census must not undo
+    them: the offer's record of what was cancelled is the one that holds."""
+    rows = Grant.objects.filter(accepted_in__tender__offer__closing__cancelled_at__isnull=False).values_list(
+        "grant_id", "accepted_in__shares"
+    )
+    return dict(rows)
 
 
 def _serialize_imports() -> None:
