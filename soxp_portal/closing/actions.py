@@ -171,6 +171,23 @@ def accept_tenders(
     return closing
 
 
+def _check_still_outstanding(offer: Offer) -> None:
+    """A census imported after acceptance may show fewer outstanding shares than were accepted (an
+    exercise the tender should have stopped): cancelling then would break the grant's share counts."""
+    short = [
+        f"{line.grant.grant_id} ({line.grant.outstanding_shares:,} outstanding, {line.shares:,} accepted)"
+        for line in AcceptedGrant.objects.filter(tender__offer=offer, tender__outcome=Tender.Outcome.ACCEPTED)
+        .select_related("grant")
+        .iterator(chunk_size=2000)
+        if line.grant.outstanding_shares < line.shares
+    ]
+    if short:
+        raise ClosingError(
+            "These grants no longer have the shares accepted for cancellation: "
+            f"{', '.join(short)}. Correct the census before cancelling."
+        )
+
+
 def cancel_tendered_grants(
     offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None
 ) -> Closing:
@@ -184,6 +201,7 @@ def cancel_tendered_grants(
                 "The tendered grants were already cancelled on "
                 f"{format_instant(closing.cancelled_at, offer.zone)}."
             )
+        _check_still_outstanding(offer)
         cancellation = offer.cancellation_date()
         grants = shares = 0
         tenders = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).select_related(
@@ -263,7 +281,11 @@ def record_termination(
         tender = (
             Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee").first()
         )
-        if closing.accepted_at is None or tender is None or not tender.is_accepted:
+        if closing.accepted_at is None:
+            raise ClosingError(
+                "Accept the tenders first: a termination forfeits an accepted tender's promise."
+            )
+        if tender is None or not tender.is_accepted:
             raise ClosingError(
                 f"{employee.full_name} has no accepted tender in this offer: nothing is promised."
             )

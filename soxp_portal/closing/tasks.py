@@ -4,6 +4,10 @@
 tenders are split into batches, one task each, so several worker processes share the work and the
 progress page counts letters as they are saved. A batch skips tenders that already have a letter, so
 a batch that is run twice (a worker restarted) does not issue a second letter.
+
+A batch's letters are rendered together (``letters.render_letters`` lays them out as one document and
+cuts it into one PDF each), then saved one by one, each with its audit event, and emailed over one
+mail connection.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 from itertools import batched
 
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
+from django.core.mail import mailers
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -29,7 +33,9 @@ LETTER_BATCH_SIZE = 100
 def enqueue_letters(offer: Offer) -> int:
     """Enqueues one task per batch of accepted tenders without a letter; returns the number of batches."""
     ids = (
-        Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED, letter__isnull=True)
+        Tender.objects.filter(
+            offer=offer, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True, letter__isnull=True
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -44,7 +50,9 @@ def enqueue_letters(offer: Offer) -> int:
 def issue_promise_letters(tender_ids: list[int]) -> int:
     """Renders, saves and emails the letters of these tenders; returns how many were issued."""
     tenders = list(
-        Tender.objects.filter(pk__in=tender_ids, outcome=Tender.Outcome.ACCEPTED, letter__isnull=True)
+        Tender.objects.filter(
+            pk__in=tender_ids, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True, letter__isnull=True
+        )
         .select_related("offer", "offer__new_option_plan", "employee")
         .order_by("pk")
     )
@@ -66,8 +74,8 @@ def issue_promise_letters(tender_ids: list[int]) -> int:
                 data={"sha256": letter.sha256, "file": letter.pdf.name},
             )
         issued.append((letter, pdf))
-    for letter, pdf in issued:
-        message: EmailMessage = letter_email(letter, pdf)
-        message.send()
-        PromiseLetter.objects.filter(pk=letter.pk).update(emailed_at=timezone.now())
+    with mailers.default as mailer:
+        for letter, pdf in issued:
+            mailer.send_messages([letter_email(letter, pdf)])
+            PromiseLetter.objects.filter(pk=letter.pk).update(emailed_at=timezone.now())
     return len(issued)

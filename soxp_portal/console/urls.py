@@ -9,6 +9,7 @@ app_name = "console"
 urlpatterns = [
     path("", views.offers, name="home"),
     path("offers/<slug:slug>/", include("soxp_portal.console.urls_watch")),
+    path("offers/<slug:slug>/close/", include("soxp_portal.console.urls_closing")),
     path("", include("soxp_portal.console.urls_setup")),
     path("audit/", include("soxp_portal.console.urls_audit")),
 ]

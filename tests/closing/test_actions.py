@@ -423,3 +423,39 @@ def test_a_failure_in_a_step_leaves_nothing_behind(elected, admin, monkeypatch) 
     assert snapshot()[:-3] == before[:-3]  # the Closing row itself may exist, with no step taken
     assert Closing.objects.filter(accepted_at__isnull=False).count() == 0
     assert AuditEvent.objects.count() == before[-1]
+
+
+def test_cancel_is_refused_when_the_census_lowered_an_accepted_grant(elected, admin) -> None:
+    accept_tenders(elected, actor=admin, now=AFTER_DEADLINE)
+    Grant.objects.filter(grant_id="G-1002").update(shares_exercised=100)
+    refused(
+        cancel_tendered_grants,
+        elected,
+        actor=admin,
+        now=AFTER_DEADLINE,
+        match=r"G-1002 \(900 outstanding, 1,000 accepted\)",
+    )
+
+
+def test_termination_before_acceptance_says_to_accept_first(elected, slide_9_employee, admin) -> None:
+    refused(
+        record_termination,
+        elected,
+        slide_9_employee,
+        termination_date=date(2003, 3, 1),
+        actor=admin,
+        now=AFTER_DEADLINE,
+        match="Accept the tenders first",
+    )
+
+
+def test_no_letter_for_a_promise_already_forfeited(
+    elected, slide_9_employee, alice, admin, django_capture_on_commit_callbacks
+) -> None:
+    with_grant(alice, "G-A1")
+    elect(elected, alice, {"G-A1": 1000})
+    closed(elected, admin)
+    record_termination(elected, alice, termination_date=date(2003, 3, 1), actor=admin, now=AFTER_DEADLINE)
+    with django_capture_on_commit_callbacks(execute=True):
+        issue_letters(elected, actor=admin, now=AFTER_DEADLINE)
+    assert list(PromiseLetter.objects.values_list("tender__employee__employee_id", flat=True)) == ["E1001"]

@@ -1,0 +1,385 @@
+"""The read side of the close pages: what each step will do, where it stands, and what needs a look.
+
+Nothing here writes. Before the tenders are accepted the figures come from ``planning.close_plan``
+(what the accept *will* do); afterwards from the rows the steps left behind (``Tender``,
+``AcceptedGrant``, ``PromiseLetter``, ``NewGrant``), so the page shows what was decided, never a fresh
+computation that might disagree with it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from soxp_portal.accounts.models import User
+from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.planning import PlannedTender, close_plan
+from soxp_portal.offers.adapters import employee_facts
+from soxp_portal.offers.models import Grant, Offer
+from soxp_portal.rules.eligibility import keeps_promised_grant
+from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.vesting import new_option_expiration
+from soxp_portal.rules.wording import format_date, format_instant
+
+
+def closing_of(offer: Offer) -> Closing | None:
+    """The offer's close with the people who took each step, or None before the first step."""
+    return (
+        Closing.objects.select_related(
+            "accepted_by", "cancelled_by", "letters_requested_by", "new_grants_created_by"
+        )
+        .filter(offer=offer)
+        .first()
+    )
+
+
+@dataclass
+class ClosePreview:
+    """What accepting the tenders would do now: the totals, and every election whose basis changed."""
+
+    accepted: int = 0
+    not_accepted: int = 0
+    shares: int = 0
+    new_shares: int = 0
+    changed: list[PlannedTender] = field(default_factory=list)
+
+    @property
+    def participants(self) -> int:
+        return self.accepted + self.not_accepted
+
+
+def close_preview(offer: Offer) -> ClosePreview:
+    """The pre-close reconciliation and the accept's totals, in one pass over the plan.
+
+    The plan is streamed (``close_plan``), so only the changed elections are held in memory.
+    """
+    preview = ClosePreview()
+    for planned in close_plan(offer):
+        if planned.accepted:
+            preview.accepted += 1
+            preview.shares += planned.shares
+            preview.new_shares += planned.new_shares
+        else:
+            preview.not_accepted += 1
+        if planned.basis_changed:
+            preview.changed.append(planned)
+    return preview
+
+
+class StepState(enum.StrEnum):
+    DONE = "done"
+    AVAILABLE = "available"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the close: done (when, by whom), available now, or waiting (the note says why)."""
+
+    state: StepState
+    done_at: datetime | None = None
+    done_by: User | None = None
+    note: str = ""
+
+    @property
+    def is_done(self) -> bool:
+        return self.state is StepState.DONE
+
+    @property
+    def is_available(self) -> bool:
+        return self.state is StepState.AVAILABLE
+
+
+@dataclass(frozen=True)
+class CloseSteps:
+    accept: Step
+    cancel: Step
+    letters: Step
+    terminations: Step
+    new_grants: Step
+
+
+def _accept_step(offer: Offer, closing: Closing | None, now: datetime) -> Step:
+    if closing and closing.accepted_at:
+        return Step(StepState.DONE, closing.accepted_at, closing.accepted_by)
+    if now < offer.expires_at:
+        return Step(
+            StepState.WAITING,
+            note=f"The offer is open until {format_instant(offer.expires_at, offer.zone)}: the "
+            "tenders can be accepted once it has expired.",
+        )
+    return Step(StepState.AVAILABLE)
+
+
+def _cancel_step(closing: Closing | None) -> Step:
+    if closing and closing.cancelled_at:
+        return Step(StepState.DONE, closing.cancelled_at, closing.cancelled_by)
+    if closing and closing.accepted_at:
+        return Step(StepState.AVAILABLE)
+    return Step(StepState.WAITING, note="Accept the tenders first: only accepted grants are cancelled.")
+
+
+def _letters_step(closing: Closing | None) -> Step:
+    if closing and closing.letters_requested_at:
+        return Step(StepState.DONE, closing.letters_requested_at, closing.letters_requested_by)
+    if closing and closing.accepted_at:
+        return Step(StepState.AVAILABLE)
+    return Step(StepState.WAITING, note="Accept the tenders first: letters go to accepted participants.")
+
+
+def _terminations_step(closing: Closing | None) -> Step:
+    if closing and closing.new_grants_created_at:
+        return Step(
+            StepState.DONE,
+            note="The new grants are made: a termination from now on follows the plan's own rules, "
+            "not the offer's.",
+        )
+    if closing and closing.accepted_at:
+        return Step(StepState.AVAILABLE)
+    return Step(
+        StepState.WAITING,
+        note="Accept the tenders first: a termination forfeits an accepted tender's promise.",
+    )
+
+
+def _new_grants_step(offer: Offer, closing: Closing | None, now: datetime) -> Step:
+    if closing and closing.new_grants_created_at:
+        return Step(StepState.DONE, closing.new_grants_created_at, closing.new_grants_created_by)
+    if not (closing and closing.cancelled_at):
+        return Step(
+            StepState.WAITING,
+            note="Cancel the tendered grants first: new options replace cancelled ones.",
+        )
+    grant_date = offer.new_grant_date()
+    if now.astimezone(offer.zone).date() < grant_date:
+        return Step(
+            StepState.WAITING,
+            note=f"The new grants are made on or after the new grant date, {format_date(grant_date)}.",
+        )
+    return Step(StepState.AVAILABLE)
+
+
+def close_steps(offer: Offer, closing: Closing | None, now: datetime) -> CloseSteps:
+    """Where each step stands at `now`; the actions check the same conditions again on the locked row."""
+    return CloseSteps(
+        accept=_accept_step(offer, closing, now),
+        cancel=_cancel_step(closing),
+        letters=_letters_step(closing),
+        terminations=_terminations_step(closing),
+        new_grants=_new_grants_step(offer, closing, now),
+    )
+
+
+@dataclass(frozen=True)
+class TenderTotals:
+    """What the accept decided, from the stored rows."""
+
+    accepted: int
+    not_accepted: int
+    forfeited: int
+    grants: int
+    shares: int
+    new_shares: int
+    forfeited_new_shares: int
+
+
+def tender_totals(offer: Offer) -> TenderTotals:
+    """Two queries, whatever the number of participants."""
+    tenders = Tender.objects.filter(offer=offer).aggregate(
+        accepted=Count("pk", filter=Q(outcome=Tender.Outcome.ACCEPTED)),
+        not_accepted=Count("pk", filter=Q(outcome=Tender.Outcome.REJECTED)),
+        forfeited=Count("pk", filter=Q(forfeited_on__isnull=False)),
+    )
+    # Aliases differ from the field names: an aggregate may not be named after the field it sums.
+    lines = AcceptedGrant.objects.filter(tender__offer=offer).aggregate(
+        lines=Count("pk"),
+        taken=Sum("shares", default=0),
+        promised=Sum("new_shares", default=0),
+        lost=Sum("new_shares", default=0, filter=Q(tender__forfeited_on__isnull=False)),
+    )
+    return TenderTotals(
+        **tenders,
+        grants=lines["lines"],
+        shares=lines["taken"],
+        new_shares=lines["promised"],
+        forfeited_new_shares=lines["lost"],
+    )
+
+
+@dataclass(frozen=True)
+class LetterProgress:
+    """Promise-to-grant letters issued and emailed, out of the accepted participants."""
+
+    participants: int
+    issued: int
+    emailed: int
+
+    @property
+    def issued_percent(self) -> int:
+        return 100 if not self.participants else self.issued * 100 // self.participants
+
+    @property
+    def emailed_percent(self) -> int:
+        return 100 if not self.participants else self.emailed * 100 // self.participants
+
+    @property
+    def is_complete(self) -> bool:
+        return self.emailed >= self.participants
+
+
+def letter_progress(offer: Offer) -> LetterProgress:
+    participants = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).count()
+    letters = PromiseLetter.objects.filter(tender__offer=offer).aggregate(
+        issued=Count("pk"), emailed=Count("pk", filter=Q(emailed_at__isnull=False))
+    )
+    return LetterProgress(participants=participants, **letters)
+
+
+class TenderShown(models.TextChoices):
+    """The filters of the tender list."""
+
+    ALL = "", "Every participant"
+    ACCEPTED = "accepted", "Accepted"
+    NOT_ACCEPTED = "not-accepted", "Not accepted"
+    FORFEITED = "forfeited", "Promise forfeited"
+    NO_LETTER = "no-letter", "Accepted, letter not issued yet"
+
+
+_SHOWN = {
+    TenderShown.ACCEPTED: Q(outcome=Tender.Outcome.ACCEPTED),
+    TenderShown.NOT_ACCEPTED: Q(outcome=Tender.Outcome.REJECTED),
+    TenderShown.FORFEITED: Q(forfeited_on__isnull=False),
+    TenderShown.NO_LETTER: Q(outcome=Tender.Outcome.ACCEPTED, letter__isnull=True),
+}
+
+
+def tender_rows(offer: Offer, *, shown: str = "", query: str = "") -> QuerySet[Tender]:
+    """The participants' tenders, each with its letter, its grants (old and new) and their totals."""
+    tenders = Tender.objects.filter(offer=offer)
+    if shown in _SHOWN:
+        tenders = tenders.filter(_SHOWN[TenderShown(shown)])
+    if query:
+        tenders = tenders.filter(
+            Q(employee__employee_id__iexact=query)
+            | Q(employee__last_name__icontains=query)
+            | Q(employee__first_name__icontains=query)
+            | Q(employee__email__icontains=query)
+        )
+    return (
+        tenders.select_related("employee", "election", "letter")
+        .annotate(
+            shares=Sum("accepted_grants__shares", default=0),
+            new_shares=Sum("accepted_grants__new_shares", default=0),
+        )
+        .prefetch_related(
+            Prefetch("accepted_grants", queryset=AcceptedGrant.objects.select_related("grant", "new_grant"))
+        )
+        .order_by("employee__last_name", "employee__first_name", "employee__employee_id")
+    )
+
+
+def forfeited_tenders(offer: Offer) -> QuerySet[Tender]:
+    """Accepted tenders whose promise was forfeited, the latest recorded first."""
+    return (
+        Tender.objects.filter(offer=offer, forfeited_on__isnull=False)
+        .select_related("employee")
+        .annotate(new_shares=Sum("accepted_grants__new_shares", default=0))
+        .order_by("-forfeit_recorded_at", "employee__last_name", "employee__employee_id")
+    )
+
+
+def blackout_grants(offer: Offer, closing: Closing | None) -> QuerySet[Grant]:
+    """Census grants that break the blackout (slide 21: a participant gets no other grant before the new
+    grant date): granted to an accepted participant whose promise stands, dated after the cancellation
+    date and before the new grant date."""
+    cancellation = (closing and closing.cancellation_date) or offer.cancellation_date()
+    grant_date = (closing and closing.new_grant_date) or offer.new_grant_date()
+    return (
+        Grant.objects.filter(
+            employee__tenders__offer=offer,
+            employee__tenders__outcome=Tender.Outcome.ACCEPTED,
+            employee__tenders__forfeited_on__isnull=True,
+            grant_date__gt=cancellation,
+            grant_date__lt=grant_date,
+        )
+        .select_related("employee", "plan")
+        .order_by("grant_date", "grant_id")
+    )
+
+
+def new_grants_of(offer: Offer) -> QuerySet[NewGrant]:
+    """The new options granted in the offer, each with the old grant it replaces."""
+    return (
+        NewGrant.objects.filter(accepted_grant__tender__offer=offer)
+        .select_related("employee", "plan", "accepted_grant__grant")
+        .order_by("employee__last_name", "employee__first_name", "employee__employee_id", "grant_id")
+    )
+
+
+@dataclass
+class NewGrantPreview:
+    """What creating the new grants on the new grant date would do, judged from today's census."""
+
+    grant_date: date
+    expiration_date: date
+    participants: int = 0
+    grants: int = 0
+    shares: int = 0
+    forfeits: int = 0
+
+
+def new_grant_preview(offer: Offer) -> NewGrantPreview:
+    """One pass over the promises still standing: who keeps the promised grant on the new grant date
+    (still employed in a covered country, decision 7), and how many new options and shares that makes."""
+    grant_date = offer.new_grant_date()
+    preview = NewGrantPreview(grant_date, new_option_expiration(grant_date, offer.new_term_years))
+    countries = offer.terms.eligible_countries
+    tenders = (
+        Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True)
+        .select_related("employee")
+        .annotate(grants=Count("accepted_grants"), new_shares=Sum("accepted_grants__new_shares", default=0))
+        .order_by("pk")
+    )
+    for tender in tenders.iterator(chunk_size=2000):
+        if keeps_promised_grant(employee_facts(tender.employee), grant_date, countries):
+            preview.participants += 1
+            preview.grants += tender.grants
+            preview.shares += tender.new_shares
+        else:
+            preview.forfeits += 1
+    return preview
+
+
+def pricing_in_words(offer: Offer) -> str:
+    """Which day's price becomes the new exercise price, worded from the offer's pricing basis."""
+    grant_date = format_date(offer.new_grant_date())
+    pricing_date = offer.pricing_date()
+    if PricingBasis(offer.pricing_basis) is PricingBasis.CLOSE_BEFORE_GRANT_DATE:
+        return (
+            f"the closing price on {format_date(pricing_date)}, the last trading day before the new grant "
+            f"date ({grant_date})"
+        )
+    if pricing_date == offer.new_grant_date():
+        return f"the fair market value on the new grant date itself, {grant_date}"
+    return (
+        f"the fair market value on {format_date(pricing_date)}: the exchange is closed on the new grant date "
+        f"({grant_date}), so the last trading day before it"
+    )
+
+
+@dataclass(frozen=True)
+class NewGrantTotals:
+    participants: int
+    grants: int
+    shares: int
+
+
+def new_grant_totals(offer: Offer) -> NewGrantTotals:
+    totals = NewGrant.objects.filter(accepted_grant__tender__offer=offer).aggregate(
+        people=Count("employee", distinct=True), options=Count("pk"), granted=Sum("shares", default=0)
+    )
+    return NewGrantTotals(participants=totals["people"], grants=totals["options"], shares=totals["granted"])

@@ -1,0 +1,336 @@
+"""Closing an offer: the steps of ``closing.actions`` in order, each shown before it is taken.
+
+The close page shows every step with where it stands: done (when, by whom), available, or not yet and
+why. Before the tenders are accepted it shows what the accept will do (the pre-close reconciliation:
+every election whose basis changed, and the totals), worked out in one pass over the plan. Every step
+is a POST that runs one action; a refusal (``ClosingError``) becomes a message and changes nothing.
+
+The tender list follows the promise-to-grant letters while they are made: it asks the browser to
+reload it every few seconds (a ``Refresh`` header: no script, which the content security policy
+would refuse) until every letter is emailed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import QuerySet, Sum
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django.views.generic import ListView
+
+from soxp_portal.closing.actions import (
+    ClosingError,
+    accept_tenders,
+    cancel_tendered_grants,
+    create_new_grants,
+    issue_letters,
+    record_termination,
+)
+from soxp_portal.closing.models import NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.queries import (
+    blackout_grants,
+    close_preview,
+    close_steps,
+    closing_of,
+    forfeited_tenders,
+    letter_progress,
+    new_grant_preview,
+    new_grant_totals,
+    new_grants_of,
+    pricing_in_words,
+    tender_rows,
+    tender_totals,
+)
+from soxp_portal.console.forms_closing import AcceptForm, NewGrantsForm, TenderSearchForm, TerminationForm
+from soxp_portal.console.views import staff_required
+from soxp_portal.console.watch import _offer_context
+from soxp_portal.offers.models import Offer
+from soxp_portal.rules.wording import format_date, format_instant, format_money
+
+RECONCILIATION_PAGE_SIZE = 25
+LIST_PAGE_SIZE = 50
+FORFEITED_SHOWN = 10
+FLAGS_SHOWN = 50
+REFRESH_SECONDS = 5
+
+
+def _offer(slug: str) -> Offer:
+    return get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+
+
+def _back(offer: Offer, anchor: str) -> HttpResponse:
+    return redirect(f"{reverse('console:close', args=[offer.slug])}#{anchor}")
+
+
+def _refuse(request: HttpRequest, offer: Offer, anchor: str, form: Form) -> HttpResponse:
+    """An invalid form: each error as a message, and back to the step. Nothing was changed."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _back(offer, anchor)
+
+
+def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[str, Any]:
+    closing = closing_of(offer)
+    steps = close_steps(offer, closing, now)
+    context = _offer_context(
+        offer,
+        now,
+        closing=closing,
+        steps=steps,
+        pricing=pricing_in_words(offer),
+        cancellation_date=offer.cancellation_date(),
+        new_grant_date=offer.new_grant_date(),
+        accept_form=AcceptForm(),
+        termination_form=TerminationForm(),
+        price_form=NewGrantsForm(offer=offer),
+    )
+    if not steps.accept.is_done:
+        preview = close_preview(offer)
+        page = Paginator(preview.changed, RECONCILIATION_PAGE_SIZE).get_page(request.GET.get("page"))
+        return context | {"preview": preview, "page_obj": page}
+    flags = blackout_grants(offer, closing)
+    forfeited = forfeited_tenders(offer)
+    return context | {
+        "totals": tender_totals(offer),
+        "letters": letter_progress(offer),
+        "forfeited": forfeited[:FORFEITED_SHOWN],
+        "flags": flags[:FLAGS_SHOWN],
+        "flag_count": flags.count(),
+        "granted": new_grant_totals(offer) if steps.new_grants.is_done else None,
+    }
+
+
+@staff_required
+def close(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every step of the close, in order, with what it will do or what it did."""
+    offer = _offer(slug)
+    return render(request, "console/closing/close.html", _close_context(request, offer, timezone.now()))
+
+
+@require_POST
+@staff_required
+def accept(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 1: accept or reject every final election (decision 7); the offer closes to elections."""
+    offer = _offer(slug)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, offer, "accept", form)
+    try:
+        accept_tenders(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "accept")
+    totals = tender_totals(offer)
+    messages.success(
+        request,
+        f"The tenders are decided: {totals.accepted:,} accepted ({totals.shares:,} shares for "
+        f"{totals.new_shares:,} new shares), {totals.not_accepted:,} not accepted. The offer is closed to "
+        "elections. Next: cancel the tendered grants and issue the letters.",
+    )
+    return _back(offer, "cancel")
+
+
+@require_POST
+@staff_required
+def cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 2: cancel the accepted grants' shares as of the cancellation date."""
+    offer = _offer(slug)
+    try:
+        closing = cancel_tendered_grants(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "cancel")
+    totals = tender_totals(offer)
+    messages.success(
+        request,
+        f"{totals.grants:,} tendered grants ({totals.shares:,} shares) are cancelled as of "
+        f"{format_date(closing.cancellation_date or offer.cancellation_date())}.",
+    )
+    return _back(offer, "letters")
+
+
+@require_POST
+@staff_required
+def letters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 3: the promise-to-grant letters are made and emailed in the background."""
+    offer = _offer(slug)
+    try:
+        issue_letters(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "letters")
+    messages.success(
+        request,
+        f"The promise-to-grant letters are being made and emailed to the "
+        f"{letter_progress(offer).participants:,} accepted participants; this page follows their progress.",
+    )
+    return redirect("console:close-tenders", slug=offer.slug)
+
+
+@require_POST
+@staff_required
+def termination(request: HttpRequest, slug: str) -> HttpResponse:
+    """Between acceptance and the new grant date: a participant left, so the promise is forfeited."""
+    offer = _offer(slug)
+    form = TerminationForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, offer, "terminations", form)
+    try:
+        tender = record_termination(
+            offer,
+            form.employee,
+            termination_date=form.cleaned_data["termination_date"],
+            actor=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+            request=request,
+        )
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "terminations")
+    forfeited = tender.accepted_grants.aggregate(shares=Sum("new_shares", default=0))["shares"]
+    messages.success(
+        request,
+        f"{tender.employee.full_name}'s promise is forfeited: employment ended "
+        f"{format_date(form.cleaned_data['termination_date'])}, so the {forfeited:,} new shares will not be "
+        "granted and the cancelled options stay cancelled. They are emailed a notice.",
+    )
+    return _back(offer, "terminations")
+
+
+@require_POST
+@staff_required
+def new_grants(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 4: the closing price, shown back with what it grants; confirmed, the new options are made."""
+    offer = _offer(slug)
+    form = NewGrantsForm(request.POST, offer=offer)
+    if not form.is_valid():
+        return _refuse(request, offer, "new-grants", form)
+    price = form.cleaned_data["closing_price"]
+    now = timezone.now()
+    if not form.cleaned_data["confirmed"]:
+        return _confirm_new_grants(request, offer, form, now)
+    try:
+        create_new_grants(offer, closing_price=price, actor=request.user, now=now, request=request)  # type: ignore[arg-type]
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "new-grants")
+    totals = new_grant_totals(offer)
+    messages.success(
+        request,
+        f"{totals.grants:,} new options ({totals.shares:,} shares) are granted to {totals.participants:,} "
+        f"participants on {format_date(offer.new_grant_date())} at {format_money(price)}.",
+    )
+    return _back(offer, "new-grants")
+
+
+def _confirm_new_grants(
+    request: HttpRequest, offer: Offer, form: NewGrantsForm, now: datetime
+) -> HttpResponse:
+    closing = closing_of(offer)
+    step = close_steps(offer, closing, now).new_grants
+    if not step.is_available:
+        done = closing and closing.new_grants_created_at
+        note = (
+            f"The new grants were already made on {format_instant(done, offer.zone)}." if done else step.note
+        )
+        messages.error(request, note)
+        return _back(offer, "new-grants")
+    context = _offer_context(
+        offer,
+        now,
+        form=form,
+        price=form.cleaned_data["closing_price"],
+        pricing=pricing_in_words(offer),
+        preview=new_grant_preview(offer),
+    )
+    return render(request, "console/closing/new_grants_confirm.html", context)
+
+
+@method_decorator(staff_required, name="dispatch")
+class TenderList(ListView):
+    """Every participant's tender with its letter, 50 a page; reloads itself while letters are made."""
+
+    template_name = "console/closing/tenders.html"
+    paginate_by = LIST_PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[Tender]:
+        self.offer = _offer(self.kwargs["slug"])
+        self.form = TenderSearchForm(self.request.GET)
+        cleaned = self.form.cleaned_data if self.form.is_valid() else {}
+        return tender_rows(self.offer, shown=cleaned.get("shown", ""), query=cleaned.get("q", "").strip())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        closing = closing_of(self.offer)
+        progress = letter_progress(self.offer)
+        self.refresh = bool(closing and closing.letters_requested_at and not progress.is_complete)
+        return context | _offer_context(
+            self.offer,
+            timezone.now(),
+            form=self.form,
+            closing=closing,
+            progress=progress,
+            refresh=self.refresh,
+        )
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if self.refresh:
+            response["Refresh"] = str(REFRESH_SECONDS)
+        return response
+
+
+tenders = TenderList.as_view()
+
+
+@staff_required
+def letter_pdf(request: HttpRequest, slug: str, employee_id: str) -> FileResponse:
+    """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists."""
+    letter = get_object_or_404(
+        PromiseLetter, tender__offer__slug=slug, tender__employee__employee_id=employee_id
+    )
+    try:
+        handle = letter.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404("The letter's file is missing from storage.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"promise-to-grant-{slug}-{employee_id}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@method_decorator(staff_required, name="dispatch")
+class NewGrantList(ListView):
+    """The new options granted, 50 a page, each with the old grant it replaces."""
+
+    template_name = "console/closing/new_grants.html"
+    paginate_by = LIST_PAGE_SIZE
+
+    def get_queryset(self) -> QuerySet[NewGrant]:
+        self.offer = _offer(self.kwargs["slug"])
+        return new_grants_of(self.offer)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        return context | _offer_context(
+            self.offer,
+            timezone.now(),
+            closing=closing_of(self.offer),
+            granted=new_grant_totals(self.offer),
+            forfeited_count=forfeited_tenders(self.offer).count(),
+        )
+
+
+new_grant_list = NewGrantList.as_view()

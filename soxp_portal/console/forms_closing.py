@@ -1,0 +1,79 @@
+"""Forms of the close pages: the review before accepting, a termination, the closing price, the list filter.
+
+The forms check what a person typed; whether a step may be taken now (after the deadline, on or after
+the new grant date, once only) is for ``closing.actions``, which checks it on the locked row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from soxp_portal.closing.actions import ClosingError, parse_closing_price
+from soxp_portal.closing.queries import TenderShown
+from soxp_portal.offers.models import Employee, Offer
+from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.wording import format_date
+
+
+class AcceptForm(forms.Form):
+    reviewed = forms.BooleanField(
+        label="I have reviewed the elections whose basis changed and the totals above.",
+        error_messages={
+            "required": "Nothing was accepted: tick “I have reviewed…” once you have checked the changed "
+            "elections and the totals."
+        },
+    )
+
+
+class TerminationForm(forms.Form):
+    """An accepted participant who left after the deadline: their promised grant is forfeited (decision 7)."""
+
+    employee_id = forms.CharField(label="Employee id", max_length=64)
+    termination_date = forms.DateField(
+        label="Termination date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The first day without employment, as in the census.",
+    )
+
+    def clean_employee_id(self) -> str:
+        employee_id: str = self.cleaned_data["employee_id"].strip()
+        self.employee = Employee.objects.filter(employee_id=employee_id).first()
+        if self.employee is None:
+            raise ValidationError(f"No employee has the id {employee_id} in the census; check the id.")
+        return employee_id
+
+
+class NewGrantsForm(forms.Form):
+    """The closing price, typed as the exchange reports it; checked on a confirmation page first."""
+
+    closing_price = forms.CharField(
+        label="Closing price",
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="In dollars, for example 1.25.",
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        what = (
+            "Closing price"
+            if offer.pricing_basis == PricingBasis.CLOSE_BEFORE_GRANT_DATE
+            else "Fair market value"
+        )
+        self.fields["closing_price"].label = f"{what} on {format_date(offer.pricing_date())}"
+
+    def clean_closing_price(self) -> Decimal:
+        try:
+            return parse_closing_price(self.cleaned_data["closing_price"])
+        except ClosingError as error:
+            raise ValidationError(str(error)) from None
+
+
+class TenderSearchForm(forms.Form):
+    q = forms.CharField(label="Name, employee id or email", required=False, max_length=200)
+    shown = forms.ChoiceField(label="Show", required=False, choices=TenderShown.choices)

@@ -1,0 +1,17 @@
+"""Closing one offer: the close page and its steps (URLs under /console/offers/<slug>/close/)."""
+
+from django.urls import path
+
+from soxp_portal.console import closing_views
+
+urlpatterns = [
+    path("", closing_views.close, name="close"),
+    path("accept/", closing_views.accept, name="close-accept"),
+    path("cancel/", closing_views.cancel, name="close-cancel"),
+    path("letters/", closing_views.letters, name="close-letters"),
+    path("terminations/", closing_views.termination, name="close-termination"),
+    path("new-grants/", closing_views.new_grants, name="close-new-grants"),
+    path("tenders/", closing_views.tenders, name="close-tenders"),
+    path("tenders/<str:employee_id>/letter/", closing_views.letter_pdf, name="close-letter"),
+    path("granted/", closing_views.new_grant_list, name="close-granted"),
+]
