@@ -5,27 +5,35 @@ a token from :class:`InvitationTokenGenerator`, which works like a password-rese
 differences: its own key salt, so a reset token is never accepted as an invitation (nor the other
 way round), and its own validity, ``settings.INVITATION_VALID_DAYS`` (14 days unless set). The token
 hashes the password and the last sign-in, so it stops working as soon as the password is set.
+
+Invitations are sent by :func:`invite`, which writes the ``invitation.sent`` audit event naming
+everyone invited in the transaction that decides who they are, and emails them once it has committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from itertools import batched
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage, mailers
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 
 from soxp_portal.accounts.models import User
+from soxp_portal.audit.log import record
+from soxp_portal.audit.middleware import channel_of
+from soxp_portal.audit.models import AuditEventType
 
 DEFAULT_VALID_DAYS = 14
 DEFAULT_PORTAL_BASE_URL = "http://127.0.0.1:8000"
@@ -121,15 +129,61 @@ def send_invitations(users: Iterable[User], *, base_url: str | None = None) -> i
     return sent
 
 
-def invite_employees(employee_ids: Collection[str], *, base_url: str | None = None) -> int:
-    """Invites those of the given employees (census ids) who await an invitation; returns how many.
+def _users_by_pk(pks: Sequence[int]) -> Iterator[User]:
+    """The logins of ``pks`` in that order, read a batch at a time (SQLite caps query parameters)."""
+    for chunk in batched(pks, BATCH_SIZE):
+        users = User.objects.in_bulk(chunk)
+        yield from (users[pk] for pk in chunk if pk in users)
 
-    Filtered in Python, not with ``employee_id IN (...)``: SQLite caps the number of query parameters
-    and a census has 100,000 employees.
+
+def invite(
+    users: QuerySet[User],
+    *,
+    actor: User | None,
+    base_url: str | None = None,
+    employee_ids: Collection[str] | None = None,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Invites the employee logins of ``users`` (only those of ``employee_ids``, census ids, if given);
+    returns how many are invited. ``actor`` is None from the command line.
+
+    Mail cannot be rolled back, so the order is: decide who is invited and write one ``invitation.sent``
+    event naming them, in a transaction; then, once it has committed, send. The transaction is
+    durable (never inside another), so "after the block" is "after the commit". The ids are filtered
+    in Python, not with ``IN (...)``: SQLite caps the number of query parameters and a census has
+    100,000 employees.
     """
-    users = (
-        user
-        for user in users_awaiting_invitation().select_related("employee").order_by("pk").iterator()
-        if user.employee.employee_id in employee_ids
-    )
-    return send_invitations(users, base_url=base_url)
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        invited = [
+            (pk, employee_id)
+            for pk, employee_id in users.filter(employee__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "employee__employee_id")
+            .iterator(chunk_size=5000)
+            if employee_ids is None or employee_id in employee_ids
+        ]
+        if not invited:
+            return 0
+        record(
+            AuditEventType.INVITATION_SENT,
+            actor=actor,
+            at=now,
+            channel=channel_of(request),
+            data={
+                "count": len(invited),
+                "employee_ids": [employee_id for _, employee_id in invited],
+                "base_url": base_url or "",
+            },
+            request=request,
+        )
+    send_invitations(_users_by_pk([pk for pk, _ in invited]), base_url=base_url)
+    return len(invited)
+
+
+def invite_employees(
+    employee_ids: Collection[str], *, actor: User | None = None, base_url: str | None = None
+) -> int:
+    """Invites those of the given employees (census ids) who await an invitation; returns how many."""
+    return invite(users_awaiting_invitation(), actor=actor, base_url=base_url, employee_ids=employee_ids)

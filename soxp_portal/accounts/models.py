@@ -3,7 +3,7 @@
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import models, router, transaction
 
 
 class UserManager(BaseUserManager["User"]):
@@ -41,6 +41,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saves in a transaction, so that the ``role.changed`` event written after a change of
+        ``is_staff`` or ``is_superuser`` (``audit.signals``) commits or rolls back with it."""
+        with transaction.atomic(using=kwargs.get("using") or router.db_for_write(type(self), instance=self)):
+            super().save(*args, **kwargs)
 
     def clean(self) -> None:
         """Emails are stored in lower case (sign-in lower-cases what is typed), from any form."""

@@ -8,16 +8,21 @@ Views check roles with the decorators below, never by reading groups themselves:
 
 Anonymous visitors are sent to sign in and come back afterwards; a signed-in person without the
 role gets 403. Superusers hold every staff role (but are employees only if they have a record).
+
+What a login may do is its :class:`Roles`: its role groups and Django's ``is_staff`` and
+``is_superuser`` flags. Every change to them is audited as ``role.changed`` (``audit.signals``),
+however it is made: the admin, ``create_administrator``, ``createsuperuser`` or code.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -32,7 +37,42 @@ class Role(enum.StrEnum):
     AUDITOR = "Auditors"
 
 
+ROLE_GROUP_NAMES = frozenset(role.value for role in Role)
+
 View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What a login may do, as stored: its role groups and the two flags of Django's admin.
+
+    Being an employee is not a role here: it is having an Employee record, which the census creates.
+    """
+
+    groups: frozenset[str] = frozenset()
+    is_staff: bool = False
+    is_superuser: bool = False
+
+    def as_data(self) -> dict[str, Any]:
+        return {"groups": sorted(self.groups), "is_staff": self.is_staff, "is_superuser": self.is_superuser}
+
+
+def roles_of(user_pk: int | None) -> Roles:
+    """The login's roles as the database holds them now (no roles for an unsaved or unknown login)."""
+    from soxp_portal.accounts.models import User
+
+    if user_pk is None:
+        return Roles()
+    flags = User.objects.filter(pk=user_pk).values_list("is_staff", "is_superuser").first()
+    if flags is None:
+        return Roles()
+    groups = Group.objects.filter(user=user_pk, name__in=ROLE_GROUP_NAMES).values_list("name", flat=True)
+    return Roles(groups=frozenset(groups), is_staff=flags[0], is_superuser=flags[1])
+
+
+def forget_roles(user: User) -> None:
+    """Drops the role names :func:`has_role` cached on this user object, after they changed."""
+    user.__dict__.pop("_soxp_role_names", None)
 
 
 class EmployeeRequest(HttpRequest):

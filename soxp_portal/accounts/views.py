@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 
@@ -30,6 +31,12 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    @transaction.atomic
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """Signs in: the new session, the last sign-in time and the ``auth.signed_in`` audit event are
+        written in one transaction. (A refused attempt is audited in the form's validation, before.)"""
+        return super().form_valid(form)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -88,7 +95,9 @@ class InvitationView(auth_views.PasswordResetConfirmView):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
 
+    @transaction.atomic
     def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        """The password, the sign-in and its audit event are written in one transaction."""
         response = super().form_valid(form)
         name = form.user.first_name or form.user.email
         messages.success(

@@ -18,17 +18,19 @@ offer, all in the step's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from itertools import batched
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import HttpRequest
 
 from soxp_portal.accounts.models import User
-from soxp_portal.audit.log import record
-from soxp_portal.audit.models import AuditChannel, AuditEventType
+from soxp_portal.audit.log import append, audit_event, record
+from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
 from soxp_portal.closing.notices import send_forfeiture_notice
 from soxp_portal.closing.planning import PlannedTender, close_plan
@@ -38,6 +40,9 @@ from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
 from soxp_portal.rules.vesting import new_option_expiration
 from soxp_portal.rules.wording import format_date, format_instant
+
+#: Employees handled per round trip: their rows are written in bulk and their events appended together.
+CHUNK_SIZE = 1000
 
 
 class ClosingError(Exception):
@@ -59,7 +64,20 @@ def _offer_event(
     request: HttpRequest | None,
     **data: Any,
 ) -> None:
-    record(event_type, actor=actor, at=now, offer=offer, subject=offer, data=data, request=request)
+    record(
+        event_type,
+        actor=actor,
+        at=now,
+        offer=offer,
+        subject=offer,
+        channel=_channel(request),
+        data=data,
+        request=request,
+    )
+
+
+def _channel(request: HttpRequest | None) -> str:
+    return AuditChannel.WEB if request is not None else AuditChannel.SYSTEM
 
 
 def _employee_event(
@@ -70,25 +88,41 @@ def _employee_event(
     now: datetime,
     request: HttpRequest | None,
     **data: Any,
-) -> None:
-    record(
+) -> AuditEvent:
+    """One employee's event of a step, built to be appended with the rest of its chunk."""
+    return audit_event(
         event_type,
         actor=actor,
         at=now,
         subject=tender,
         employee=tender.employee,
         offer=tender.offer,
-        channel=AuditChannel.SYSTEM,
+        channel=_channel(request),
         data=data,
         request=request,
     )
 
 
-def _lines(tender: Tender) -> list[dict[str, Any]]:
+def _grant_lines(lines: Iterable[AcceptedGrant]) -> list[dict[str, Any]]:
     return [
         {"grant_id": line.grant.grant_id, "shares": line.shares, "new_shares": line.new_shares}
-        for line in tender.accepted_grants.select_related("grant").order_by("grant__grant_id")
+        for line in lines
     ]
+
+
+def _accepted_tenders(offer: Offer) -> QuerySet[Tender]:
+    """The accepted tenders with their employees and accepted grants, ready to stream in chunks."""
+    return (
+        Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED)
+        .select_related("employee", "offer")
+        .prefetch_related(
+            Prefetch(
+                "accepted_grants",
+                queryset=AcceptedGrant.objects.select_related("grant").order_by("grant__grant_id"),
+            )
+        )
+        .order_by("pk")
+    )
 
 
 def _check_can_accept(offer: Offer, closing: Closing, now: datetime) -> None:
@@ -103,14 +137,17 @@ def _check_can_accept(offer: Offer, closing: Closing, now: datetime) -> None:
         )
 
 
-def _save_tender(offer: Offer, planned: PlannedTender, now: datetime) -> Tender:
-    tender = Tender.objects.create(
-        offer=offer,
-        employee=planned.employee,
-        election=planned.election,
-        outcome=Tender.Outcome.ACCEPTED if planned.accepted else Tender.Outcome.REJECTED,
-        reason=planned.reason,
-        decided_at=now,
+def _save_tenders(offer: Offer, plans: Sequence[PlannedTender], now: datetime) -> list[Tender]:
+    tenders = Tender.objects.bulk_create(
+        Tender(
+            offer=offer,
+            employee=planned.employee,
+            election=planned.election,
+            outcome=Tender.Outcome.ACCEPTED if planned.accepted else Tender.Outcome.REJECTED,
+            reason=planned.reason,
+            decided_at=now,
+        )
+        for planned in plans
     )
     AcceptedGrant.objects.bulk_create(
         AcceptedGrant(
@@ -120,9 +157,10 @@ def _save_tender(offer: Offer, planned: PlannedTender, now: datetime) -> Tender:
             new_shares=grant.new_shares,
             performance_condition=grant.line.grant.performance_condition,
         )
+        for tender, planned in zip(tenders, plans, strict=True)
         for grant in planned.taken
     )
-    return tender
+    return tenders
 
 
 def accept_tenders(
@@ -133,26 +171,38 @@ def accept_tenders(
         closing = _locked_closing(offer)
         _check_can_accept(offer, closing, now)
         accepted = rejected = shares = promised = 0
-        for planned in close_plan(offer):
-            tender = _save_tender(offer, planned, now)
-            if tender.is_accepted:
-                accepted += 1
-                shares += planned.shares
-                promised += planned.new_shares
-            else:
-                rejected += 1
-            _employee_event(
-                AuditEventType.TENDERS_ACCEPTED,
-                tender,
-                actor=actor,
-                now=now,
-                request=request,
-                outcome=tender.outcome,
-                reason=tender.reason,
-                election=planned.election.confirmation_number,
-                grants=_lines(tender),
-                notes=planned.notes,
-            )
+        for plans in batched(close_plan(offer), CHUNK_SIZE):
+            tenders = _save_tenders(offer, plans, now)
+            events = []
+            for tender, planned in zip(tenders, plans, strict=True):
+                if tender.is_accepted:
+                    accepted += 1
+                    shares += planned.shares
+                    promised += planned.new_shares
+                else:
+                    rejected += 1
+                events.append(
+                    _employee_event(
+                        AuditEventType.TENDERS_ACCEPTED,
+                        tender,
+                        actor=actor,
+                        now=now,
+                        request=request,
+                        outcome=tender.outcome,
+                        reason=tender.reason,
+                        election=planned.election.confirmation_number,
+                        grants=[
+                            {
+                                "grant_id": grant.grant_id,
+                                "shares": grant.shares,
+                                "new_shares": grant.new_shares,
+                            }
+                            for grant in sorted(planned.taken, key=lambda grant: grant.grant_id)
+                        ],
+                        notes=planned.notes,
+                    )
+                )
+            append(events)
         Offer.objects.filter(pk=offer.pk).update(closed_at=now)
         offer.closed_at = now
         closing.accepted_at, closing.accepted_by = now, actor
@@ -203,27 +253,32 @@ def cancel_tendered_grants(
             )
         _check_still_outstanding(offer)
         cancellation = offer.cancellation_date()
-        grants = shares = 0
-        tenders = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).select_related(
-            "employee", "offer"
+        accepted_lines = AcceptedGrant.objects.filter(
+            tender__offer=offer, tender__outcome=Tender.Outcome.ACCEPTED
         )
-        for tender in tenders.iterator(chunk_size=2000):
-            lines = _lines(tender)
-            for line in tender.accepted_grants.all():
-                Grant.objects.filter(pk=line.grant_id).update(
-                    shares_cancelled=F("shares_cancelled") + line.shares
+        Grant.objects.filter(pk__in=accepted_lines.values("grant_id")).update(
+            shares_cancelled=F("shares_cancelled")
+            + Subquery(AcceptedGrant.objects.filter(grant=OuterRef("pk")).values("shares")[:1])
+        )
+        grants = shares = 0
+        for tenders in batched(_accepted_tenders(offer).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            events = []
+            for tender in tenders:
+                lines = list(tender.accepted_grants.all())
+                grants += len(lines)
+                shares += sum(line.shares for line in lines)
+                events.append(
+                    _employee_event(
+                        AuditEventType.GRANTS_CANCELLED,
+                        tender,
+                        actor=actor,
+                        now=now,
+                        request=request,
+                        cancellation_date=cancellation,
+                        grants=_grant_lines(lines),
+                    )
                 )
-                grants += 1
-                shares += line.shares
-            _employee_event(
-                AuditEventType.GRANTS_CANCELLED,
-                tender,
-                actor=actor,
-                now=now,
-                request=request,
-                cancellation_date=cancellation,
-                grants=lines,
-            )
+            append(events)
         closing.cancelled_at, closing.cancelled_by, closing.cancellation_date = now, actor, cancellation
         closing.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_date"])
         _offer_event(
@@ -328,10 +383,11 @@ def record_termination(
             employee=employee,
             offer=offer,
             on_behalf=True,
+            channel=_channel(request),
             data={
                 "termination_date": termination_date,
                 "before": before,
-                "forfeited_new_shares": sum(line["new_shares"] for line in _lines(tender)),
+                "forfeited_new_shares": sum(tender.accepted_grants.values_list("new_shares", flat=True)),
             },
             request=request,
         )
@@ -382,66 +438,74 @@ def create_new_grants(
             raise ClosingError("The closing price must be more than zero.")
         terms = offer.terms
         expiration = new_option_expiration(grant_date, offer.new_term_years)
+        forfeit_reason = (
+            f"Not employed in {', '.join(sorted(terms.eligible_countries))} on the new grant date "
+            f"({format_date(grant_date)}): the promised grant is not made."
+        )
         granted = forfeited = shares = 0
-        tenders = Tender.objects.filter(
-            offer=offer, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True
-        ).select_related("employee", "offer")
-        for tender in tenders.iterator(chunk_size=2000):
-            if not keeps_promised_grant(
-                employee_facts(tender.employee), grant_date, terms.eligible_countries
-            ):
-                tender.forfeited_on = tender.employee.termination_date or grant_date
-                tender.forfeit_reason = (
-                    f"Not employed in {', '.join(sorted(terms.eligible_countries))} on the new grant date "
-                    f"({format_date(grant_date)}): the promised grant is not made."
+        standing = _accepted_tenders(offer).filter(forfeited_on__isnull=True)
+        for tenders in batched(standing.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+            leavers, new_grants, events = [], [], []
+            for tender in tenders:
+                if not keeps_promised_grant(
+                    employee_facts(tender.employee), grant_date, terms.eligible_countries
+                ):
+                    tender.forfeited_on = tender.employee.termination_date or grant_date
+                    tender.forfeit_reason, tender.forfeit_recorded_at = forfeit_reason, now
+                    leavers.append(tender)
+                    events.append(
+                        _employee_event(
+                            AuditEventType.NEW_GRANTS_CREATED,
+                            tender,
+                            actor=actor,
+                            now=now,
+                            request=request,
+                            granted=[],
+                            forfeited=forfeit_reason,
+                        )
+                    )
+                    continue
+                mine = [
+                    NewGrant(
+                        accepted_grant=line,
+                        grant_id=new_grant_id(offer, line.grant.grant_id),
+                        employee=tender.employee,
+                        plan_id=offer.new_option_plan_id,
+                        option_type=offer.new_option_type,
+                        grant_date=grant_date,
+                        shares=line.new_shares,
+                        exercise_price=closing_price,
+                        expiration_date=expiration,
+                        performance_condition=line.performance_condition,
+                        created_at=now,
+                    )
+                    for line in tender.accepted_grants.all()
+                ]
+                new_grants += mine
+                shares += sum(grant.shares for grant in mine)
+                events.append(
+                    _employee_event(
+                        AuditEventType.NEW_GRANTS_CREATED,
+                        tender,
+                        actor=actor,
+                        now=now,
+                        request=request,
+                        granted=[
+                            {
+                                "grant_id": new.grant_id,
+                                "shares": new.shares,
+                                "replaces": new.accepted_grant.grant.grant_id,
+                            }
+                            for new in mine
+                        ],
+                        exercise_price=closing_price,
+                    )
                 )
-                tender.forfeit_recorded_at = now
-                tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
-                forfeited += 1
-                _employee_event(
-                    AuditEventType.NEW_GRANTS_CREATED,
-                    tender,
-                    actor=actor,
-                    now=now,
-                    request=request,
-                    granted=[],
-                    forfeited=tender.forfeit_reason,
-                )
-                continue
-            new_grants = NewGrant.objects.bulk_create(
-                NewGrant(
-                    accepted_grant=line,
-                    grant_id=new_grant_id(offer, line.grant.grant_id),
-                    employee=tender.employee,
-                    plan_id=offer.new_option_plan_id,
-                    option_type=offer.new_option_type,
-                    grant_date=grant_date,
-                    shares=line.new_shares,
-                    exercise_price=closing_price,
-                    expiration_date=expiration,
-                    performance_condition=line.performance_condition,
-                    created_at=now,
-                )
-                for line in tender.accepted_grants.select_related("grant").order_by("grant__grant_id")
-            )
-            granted += 1
-            shares += sum(grant.shares for grant in new_grants)
-            _employee_event(
-                AuditEventType.NEW_GRANTS_CREATED,
-                tender,
-                actor=actor,
-                now=now,
-                request=request,
-                granted=[
-                    {
-                        "grant_id": grant.grant_id,
-                        "shares": grant.shares,
-                        "replaces": grant.accepted_grant.grant.grant_id,
-                    }
-                    for grant in new_grants
-                ],
-                exercise_price=closing_price,
-            )
+            Tender.objects.bulk_update(leavers, ["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
+            NewGrant.objects.bulk_create(new_grants)
+            granted += len(tenders) - len(leavers)
+            forfeited += len(leavers)
+            append(events)
         Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
         offer.new_exercise_price = closing_price
         closing.new_grants_created_at, closing.new_grants_created_by = now, actor

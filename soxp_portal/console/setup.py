@@ -49,12 +49,12 @@ from soxp_portal.offers.actions import (
     extension_effect,
     remove_offer_document,
     set_offer_contacts,
-    tender_figures,
     terms_locked_message,
     update_offer_terms,
 )
 from soxp_portal.offers.census import CensusImportError, import_census
 from soxp_portal.offers.models import Offer, OfferDocument
+from soxp_portal.offers.participation import tender_figures
 from soxp_portal.offers.tasks import send_pending_invitations
 from soxp_portal.rules.wording import format_instant, format_shares
 
@@ -311,7 +311,8 @@ def census_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("console:census")
     try:
         with (folder / "employees.csv").open("rb") as employees, (folder / "grants.csv").open("rb") as grants:
-            plan = _census_run({"employees": employees, "grants": grants}, kept["names"], actor=request.user)
+            files = {"employees": employees, "grants": grants}
+            plan = _census_run(files, kept["names"], actor=request.user, request=request)
     except CensusImportError as error:
         context = {
             "form": CensusUploadForm(),

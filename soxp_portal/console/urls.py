@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.offers, name="home"),
     path("offers/<slug:slug>/", include("soxp_portal.console.urls_watch")),
     path("offers/<slug:slug>/close/", include("soxp_portal.console.urls_closing")),
+    path("offers/<slug:slug>/exports/", include("soxp_portal.console.urls_exports")),
     path("", include("soxp_portal.console.urls_setup")),
     path("audit/", include("soxp_portal.console.urls_audit")),
 ]

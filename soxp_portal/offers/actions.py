@@ -17,34 +17,31 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
-from soxp_portal.accounts.invitations import send_invitations, users_awaiting_invitation
+from soxp_portal.accounts.invitations import invite, users_awaiting_invitation
 from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
+from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
-from soxp_portal.offers.adapters import grant_and_holder_facts
 from soxp_portal.offers.models import (
     Announcement,
     Election,
     Employee,
-    Grant,
     Offer,
     OfferDocument,
     Plan,
     TenderedGrant,
 )
+from soxp_portal.offers.participation import tender_figures
 from soxp_portal.offers.queries import current_election, employee_status
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
-from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility, judgement_day
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
 from soxp_portal.rules.terms import OfferTerms
 from soxp_portal.rules.wording import format_instant
@@ -435,6 +432,7 @@ def create_offer(
                 "terms": {name: _term_value(offer, name) for name in TERM_FIELDS},
                 "covered_plans": _plan_names(offer.covered_plans.all()),
             },
+            channel=channel_of(request),
             request=request,
         )
     return offer
@@ -477,7 +475,13 @@ def update_offer_terms(
         locked.save()
         locked.covered_plans.set(covered_plans)
         record(
-            AuditEventType.OFFER_EDITED, actor=actor, at=now, subject=locked, data=changes, request=request
+            AuditEventType.OFFER_EDITED,
+            actor=actor,
+            at=now,
+            subject=locked,
+            channel=channel_of(request),
+            data=changes,
+            request=request,
         )
     return changes
 
@@ -507,6 +511,7 @@ def set_offer_contacts(
             at=now,
             subject=locked,
             data={"contacts": {"before": before, "after": contacts}},
+            channel=channel_of(request),
             request=request,
         )
     return True
@@ -548,6 +553,7 @@ def add_offer_document(
                 at=now,
                 subject=offer,
                 data={"documents": {"added": _document_facts(document, content)}},
+                channel=channel_of(request),
                 request=request,
             )
     except BaseException:
@@ -572,6 +578,7 @@ def remove_offer_document(
             at=now,
             subject=document.offer,
             data={"documents": {"removed": facts}},
+            channel=channel_of(request),
             request=request,
         )
     transaction.on_commit(lambda: storage.delete(name))
@@ -610,65 +617,6 @@ def extension_effect(offer: Offer, new_expires_at: datetime) -> ExtensionEffect:
         pricing_date=window.pricing_date(terms),
         business_days_open=window.business_days_open(terms),
         notice_due_at=notice_due_at(offer.terms),
-    )
-
-
-@dataclass(frozen=True)
-class TenderFigures:
-    """Options tendered so far against the options eligible, as an extension notice reports them.
-
-    Read side (it belongs with queries.py; kept here while that module is being edited elsewhere).
-    """
-
-    tendered_shares: int
-    participants: int
-    eligible_shares: int
-    eligible_employees: int
-
-    @property
-    def percent_of_eligible(self) -> Decimal | None:
-        """Whole percent, rounded half up, as a notice words it ("about 70%"); None if nothing is eligible."""
-        if not self.eligible_shares:
-            return None
-        share = Decimal(self.tendered_shares) * 100 / Decimal(self.eligible_shares)
-        return share.quantize(Decimal(1), rounding=ROUND_HALF_UP)
-
-
-def eligible_holders(offer: Offer, *, on: date) -> tuple[dict[str, int], int]:
-    """Employees (census id -> outstanding eligible shares) with at least one grant they may tender,
-    and the total of those shares. Streams the census from plain values (one pass, any size)."""
-    terms = offer.terms
-    shares_of: dict[str, int] = {}
-    holder, verdict = None, None
-    grants = Grant.objects.order_by("employee__employee_id", "grant_id")
-    for employee, grant in grant_and_holder_facts(grants):
-        if employee is not holder:
-            holder, verdict = employee, employee_eligibility(terms, employee, on)
-        if grant_eligibility(terms, grant, verdict).is_eligible:  # type: ignore[arg-type]
-            held = shares_of.get(employee.employee_id, 0)
-            shares_of[employee.employee_id] = held + grant.outstanding_shares
-    return shares_of, sum(shares_of.values())
-
-
-def tender_figures(offer: Offer, *, now: datetime) -> TenderFigures:
-    """Shares tendered in the election in force of each employee (the latest version, when it is an
-    election) over the outstanding shares of every grant that may be tendered, judged today."""
-    latest_version = (
-        Election.objects.filter(offer=offer, employee=OuterRef("election__employee"))
-        .order_by("-version")
-        .values("version")[:1]
-    )
-    in_force = TenderedGrant.objects.filter(
-        election__offer=offer,
-        election__kind=Election.Kind.ELECTION,
-        election__version=Subquery(latest_version),
-    ).aggregate(shares=Sum("shares_tendered"), people=Count("election__employee", distinct=True))
-    holders, eligible = eligible_holders(offer, on=judgement_day(offer.terms, now))
-    return TenderFigures(
-        tendered_shares=in_force["shares"] or 0,
-        participants=in_force["people"],
-        eligible_shares=eligible,
-        eligible_employees=len(holders),
     )
 
 
@@ -737,6 +685,7 @@ def extend_offer(
                     "percent_of_eligible": figures.percent_of_eligible,
                 },
             },
+            channel=channel_of(request),
             request=request,
         )
     from soxp_portal.offers.tasks import send_extension_notice
@@ -745,13 +694,12 @@ def extend_offer(
     return notice
 
 
-def invite_awaiting_employees(*, actor: User, base_url: str, now: datetime | None = None) -> int:
-    """Emails an invitation to every employee who has never signed in and has no password yet, then
-    audits how many were sent. Mail cannot be rolled back, so the event is written after sending."""
-    now = now or timezone.now()
-    sent = send_invitations(users_awaiting_invitation().order_by("pk").iterator(), base_url=base_url)
-    with transaction.atomic():
-        record(
-            AuditEventType.INVITATION_SENT, actor=actor, at=now, data={"count": sent, "base_url": base_url}
-        )
-    return sent
+def invite_awaiting_employees(
+    *, actor: User, base_url: str, now: datetime | None = None, request: HttpRequest | None = None
+) -> int:
+    """Invites every employee who has never signed in and has no password yet; returns how many.
+
+    ``invitations.invite`` writes the ``invitation.sent`` event naming them before any email is sent,
+    and sends once it has committed.
+    """
+    return invite(users_awaiting_invitation(), actor=actor, base_url=base_url, now=now, request=request)

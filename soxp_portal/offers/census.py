@@ -25,11 +25,13 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from iso3166 import countries_by_alpha2
 
 from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
+from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
 from soxp_portal.offers.models import Employee, Grant, Plan
@@ -522,9 +524,9 @@ def _serialize_imports() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('soxp_portal.census_import'))")
 
 
-def apply_census(plan: CensusPlan) -> None:
+def apply_census(plan: CensusPlan, *, now: datetime | None = None) -> None:
     """Writes a planned census in bulk, inside the caller's transaction."""
-    now = timezone.now()
+    now = now or timezone.now()
     Plan.objects.bulk_create([Plan(name=name) for name in plan.new_plans], ignore_conflicts=True)
     plan_pks = dict(Plan.objects.values_list("name", "pk"))
     _write_employees(plan, now)
@@ -619,24 +621,30 @@ def import_census(
     grants_name: str = "grants.csv",
     dry_run: bool = False,
     actor: User | None = None,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
 ) -> CensusPlan:
     """Reads, checks and (unless ``dry_run``) writes a census, all or nothing.
 
     Raises :class:`CensusImportError` listing every problem; the database is then unchanged. A written
-    import is audited as ``census.imported`` with its counts; ``actor`` is None from the command line.
+    import is audited as ``census.imported`` with its counts, in its transaction; ``actor`` and
+    ``request`` are None from the command line.
     """
+    now = now or timezone.now()
     census = read_census(employees_file, grants_file, employees_name=employees_name, grants_name=grants_name)
     try:
         with transaction.atomic():
             _serialize_imports()
             plan = plan_census(census, employees_name=employees_name, grants_name=grants_name)
             if not dry_run:
-                apply_census(plan)
+                apply_census(plan, now=now)
                 record(
                     AuditEventType.CENSUS_IMPORTED,
                     actor=actor,
-                    at=timezone.now(),
+                    at=now,
+                    channel=channel_of(request),
                     data={**plan.summary(), "employees_file": employees_name, "grants_file": grants_name},
+                    request=request,
                 )
     except IntegrityError as error:
         raise CensusImportError(

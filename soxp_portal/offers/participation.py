@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextChoices, Value
 from django.db.models.functions import Concat, TruncDate
@@ -139,6 +140,44 @@ class ParticipationSummary:
         if not self.eligible_employees:
             return "0%"
         return f"{self.participants * 100 / self.eligible_employees:.0f}%"
+
+
+@dataclass(frozen=True)
+class TenderFigures:
+    """Options tendered so far against the options eligible, as an extension notice reports them."""
+
+    tendered_shares: int
+    participants: int
+    eligible_shares: int
+    eligible_employees: int
+
+    @property
+    def percent_of_eligible(self) -> Decimal | None:
+        """Whole percent, rounded half up, as a notice words it ("about 70%"); None if nothing is eligible."""
+        if not self.eligible_shares:
+            return None
+        share = Decimal(self.tendered_shares) * 100 / Decimal(self.eligible_shares)
+        return share.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+def tender_figures(offer: Offer, *, now: datetime) -> TenderFigures:
+    """Shares tendered in the election in force of each employee (when it is an election) over the
+    outstanding shares of every grant that may be tendered, judged at `now`."""
+    census = eligibility_census(offer, now=now)
+    in_force = (
+        current_elections(offer)
+        .filter(kind=Election.Kind.ELECTION)
+        .aggregate(
+            shares=Sum("tendered_grants__shares_tendered", default=0),
+            people=Count("employee", distinct=True),
+        )
+    )
+    return TenderFigures(
+        tendered_shares=in_force["shares"],
+        participants=in_force["people"],
+        eligible_shares=census.shares,
+        eligible_employees=len(census.employee_ids),
+    )
 
 
 def decided_employee_ids(offer: Offer) -> frozenset[str]:

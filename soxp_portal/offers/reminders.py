@@ -4,11 +4,12 @@ The stock administrator starts it from the console's dashboard, after a confirma
 many will be emailed; the sending is a background task (Django's ``django.tasks``), because on a large
 census it reads the whole census (``participation.eligibility_census``) and sends thousands of messages.
 The recipients are worked out when the task runs, not when it was queued, so someone who decides in
-between is not reminded. The task writes one ``reminders.sent`` audit event naming every employee
-emailed, after the messages went out: the trail records what was sent.
+between is not reminded. Mail cannot be rolled back, so the task first decides who is reminded and
+writes one ``reminders.sent`` audit event naming them, in a transaction, and sends only once that has
+committed: a run that fails before the commit sends nothing and leaves no event.
 
-A double click on the confirmation queues the same batch twice; the second run finds the first one's
-audit event (same ``batch``) and sends nothing.
+A double click on the confirmation queues the same batch twice; the offer's row is locked while the
+batch is decided, so the second run finds the first one's audit event (same ``batch``) and sends nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -60,31 +62,39 @@ def batch_was_sent(offer: Offer, batch: str) -> bool:
 
 @task
 def send_reminders(offer_id: int, actor_id: int, batch: str, base_url: str = "") -> int:
-    """Emails each eligible employee without an election; returns how many were emailed.
+    """Emails each eligible employee without an election; returns how many are emailed.
 
     `batch` (a UUID the confirmation form carries) makes a second run of the same request send nothing.
+    The transaction is durable (never inside another), so the sending after it follows the commit.
     """
-    offer = Offer.objects.select_related("new_option_plan").get(pk=offer_id)
     actor = User.objects.get(pk=actor_id)
     uuid.UUID(batch)  # refuses anything but the form's UUID before it reaches the audit trail
-    if batch_was_sent(offer, batch):
-        return 0
     now = timezone.now()
+    with transaction.atomic(durable=True):
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        if batch_was_sent(offer, batch):
+            return 0
+        recipients = [
+            (employee.pk, employee.employee_id) for employee in undecided_eligible_employees(offer, now=now)
+        ]
+        record(
+            AuditEventType.REMINDERS_SENT,
+            actor=actor,
+            at=now,
+            subject=offer,
+            channel=AuditChannel.SYSTEM,
+            data={
+                "batch": batch,
+                "recipients": len(recipients),
+                "employee_ids": [employee_id for _, employee_id in recipients],
+            },
+        )
     url = portal_url(offer, base_url or None)
     context = {"summary": offer_summary(offer), "contacts": contact_lines(offer)}
-    emailed: list[str] = []
     with mailers.default as mailer:
-        for employees in batched(undecided_eligible_employees(offer, now=now), BATCH_SIZE):
+        for pks in batched((pk for pk, _ in recipients), BATCH_SIZE):
+            employees = Employee.objects.in_bulk(pks)
             mailer.send_messages(
-                [reminder_message(offer, employee, portal_url=url, context=context) for employee in employees]
+                [reminder_message(offer, employees[pk], portal_url=url, context=context) for pk in pks]
             )
-            emailed.extend(employee.employee_id for employee in employees)
-    record(
-        AuditEventType.REMINDERS_SENT,
-        actor=actor,
-        at=now,
-        subject=offer,
-        channel=AuditChannel.SYSTEM,
-        data={"batch": batch, "recipients": len(emailed), "employee_ids": emailed},
-    )
-    return len(emailed)
+    return len(recipients)

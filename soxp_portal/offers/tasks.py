@@ -27,7 +27,6 @@ from soxp_portal.documents.elections import (
 )
 from soxp_portal.offers.models import Announcement, Election, Employee, Offer
 from soxp_portal.rules import window
-from soxp_portal.rules.eligibility import judgement_day
 
 CONFIRMATION_TEMPLATE = "emails/elections/confirmation.txt"
 
@@ -96,14 +95,14 @@ def extension_message(
 def send_extension_notice(announcement_id: int) -> int:
     """Emails an extension's announcement to every employee who may take part (decision 4); returns
     how many were sent. Eligibility is judged when the task runs, as the portal judges it that day."""
-    from soxp_portal.offers.actions import eligible_holders
+    from soxp_portal.offers.participation import eligibility_census
     from soxp_portal.offers.queries import offer_summary
 
     announcement = Announcement.objects.select_related("offer", "offer__new_option_plan").get(
         pk=announcement_id
     )
     offer = announcement.offer
-    holders, _ = eligible_holders(offer, on=judgement_day(offer.terms, timezone.now()))
+    holders = eligibility_census(offer, now=timezone.now()).employee_ids
     context = {
         "announcement": announcement,
         "offer": offer,

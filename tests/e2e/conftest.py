@@ -1,25 +1,14 @@
 """Browser tests: Debian's Chromium driven by Playwright against Django's live server."""
 
 import os
-import shutil
 
 import pytest
+
+from scripts.chromium import ARGS, CHROMIUM
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the same
 # test are safe here (STACK.md, pitfalls).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

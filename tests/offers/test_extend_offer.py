@@ -17,9 +17,9 @@ from soxp_portal.offers.actions import (
     extension_effect,
     notice_due_at,
     submit_election,
-    tender_figures,
 )
 from soxp_portal.offers.models import Announcement, Employee, Offer
+from soxp_portal.offers.participation import tender_figures
 from tests.factories import EmployeeFactory, GrantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

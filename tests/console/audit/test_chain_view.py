@@ -23,13 +23,13 @@ def elections(offer: Offer, slide_9_employee: Employee, auditor_client: Client) 
 
 
 def test_an_intact_chain_shows_its_count_and_last_hash(auditor_client: Client, elections: None) -> None:
-    count, last_hash = last_link()  # the auditor's sign-in and three elections
-    assert count == 4
+    count, last_hash = last_link()  # the auditor's role, their sign-in and three elections
+    assert count == 5
 
     html = auditor_client.get(CHAIN).content.decode()
 
     assert "The chain is intact" in html
-    assert "All 4 events follow each other" in html
+    assert "All 5 events follow each other" in html
     assert last_hash in html
     assert "takes a while" in html
 

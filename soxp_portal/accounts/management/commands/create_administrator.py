@@ -7,7 +7,7 @@
 A new login needs a password: it is asked for twice (never echoed), or read from the environment
 variable named by ``--password-from-env`` for scripts, and checked by the password validators. An
 existing login keeps its password unless it has none or ``--password-from-env`` is given. The change
-of role is audited as ``role.changed``.
+of role (the group and staff status together) is audited as one ``role.changed`` event, with no actor.
 """
 
 from __future__ import annotations
@@ -21,13 +21,10 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
-from django.db import transaction
-from django.utils import timezone
 
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
-from soxp_portal.audit.log import record
-from soxp_portal.audit.models import AuditEventType
+from soxp_portal.audit.signals import role_change
 
 
 class Command(BaseCommand):
@@ -60,27 +57,18 @@ class Command(BaseCommand):
         if had_role and was_staff and password is None:
             self.stdout.write(f"{email} is already a stock administrator; nothing was changed.")
             return
-        with transaction.atomic():
+        details = {
+            "role": Role.STOCK_ADMINISTRATOR.value,
+            "account_created": created,
+            "sign_in_changed": password is not None,
+        }
+        via = "command: manage.py create_administrator"
+        with role_change(user, via=via, data=details, always=password is not None):
             if password is not None:
                 user.set_password(password)
             user.is_staff = True
             user.save()
             user.groups.add(group)
-            record(
-                AuditEventType.ROLE_CHANGED,
-                actor=None,
-                at=timezone.now(),
-                subject=user,
-                data={
-                    "email": email,
-                    "role": Role.STOCK_ADMINISTRATOR.value,
-                    "role_added": not had_role,
-                    "is_staff": {"before": was_staff, "after": True},
-                    "account_created": created,
-                    "sign_in_changed": password is not None,
-                    "by": "manage.py create_administrator",
-                },
-            )
         verb = "Created" if created else "Promoted"
         self.stdout.write(self.style.SUCCESS(f"{verb} {email}: a stock administrator, with staff status."))
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from soxp_portal.accounts.invitations import send_invitations, users_awaiting_invitation
+from soxp_portal.accounts.invitations import invite, users_awaiting_invitation
 from soxp_portal.accounts.models import User
 
 
@@ -54,5 +54,5 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Skipped {address}: has signed in or set a password before (use --all to invite anyway)."
                 )
-        sent = send_invitations(users.order_by("pk").iterator(), base_url=base_url)
+        sent = invite(users, actor=None, base_url=base_url)
         self.stdout.write(self.style.SUCCESS(f"Sent {sent} invitation(s)."))

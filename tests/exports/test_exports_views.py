@@ -1,0 +1,185 @@
+"""The exports page and the downloads: who may use them, what is not available yet, one audit event each."""
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+import time_machine
+from django.urls import reverse
+
+from soxp_portal.audit.models import AuditEvent, AuditEventType
+from soxp_portal.closing.exports.catalogue import EXPORTS
+from tests.exports.conftest import DURING_OFFER, MALICIOUS
+
+DOWNLOADS = [(export.key, fmt) for export in EXPORTS for fmt in export.formats]
+
+
+def page_url(offer) -> str:
+    return reverse("console:exports", args=[offer.slug])
+
+
+def download_url(offer, key: str, fmt: str) -> str:
+    return reverse("console:export-download", args=[offer.slug, key, fmt])
+
+
+def exports_downloaded():
+    return AuditEvent.objects.filter(event_type=AuditEventType.EXPORT_DOWNLOADED)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_the_url_is_under_the_offer():
+    assert download_url(type("O", (), {"slug": "soxp-2003"}), "new-grants", "xlsx") == (
+        "/console/offers/soxp-2003/exports/new-grants.xlsx"
+    )
+
+
+def test_the_page_lists_every_export_with_its_links_after_the_close(admin_client, closed):
+    response = admin_client.get(page_url(closed.offer))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, fmt in DOWNLOADS:
+        assert download_url(closed.offer, key, fmt) in html
+    assert "Not available yet" not in html
+    assert "Holds the cancellations and the new grants." in html
+    assert "the summary gives the eligible figures as they stood at expiration" in html
+
+
+def test_the_page_says_what_is_not_available_yet_and_why(admin_client, scenario):
+    html = admin_client.get(page_url(scenario.offer)).content.decode()
+    assert download_url(scenario.offer, "eligibility", "csv") in html
+    assert download_url(scenario.offer, "elections", "xlsx") in html
+    assert download_url(scenario.offer, "cancellations", "csv") not in html
+    assert download_url(scenario.offer, "summary", "csv") not in html
+    assert "once the tenders are accepted" in html
+    assert "Nothing is cancelled yet" in html
+    assert "The new options are granted on July 21, 2003" in html
+
+
+def test_final_elections_are_not_available_before_the_deadline(admin_client, scenario):
+    with time_machine.travel(DURING_OFFER, tick=False):
+        html = admin_client.get(page_url(scenario.offer)).content.decode()
+        response = admin_client.get(download_url(scenario.offer, "elections", "csv"), follow=True)
+    assert download_url(scenario.offer, "elections", "csv") not in html
+    assert "Elections are final only after the deadline, January 20, 2003 at 9:00 PM PST" in html
+    assert response.redirect_chain == [(page_url(scenario.offer), 302)]
+    assert "Final elections cannot be downloaded yet." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("key", "fmt"), [("cancellations", "csv"), ("new-grants", "xlsx"), ("ocf-transactions", "json")]
+)
+def test_a_download_before_its_step_is_refused_with_a_message_and_no_audit_event(
+    admin_client, scenario, key, fmt
+):
+    response = admin_client.get(download_url(scenario.offer, key, fmt), follow=True)
+    assert response.redirect_chain == [(page_url(scenario.offer), 302)]
+    assert "cannot be downloaded yet" in response.content.decode()
+    assert not exports_downloaded().exists()
+
+
+@pytest.mark.parametrize(("key", "fmt"), DOWNLOADS)
+def test_each_download_writes_exactly_one_audit_event_before_the_file(admin_client, admin, closed, key, fmt):
+    response = admin_client.get(download_url(closed.offer, key, fmt))
+    assert response.status_code == 200
+    assert exports_downloaded().count() == 1  # written before a byte of the file was read
+    content = body(response)
+    assert content
+    event = exports_downloaded().get()
+    assert event.actor == admin
+    assert event.offer == closed.offer
+    assert event.data["export"] == key
+    assert event.data["format"] == fmt
+    assert event.data["offer"] == "soxp-2003"
+    assert exports_downloaded().count() == 1
+    assert f'filename="soxp-2003-{key}-' in response["Content-Disposition"]
+
+
+def test_row_counts_in_the_audit_event(admin_client, closed):
+    for key, fmt in [
+        ("eligibility", "csv"),
+        ("elections", "csv"),
+        ("cancellations", "xlsx"),
+        ("new-grants", "csv"),
+        ("ocf-transactions", "json"),
+    ]:
+        body(admin_client.get(download_url(closed.offer, key, fmt)))
+    counts = {event.data["export"]: event.data["rows"] for event in exports_downloaded()}
+    assert counts == {
+        "eligibility": 11,
+        "elections": 5,
+        "cancellations": 5,
+        "new-grants": 4,
+        "ocf-transactions": 9,
+    }
+
+
+def test_csv_download_neutralises_a_formula_in_a_name(admin_client, closed):
+    response = admin_client.get(download_url(closed.offer, "elections", "csv"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+    mallory = next(row for row in rows if row["employee_id"] == "E-MAL")
+    assert mallory["first_name"] == "'" + MALICIOUS
+
+
+def test_xlsx_download_opens_with_the_cancellations(admin_client, closed):
+    response = admin_client.get(download_url(closed.offer, "cancellations", "xlsx"))
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Cancellations"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][:3] == ["employee_id", "grant_id", "plan"]
+    first = dict(zip(values[0], values[1], strict=True))
+    assert first["employee_id"] == "E-BOB"
+    assert first["shares_cancelled"] == 1000
+    assert first["exercise_price"] == 6
+    assert first["cancellation_date"].date().isoformat() == "2003-01-20"
+    assert len(values) == 6
+
+
+def test_xlsx_download_keeps_the_name_as_text(admin_client, closed):
+    response = admin_client.get(download_url(closed.offer, "elections", "xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Final elections"]
+    mallory = next(row for row in sheet.iter_rows() if row[0].value == "E-MAL")
+    assert mallory[1].value == MALICIOUS
+    assert mallory[1].data_type == "s"
+
+
+def test_ocf_downloads_are_json_documents(admin_client, closed):
+    transactions = json.loads(body(admin_client.get(download_url(closed.offer, "ocf-transactions", "json"))))
+    terms = json.loads(body(admin_client.get(download_url(closed.offer, "ocf-vesting-terms", "json"))))
+    assert transactions["file_type"] == "OCF_TRANSACTIONS_FILE"
+    assert len(transactions["items"]) == 9
+    assert terms["file_type"] == "OCF_VESTING_TERMS_FILE"
+    assert terms["items"][0]["id"] == "soxp-2003-new-option-vesting"
+
+
+def test_unknown_exports_and_formats_are_not_found(admin_client, closed):
+    assert admin_client.get(download_url(closed.offer, "payroll", "csv")).status_code == 404
+    assert admin_client.get(download_url(closed.offer, "eligibility", "json")).status_code == 404
+    assert admin_client.get(download_url(closed.offer, "ocf-transactions", "csv")).status_code == 404
+    assert admin_client.get(reverse("console:exports", args=["no-such-offer"])).status_code == 404
+    assert not exports_downloaded().exists()
+
+
+@pytest.mark.parametrize("url", [page_url, lambda offer: download_url(offer, "eligibility", "csv")])
+def test_anonymous_visitors_are_sent_to_sign_in(client, soxp_2003, url):
+    response = client.get(url(soxp_2003))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("url", [page_url, lambda offer: download_url(offer, "eligibility", "xlsx")])
+def test_auditors_and_employees_are_refused(client, auditor, scenario, url):
+    for user in (auditor, scenario.sam.user):
+        client.force_login(user)
+        assert client.get(url(scenario.offer)).status_code == 403
+    assert not exports_downloaded().exists()
+
+
+def test_a_post_is_not_allowed(admin_client, closed):
+    assert admin_client.post(download_url(closed.offer, "eligibility", "csv")).status_code == 405
+    assert admin_client.post(page_url(closed.offer)).status_code == 405
