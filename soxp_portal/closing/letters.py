@@ -5,22 +5,33 @@ The letter is written in the portal's own words from the stored close: the accep
 option is expected, how it is priced, its type, term and vesting. No term of any one offer is written
 here: a second offer with other terms gets its own letter without a code change.
 
-Letters are made by the thousand, and most of a lone WeasyPrint render is fixed cost (building the
-document, laying out the page boxes, writing a PDF). So ``render_letters`` lays out a whole batch as
-one HTML document, each letter a section that starts on a new page, renders it once, and then cuts the
-rendered pages into one PDF per letter with ``Document.copy(pages)``. Each letter's first page is found
-by its section's anchor, so a letter that runs to two pages keeps both. The footer's page number
-restarts with each letter (a named page group per letter), so the cut PDFs number their pages 1, 2...
+A letter has two parts. The first page (or pages, for many grants) is the participant's own: who,
+what was cancelled and what is promised for each grant, the expected grant date and the condition.
+The last page sets out the terms of the new options, which are the same for every participant of an
+offer (``LetterTerms``).
 
-The context is prepared here as ready-made strings (``LetterDocument``): templates only place them.
+Letters are made by the ten thousand, and WeasyPrint's cost is per page and per box laid out, so
+(docs/performance.md, "Promise-to-grant letters"):
+
+- ``render_letters`` lays out a whole batch as one HTML document, each letter a section that starts
+  a page of its own, plus each offer's terms page once, and renders it once;
+- the rendered document is written once, and its pages are then cut into one PDF per letter: the
+  letter's own pages followed by its offer's terms page. Each letter's pages are found by its
+  section's anchor, so a letter that runs to two pages keeps both;
+- the participant's pages use paragraphs and one preformatted block rather than table cells: a table
+  cell costs WeasyPrint about as much as a paragraph, and the grants table would have thirty.
+
+The context is prepared here as ready-made strings: templates only place them.
 """
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +39,9 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
-from weasyprint.document import Document, DocumentMetadata
+from weasyprint.document import Document
 
 from soxp_portal.closing.models import AcceptedGrant, PromiseLetter, Tender
 from soxp_portal.documents.elections import Term, exercise_price_in_words, vesting_in_words
@@ -49,6 +61,12 @@ LETTER_TEMPLATE = "documents/promise_letter.html"
 EMAIL_TEMPLATE = "emails/closing/letter.txt"
 EMAIL_SUBJECT_TEMPLATE = "emails/closing/letter_subject.txt"
 LETTER_TITLE = "Promise to Grant Stock Options"
+TERMS_TITLE = "Terms of the New Options"
+#: The grants table's columns, as headings over the preformatted rows.
+GRANT_COLUMNS = ("Grant", "Type", "Grant date", "Exercise price", "Shares cancelled", "New shares")
+#: Columns aligned to the right (the amounts).
+_RIGHT_ALIGNED = frozenset({3, 4, 5})
+_COLUMN_GAP = "   "
 
 
 def _plural(count: int, word: str) -> str:
@@ -76,6 +94,55 @@ class LetterLine:
     #: The old grant's performance condition, carried over to its new option; "" when there is none.
     performance_condition: str
 
+    @property
+    def cells(self) -> tuple[str, ...]:
+        return (
+            self.grant_id,
+            self.option_type,
+            self.grant_date,
+            self.exercise_price,
+            self.shares_cancelled,
+            self.new_shares,
+        )
+
+
+def grant_table_rows(
+    lines: Sequence[LetterLine], total_cancelled: str, total_new_shares: str
+) -> tuple[str, ...]:
+    """The grants table as aligned lines of a monospaced block: headings, one line a grant, the total.
+
+    Each column is as wide as its widest entry; amounts are aligned to the right.
+    """
+    total = ("Total", "", "", "", total_cancelled, total_new_shares)
+    rows = [GRANT_COLUMNS, *(line.cells for line in lines), total]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(GRANT_COLUMNS))]
+
+    def aligned(row: Sequence[str]) -> str:
+        cells = (
+            cell.rjust(width) if column in _RIGHT_ALIGNED else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        return _COLUMN_GAP.join(cells).rstrip()
+
+    return tuple(aligned(row) for row in rows)
+
+
+@dataclass(frozen=True)
+class LetterTerms:
+    """The terms of the new options, the same for every participant of one offer: the last page."""
+
+    title: str
+    reference: str
+    company: str
+    offer_name: str
+    offer_slug: str
+    new_grant_date: str
+    terms: tuple[Term, ...]
+    #: No other grant before the new grant date; the plan and the offer's documents govern.
+    blackout: str
+    contacts: tuple[str, ...]
+    portal_url: str
+
 
 @dataclass(frozen=True)
 class LetterDocument:
@@ -95,16 +162,15 @@ class LetterDocument:
     cancellation_date: str
     new_grant_date: str
     lines: tuple[LetterLine, ...]
+    #: The grants table as preformatted lines: headings, the grants, the total.
+    table_rows: tuple[str, ...]
     total_cancelled: str
     total_new_shares: str
-    has_conditions: bool
-    terms: tuple[Term, ...]
+    #: "G-1001: <condition>" for each grant whose performance condition carries over.
+    performance_conditions: tuple[str, ...]
     #: The condition of the promise, in a sentence or two.
     condition: str
-    #: No other grant before the new grant date; the plan and the offer's documents govern.
-    blackout: str
-    contacts: tuple[str, ...]
-    portal_url: str
+    terms: LetterTerms
 
     def as_context(self) -> dict[str, Any]:
         return {"document": self}
@@ -134,32 +200,65 @@ def _letter_line(line: AcceptedGrant) -> LetterLine:
     )
 
 
-def _option_type_in_words(offer: Offer, lines: Sequence[AcceptedGrant]) -> str:
+def ratio_in_words(ratio: Decimal) -> str:
+    """The exchange ratio as the letter states it: 0.750000 -> "0.75"."""
+    return f"{ratio.normalize():f}"
+
+
+def _option_type_in_words(offer: Offer) -> str:
     words = offer.get_new_option_type_display()
-    if offer.new_option_type == Offer.OptionType.NSO and any(
-        line.grant.option_type == Grant.OptionType.ISO for line in lines
-    ):
-        words += ", even where the cancelled grant was an incentive stock option (ISO)"
+    if offer.new_option_type == Offer.OptionType.NSO:
+        words += ", even where a cancelled grant was an incentive stock option (ISO)"
     return f"{words}, granted under the {offer.new_option_plan.name}."
 
 
-def _terms(offer: Offer, lines: Sequence[AcceptedGrant], grant_date: date) -> tuple[Term, ...]:
-    delay = f"{_plural(offer.new_grant_delay_months, 'month')} and {_plural(offer.new_grant_delay_days, 'day')}"
+def letter_terms(offer: Offer) -> LetterTerms:
+    """The terms page of this offer's letters, from the offer record alone."""
+    grant_date = offer.new_grant_date()
+    delay = (
+        f"{_plural(offer.new_grant_delay_months, 'month')} and {_plural(offer.new_grant_delay_days, 'day')}"
+    )
     expires = format_date(new_option_expiration(grant_date, offer.new_term_years))
-    return (
+    terms = (
         Term(
             "New grant date",
             f"{format_date(grant_date)} (expected): the first business day at least {delay} after the "
             f"cancellation date, {format_date(offer.cancellation_date())}.",
         ),
         Term("Exercise price", exercise_price_in_words(offer)),
-        Term("Option type", _option_type_in_words(offer, lines)),
+        Term("Option type", _option_type_in_words(offer)),
         Term(
             "Term",
             f"{_plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
             "ending earlier if your employment ends.",
         ),
         Term("Vesting", vesting_in_words(offer, grant_date)),
+        Term(
+            "New shares",
+            f"{ratio_in_words(offer.exchange_ratio)} new share for each share cancelled, counted grant "
+            "by grant and rounded up to a whole share.",
+        ),
+        Term(
+            "Performance conditions",
+            "A performance condition on a cancelled grant carries over to the new option granted for it; "
+            "the first page of this letter names any.",
+        ),
+    )
+    return LetterTerms(
+        title=TERMS_TITLE,
+        reference=f"Promise to grant \u00b7 terms \u00b7 {offer.slug}",
+        company=offer.company_name,
+        offer_name=offer.name,
+        offer_slug=offer.slug,
+        new_grant_date=format_date(grant_date),
+        terms=terms,
+        blackout=(
+            f"You will receive no other stock option grant from {offer.company_name} before the new grant "
+            f"date. The new options will be governed by the {offer.new_option_plan.name} and their option "
+            "agreement; this letter does not change the offer's documents, which govern."
+        ),
+        contacts=tuple(contact_lines(offer)),
+        portal_url=portal_url(offer),
     )
 
 
@@ -172,13 +271,20 @@ def _condition(offer: Offer, grant_date: date) -> str:
     )
 
 
-def letter_document(tender: Tender, lines: Sequence[AcceptedGrant], *, issued_on: date) -> LetterDocument:
-    """The facts of one accepted tender's letter; `lines` are its accepted grants with grant and plan."""
+def letter_document(
+    tender: Tender, lines: Sequence[AcceptedGrant], *, issued_on: date, terms: LetterTerms | None = None
+) -> LetterDocument:
+    """The facts of one accepted tender's letter; `lines` are its accepted grants with grant and plan.
+
+    `terms` may be passed when many letters of the same offer are built, to make them once.
+    """
     offer: Offer = tender.offer
     employee = tender.employee
     grant_date = offer.new_grant_date()
     ordered = sorted(lines, key=lambda line: (line.grant.grant_date, line.grant.grant_id))
     table = tuple(_letter_line(line) for line in ordered)
+    total_cancelled = format_shares(sum(line.shares for line in ordered))
+    total_new_shares = format_shares(sum(line.new_shares for line in ordered))
     return LetterDocument(
         title=LETTER_TITLE,
         reference=letter_reference(offer, employee.employee_id),
@@ -193,80 +299,114 @@ def letter_document(tender: Tender, lines: Sequence[AcceptedGrant], *, issued_on
         cancellation_date=format_date(offer.cancellation_date()),
         new_grant_date=format_date(grant_date),
         lines=table,
-        total_cancelled=format_shares(sum(line.shares for line in ordered)),
-        total_new_shares=format_shares(sum(line.new_shares for line in ordered)),
-        has_conditions=any(line.performance_condition for line in table),
-        terms=_terms(offer, ordered, grant_date),
-        condition=_condition(offer, grant_date),
-        blackout=(
-            f"You will receive no other stock option grant from {offer.company_name} before the new grant "
-            f"date. The new options will be governed by the {offer.new_option_plan.name} and their option "
-            "agreement; this letter does not change the offer's documents."
+        table_rows=grant_table_rows(table, total_cancelled, total_new_shares),
+        total_cancelled=total_cancelled,
+        total_new_shares=total_new_shares,
+        performance_conditions=tuple(
+            f"{line.grant_id}: {line.performance_condition}" for line in table if line.performance_condition
         ),
-        contacts=tuple(contact_lines(offer)),
-        portal_url=portal_url(offer),
+        condition=_condition(offer, grant_date),
+        terms=terms or letter_terms(offer),
     )
 
 
 def accepted_lines(tenders: Iterable[Tender]) -> dict[int, list[AcceptedGrant]]:
     """Each tender's accepted grants with their grants and plans, in one query for the whole batch."""
     by_tender: dict[int, list[AcceptedGrant]] = defaultdict(list)
-    for line in AcceptedGrant.objects.filter(tender__in=[t.pk for t in tenders]).select_related("grant__plan"):
+    lines = AcceptedGrant.objects.filter(tender__in=[tender.pk for tender in tenders]).select_related(
+        "grant__plan"
+    )
+    for line in lines:
         by_tender[line.tender_id].append(line)
     return by_tender
 
 
 def letter_documents(tenders: Sequence[Tender], *, issued_on: date | None = None) -> list[LetterDocument]:
+    """The letters of these tenders, their offers' terms made once per offer."""
     lines = accepted_lines(tenders)
+    terms: dict[int, LetterTerms] = {}
     documents = []
     for tender in tenders:
-        day = issued_on or timezone.now().astimezone(tender.offer.zone).date()
-        documents.append(letter_document(tender, lines[tender.pk], issued_on=day))
+        offer = tender.offer
+        if offer.pk not in terms:
+            terms[offer.pk] = letter_terms(offer)
+        day = issued_on or timezone.now().astimezone(offer.zone).date()
+        documents.append(letter_document(tender, lines[tender.pk], issued_on=day, terms=terms[offer.pk]))
     return documents
 
 
+def _distinct_terms(documents: Sequence[LetterDocument]) -> list[LetterTerms]:
+    return list({document.terms.offer_slug: document.terms for document in documents}.values())
+
+
 def render_batch(documents: Sequence[LetterDocument]) -> Document:
-    """Lays out every letter in one WeasyPrint document: one render, however many letters."""
+    """Lays out every letter, and each offer's terms page once, in one WeasyPrint document."""
+    context = {"letters": documents, "terms_pages": _distinct_terms(documents)}
     html = HTML(
-        string=render_html(LETTER_TEMPLATE, {"letters": documents}),
+        string=render_html(LETTER_TEMPLATE, context),
         base_url=f"{DOCUMENT_ORIGIN}/static/",
         url_fetcher=url_fetcher,
     )
     return html.render(stylesheets=[document_stylesheet()], font_config=font_config)
 
 
-def letter_page_ranges(rendered: Document, count: int) -> list[range]:
-    """The pages of each letter: from the page holding its anchor to the page before the next one's."""
-    starts: dict[int, int] = {}
+def _anchored_starts(rendered: Document, prefix: str) -> dict[str, int]:
+    """The page number where each anchor starting with `prefix` lies, keyed by the rest of its name."""
+    starts: dict[str, int] = {}
     for number, page in enumerate(rendered.pages):
         for anchor in page.anchors:
-            if anchor.startswith("letter-"):
-                starts.setdefault(int(anchor.removeprefix("letter-")), number)
-    if sorted(starts) != list(range(count)):
-        raise RuntimeError(f"Expected {count} letters in the rendered batch, found {len(starts)}.")
-    ends = [starts[index + 1] for index in range(count - 1)] + [len(rendered.pages)]
-    return [range(starts[index], ends[index]) for index in range(count)]
+            if anchor.startswith(prefix):
+                starts.setdefault(anchor.removeprefix(prefix), number)
+    return starts
 
 
-def _metadata(document: LetterDocument) -> DocumentMetadata:
-    return DocumentMetadata(
-        title=f"{document.title} \u00b7 {document.employee_name}",
-        authors=[document.company],
-        generator="SOXP Portal",
-    )
+def letter_page_ranges(rendered: Document, documents: Sequence[LetterDocument]) -> list[list[int]]:
+    """The pages of each letter: its own pages, from its anchor to the next section, then its terms."""
+    letters = _anchored_starts(rendered, "letter-")
+    terms = _anchored_starts(rendered, "terms-")
+    if sorted(int(key) for key in letters) != list(range(len(documents))):
+        raise RuntimeError(f"Expected {len(documents)} letters in the rendered batch, found {len(letters)}.")
+    section_starts = sorted([*letters.values(), *terms.values(), len(rendered.pages)])
+    ranges = []
+    for index, document in enumerate(documents):
+        start = letters[str(index)]
+        end = next(number for number in section_starts if number > start)
+        terms_start = terms[document.terms.offer_slug]
+        terms_end = next(number for number in section_starts if number > terms_start)
+        ranges.append([*range(start, end), *range(terms_start, terms_end)])
+    return ranges
+
+
+def split_pdf(pdf: bytes, ranges: Sequence[Sequence[int]], titles: Sequence[str], author: str) -> list[bytes]:
+    """Cuts a written PDF into one file per range of pages.
+
+    Writing the batch once and cutting the file is cheaper than writing a copy of the document per
+    letter (``Document.copy(pages).write_pdf()``), which draws the shared terms page and subsets the
+    fonts again for every letter. A cut file keeps only the objects its pages use: its own text, and
+    the batch's font subsets (glyph shapes, no text of anyone else).
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    parts = []
+    for pages, title in zip(ranges, titles, strict=True):
+        writer = PdfWriter()
+        for number in pages:
+            writer.add_page(reader.pages[number])
+        writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "SOXP Portal"})
+        out = io.BytesIO()
+        writer.write(out)
+        parts.append(out.getvalue())
+    return parts
 
 
 def render_documents(documents: Sequence[LetterDocument]) -> list[bytes]:
-    """One PDF per letter, cut from one rendered batch."""
+    """One PDF per letter, cut from one rendered and written batch."""
     if not documents:
         return []
     rendered = render_batch(documents)
-    pdfs = []
-    for document, pages in zip(documents, letter_page_ranges(rendered, len(documents)), strict=True):
-        letter = rendered.copy([rendered.pages[number] for number in pages])
-        letter.metadata = _metadata(document)
-        pdfs.append(letter.write_pdf())
-    return pdfs
+    titles = [f"{document.title} \u00b7 {document.employee_name}" for document in documents]
+    return split_pdf(
+        rendered.write_pdf(), letter_page_ranges(rendered, documents), titles, documents[0].company
+    )
 
 
 def render_letters(tenders: Sequence[Tender]) -> list[bytes]:
@@ -282,9 +422,12 @@ def letter_filename(letter: PromiseLetter) -> str:
 def letter_email(letter: PromiseLetter, pdf: bytes) -> EmailMessage:
     """The email to the participant: the promise in short, a link to the portal, the letter attached."""
     tender = letter.tender
-    document = letter_documents([tender], issued_on=letter.issued_at.astimezone(tender.offer.zone).date())[0]
+    issued_on = letter.issued_at.astimezone(tender.offer.zone).date()
+    document = letter_documents([tender], issued_on=issued_on)[0]
     context = {"document": document}
     subject = "".join(render_to_string(EMAIL_SUBJECT_TEMPLATE, context).splitlines())
-    message = EmailMessage(subject=subject, body=render_to_string(EMAIL_TEMPLATE, context), to=[document.employee_email])
+    message = EmailMessage(
+        subject=subject, body=render_to_string(EMAIL_TEMPLATE, context), to=[document.employee_email]
+    )
     message.attach(letter_filename(letter), pdf, "application/pdf")
     return message

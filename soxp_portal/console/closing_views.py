@@ -51,7 +51,7 @@ from soxp_portal.closing.queries import (
     tender_totals,
 )
 from soxp_portal.console.forms_closing import AcceptForm, NewGrantsForm, TenderSearchForm, TerminationForm
-from soxp_portal.console.views import staff_required
+from soxp_portal.console.views import record_download, staff_required
 from soxp_portal.console.watch import _offer_context
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules.wording import format_date, format_instant, format_money
@@ -297,12 +297,22 @@ tenders = TenderList.as_view()
 def letter_pdf(request: HttpRequest, slug: str, employee_id: str) -> FileResponse:
     """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists."""
     letter = get_object_or_404(
-        PromiseLetter, tender__offer__slug=slug, tender__employee__employee_id=employee_id
+        PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
+        tender__offer__slug=slug,
+        tender__employee__employee_id=employee_id,
     )
     try:
         handle = letter.pdf.open("rb")
     except FileNotFoundError:
         raise Http404("The letter's file is missing from storage.") from None
+    record_download(
+        request,
+        letter.tender.offer,
+        export="promise-letter",
+        fmt="pdf",
+        subject=letter.tender,
+        sha256=letter.sha256,
+    )
     return FileResponse(
         handle,
         as_attachment=True,

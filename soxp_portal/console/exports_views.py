@@ -11,7 +11,6 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -24,13 +23,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from soxp_portal.audit.log import record
-from soxp_portal.audit.models import AuditChannel, AuditEventType
 from soxp_portal.closing.exports import ocf
 from soxp_portal.closing.exports.catalogue import EXPORTS, EXPORTS_BY_KEY, Export, Situation
 from soxp_portal.closing.exports.writers import Table, csv_chunks, json_array_chunks, write_xlsx
 from soxp_portal.closing.models import Closing
-from soxp_portal.console.views import staff_required
+from soxp_portal.console.views import record_download, staff_required
 from soxp_portal.offers.models import Offer
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,17 +75,7 @@ def download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpRespons
 def _record_download(
     request: HttpRequest, export: Export, fmt: str, rows: int | None, situation: Situation
 ) -> None:
-    offer = situation.offer
-    with transaction.atomic():
-        record(
-            AuditEventType.EXPORT_DOWNLOADED,
-            actor=request.user,
-            at=situation.now,
-            offer=offer,
-            channel=AuditChannel.WEB,
-            data={"export": export.key, "format": fmt, "rows": rows, "offer": offer.slug},
-            request=request,
-        )
+    record_download(request, situation.offer, export=export.key, fmt=fmt, rows=rows)
 
 
 def _filename(export: Export, situation: Situation, fmt: str) -> str:

@@ -1,10 +1,15 @@
-"""The console's entry: the offers an administrator runs."""
+"""The console's entry: the offers an administrator runs; and what every console download does."""
 
+from typing import Any
+
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from soxp_portal.accounts.roles import Role, role_required
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditChannel, AuditEventType
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules import window
 
@@ -19,3 +24,28 @@ def offers(request: HttpRequest) -> HttpResponse:
         for offer in Offer.objects.prefetch_related("covered_plans").order_by("-opens_at")
     ]
     return render(request, "console/offers.html", {"rows": rows})
+
+
+def record_download(
+    request: HttpRequest,
+    offer: Offer,
+    *,
+    export: str,
+    fmt: str,
+    subject: models.Model | None = None,
+    **data: Any,
+) -> None:
+    """Audits a file leaving the console (an export, an employee's form or letter) before it is sent:
+    one ``export.downloaded`` event, committed on its own, so a download that fails half way is still
+    on record."""
+    with transaction.atomic():
+        record(
+            AuditEventType.EXPORT_DOWNLOADED,
+            actor=request.user,
+            at=timezone.now(),
+            offer=offer,
+            subject=subject,
+            channel=AuditChannel.WEB,
+            data={"export": export, "format": fmt, "offer": offer.slug, **data},
+            request=request,
+        )

@@ -27,7 +27,7 @@ from soxp_portal.console.forms_watch import (
     PaperWithdrawalForm,
     ReminderForm,
 )
-from soxp_portal.console.views import staff_required
+from soxp_portal.console.views import record_download, staff_required
 from soxp_portal.documents.elections import audit_hash_for, document_filename, render_election_document
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
 from soxp_portal.offers.models import Election, Employee, Offer
@@ -310,6 +310,15 @@ def election_pdf(request: HttpRequest, slug: str, employee_id: str, confirmation
         confirmation_number=confirmation,
     )
     pdf = render_election_document(election, audit_hash=audit_hash_for(election))
+    record_download(
+        request,
+        election.offer,
+        export="election-form",
+        fmt="pdf",
+        subject=election,
+        confirmation_number=election.confirmation_number,
+        version=election.version,
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document_filename(election)}"'
     return response

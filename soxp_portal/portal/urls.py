@@ -14,4 +14,5 @@ urlpatterns = [
     path("offers/<slug:slug>/elections/<str:confirmation>/", views.election, name="election"),
     path("offers/<slug:slug>/elections/<str:confirmation>/pdf/", views.election_pdf, name="election-pdf"),
     path("offers/<slug:slug>/documents/<int:pk>/", views.offer_document, name="document"),
+    path("offers/<slug:slug>/letters/<int:pk>/", views.promise_letter, name="promise-letter"),
 ]

@@ -8,6 +8,8 @@ is a 404. Views stay thin: they read through ``offers.queries`` and change state
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -19,9 +21,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from soxp_portal.accounts.roles import employee_required, is_stock_administrator
+from soxp_portal.closing.letters import letter_filename
+from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
-from soxp_portal.offers.models import Election, Offer, OfferDocument
+from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument
 from soxp_portal.offers.queries import (
     current_election,
     current_offer,
@@ -33,6 +37,7 @@ from soxp_portal.offers.queries import (
 from soxp_portal.portal.forms import TENDER_PREFIX, ConfirmElectionForm, TenderForm, WithdrawForm
 from soxp_portal.rules import window
 from soxp_portal.rules.exchange import validate_election
+from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -67,6 +72,73 @@ def _context(request: HttpRequest, offer: Offer, **extra: Any) -> dict[str, Any]
     }
 
 
+@dataclass(frozen=True)
+class NewOption:
+    """A new option granted to the employee, with its vesting schedule."""
+
+    grant: NewGrant
+    schedule: list[VestingEvent]
+
+
+@dataclass(frozen=True)
+class TenderOutcome:
+    """What the close of the offer did with the employee's final election, as their offer page shows it.
+
+    Read from the rows the close steps left (``closing.models``), never recomputed.
+    """
+
+    tender: Tender
+    lines: list[AcceptedGrant]
+    #: The date the tendered options were cancelled as of; None until that step is taken.
+    cancellation_date: date | None
+    #: The date of the new grants once made, else the expected one (it follows any extension).
+    new_grant_date: date
+    is_granted: bool
+    letter: PromiseLetter | None
+    new_options: list[NewOption]
+
+    @property
+    def shares_cancelled(self) -> int:
+        return sum(line.shares for line in self.lines)
+
+    @property
+    def new_shares(self) -> int:
+        return sum(line.new_shares for line in self.lines)
+
+
+def tender_outcome(offer: Offer, employee: Employee) -> TenderOutcome | None:
+    """The outcome of the employee's tender in `offer`, or None when they had no tender (no election,
+    a withdrawal, or the tenders are not yet accepted)."""
+    tender = Tender.objects.filter(offer=offer, employee=employee).select_related("letter").first()
+    if tender is None:
+        return None
+    closing = getattr(offer, "closing", None)
+    lines = list(
+        tender.accepted_grants.select_related("grant").order_by("grant__grant_date", "grant__grant_id")
+    )
+    new_grants = (
+        NewGrant.objects.filter(accepted_grant__tender=tender)
+        .select_related("plan")
+        .order_by("grant_date", "grant_id")
+    )
+    terms = offer.terms
+    is_granted = closing is not None and closing.new_grants_created_at is not None
+    return TenderOutcome(
+        tender=tender,
+        lines=lines,
+        cancellation_date=closing.cancellation_date if closing and closing.cancelled_at else None,
+        new_grant_date=(
+            closing.new_grant_date if is_granted and closing.new_grant_date else offer.new_grant_date()
+        ),
+        is_granted=is_granted,
+        letter=getattr(tender, "letter", None),
+        new_options=[
+            NewOption(grant, vesting_schedule_for(terms, grant.shares, grant.grant_date))
+            for grant in new_grants
+        ],
+    )
+
+
 @employee_required
 def offer_home(request: HttpRequest, slug: str) -> HttpResponse:
     offer = get_object_or_404(Offer, slug=slug)
@@ -76,10 +148,28 @@ def offer_home(request: HttpRequest, slug: str) -> HttpResponse:
         offer,
         status=employee_status(offer, request.employee, now=now),
         election=current_election(offer, request.employee),
+        outcome=tender_outcome(offer, request.employee) if offer.closed_at is not None else None,
         announcements=offer.announcements.filter(published_at__lte=now),
         documents=offer.documents.all(),
     )
     return render(request, "portal/home.html", context)
+
+
+@employee_required
+def promise_letter(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """The employee's own promise-to-grant letter, as stored when it was issued; anyone else's is a 404."""
+    letter = get_object_or_404(
+        PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
+        pk=pk,
+        tender__offer__slug=slug,
+        tender__employee=request.employee,
+    )
+    return FileResponse(
+        letter.pdf.open("rb"),
+        as_attachment=True,
+        filename=letter_filename(letter),
+        content_type="application/pdf",
+    )
 
 
 @employee_required

@@ -579,7 +579,7 @@ CASES: dict[str, Case] = {
         on_behalf=False,
         channel="web",
         data=expect(export="eligibility", format="csv", offer="soxp-2003"),
-        record="soxp_portal.console.exports_views.record",
+        record="soxp_portal.console.views.record",
     ),
     "signed in": Case(
         act=sign_in,

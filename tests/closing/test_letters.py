@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -74,7 +77,11 @@ def test_letter_states_slide_9_numbers_and_the_offer_terms(
     assert "Promise to grant · E1001 · soxp-2003" in text
     assert slide_9_employee.full_name in text
     assert slide_9_employee.email in text
-    for grant_id, cancelled, promised in (("G-1001", "800", "600"), ("G-1002", "1,000", "750"), ("G-1004", "500", "375")):
+    for grant_id, cancelled, promised in (
+        ("G-1001", "800", "600"),
+        ("G-1002", "1,000", "750"),
+        ("G-1004", "500", "375"),
+    ):
         assert grant_id in text
         assert f"{cancelled} {promised}" in text
     assert "G-1003" not in text  # ineligible, not tendered
@@ -134,7 +141,9 @@ def test_one_letter_per_accepted_tender_none_for_rejected(
     GrantFactory(grant_id="G-LEAVER", employee=leaver, shares_granted=1000)
     elect(soxp_2003, slide_9_employee, SLIDE_9)
     elect(soxp_2003, leaver, {"G-LEAVER": 1000})
-    Employee.objects.filter(pk=leaver.pk).update(status=Employee.Status.TERMINATED, termination_date=AFTER_DEADLINE.date() - timedelta(days=10))
+    Employee.objects.filter(pk=leaver.pk).update(
+        status=Employee.Status.TERMINATED, termination_date=AFTER_DEADLINE.date() - timedelta(days=10)
+    )
     accept_tenders(soxp_2003, actor=admin, now=AFTER_DEADLINE)
     assert Tender.objects.get(employee=leaver).outcome == Tender.Outcome.REJECTED
 
@@ -143,7 +152,9 @@ def test_one_letter_per_accepted_tender_none_for_rejected(
     assert list(PromiseLetter.objects.values_list("tender__employee__employee_id", flat=True)) == ["E1001"]
 
 
-def test_each_letter_holds_only_its_own_employee(soxp_2003, admin, django_capture_on_commit_callbacks) -> None:
+def test_each_letter_holds_only_its_own_employee(
+    soxp_2003, admin, django_capture_on_commit_callbacks
+) -> None:
     people = []
     for number in range(3):
         person = EmployeeFactory(employee_id=f"E-{number}", first_name=f"Person{number}", last_name="Tester")
@@ -202,8 +213,64 @@ def test_letter_is_emailed_with_the_pdf_attached(
     assert letter.emailed_at is not None
 
 
-def test_sha256_matches_the_stored_file(accepted, slide_9_employee, admin, django_capture_on_commit_callbacks) -> None:
+def test_sha256_matches_the_stored_file(
+    accepted, slide_9_employee, admin, django_capture_on_commit_callbacks
+) -> None:
     issue(accepted, admin, django_capture_on_commit_callbacks)
 
     letter = letter_of(slide_9_employee)
     assert hashlib.sha256(read_pdf(letter)).hexdigest() == letter.sha256
+
+
+def test_a_long_letter_keeps_all_its_pages_and_ends_with_the_terms(
+    soxp_2003, admin, django_capture_on_commit_callbacks
+) -> None:
+    many = EmployeeFactory(employee_id="E-MANY", first_name="Morgan", last_name="Many")
+    tendered = {}
+    for number in range(60):
+        GrantFactory(grant_id=f"G-M{number:02d}", employee=many, shares_granted=100 + number)
+        tendered[f"G-M{number:02d}"] = 100 + number
+    few = EmployeeFactory(employee_id="E-FEW", first_name="Fran", last_name="Few")
+    GrantFactory(grant_id="G-F", employee=few, shares_granted=1000)
+    elect(soxp_2003, many, tendered)
+    elect(soxp_2003, few, {"G-F": 1000})
+    accept_tenders(soxp_2003, actor=admin, now=AFTER_DEADLINE)
+
+    tenders = list(
+        Tender.objects.select_related("offer", "offer__new_option_plan", "employee").order_by(
+            "employee__employee_id"
+        )
+    )
+    few_pdf, many_pdf = render_letters(tenders)  # E-FEW sorts before E-MANY
+
+    many_pages = pdf_pages(many_pdf)
+    assert len(many_pages) >= 3  # its own two pages or more, then the terms
+    assert all("E-MANY" in page for page in many_pages[:-1])
+    assert "G-M00" in many_pages[0]
+    assert "G-M59" in " ".join(many_pages[:-1])
+    assert "Page 2" in many_pages[1]  # page numbers restart with each letter
+    assert "Terms of the New Options" in many_pages[-1]
+    few_pages = pdf_pages(few_pdf)
+    assert len(few_pages) == 2
+    assert "Page 1" in few_pages[0]
+    assert "Terms of the New Options" in few_pages[1]
+    assert "E-MANY" not in pdf_text(few_pdf)
+    assert "Morgan" not in pdf_text(few_pdf)
+
+
+def test_the_benchmark_runs_in_its_quick_form() -> None:
+    """A smoke test of bench/letters.py on a few letters in its own throw-away database; no timing asserted."""
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(  # noqa: S603  # our own script, with a fixed command line
+        [sys.executable, str(root / "bench" / "letters.py"), "--quick"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "<!-- bench/letters.py begin -->" in result.stdout
+    assert "a letter in a batch of 3" in result.stdout
+    assert "`issue_promise_letters`" in result.stdout

@@ -124,3 +124,27 @@ def test_issuing_the_letters_twice_is_refused(
     assert refused(admin_client, offer) == [
         "The letters were already issued on January 21, 2003 at 9:00 AM PST; their progress is shown below."
     ]
+
+
+def test_downloading_a_letter_is_audited(
+    admin_client: Client, offer: Offer, accepted: Participants, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(url("close-letters", offer))
+    before = AuditEvent.objects.count()
+    admin_client.get(url("close-letter", offer, "E1001"), HTTP_USER_AGENT="Browser/1.0")
+
+    [event] = AuditEvent.objects.filter(sequence__gt=before)
+    letter = PromiseLetter.objects.get(tender__employee=accepted.sam)
+    assert (event.event_type, event.employee, event.actor_email) == (
+        "export.downloaded",
+        accepted.sam,
+        "ada.admin@example.com",
+    )
+    assert (event.channel, event.user_agent, event.subject_type) == ("web", "Browser/1.0", "closing.Tender")
+    assert event.data == {
+        "export": "promise-letter",
+        "format": "pdf",
+        "offer": "soxp-2003",
+        "sha256": letter.sha256,
+    }

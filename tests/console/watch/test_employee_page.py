@@ -58,3 +58,25 @@ def test_the_pdf_is_the_versions_form(admin_client: Client, offer: Offer, census
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert withdrawal.confirmation_number in text
     assert "Alice Able" in text
+
+
+def test_downloading_a_form_is_audited(admin_client: Client, offer: Offer, census: Census) -> None:
+    from soxp_portal.audit.models import AuditEvent
+
+    election = Election.objects.get(employee=census.sam)
+    before = AuditEvent.objects.count()
+    admin_client.get(url("election-pdf", offer, "E1001", election.confirmation_number))
+
+    [event] = AuditEvent.objects.filter(sequence__gt=before)
+    assert (event.event_type, event.employee, event.subject_id) == (
+        "export.downloaded",
+        census.sam,
+        str(election.pk),
+    )
+    assert event.data == {
+        "export": "election-form",
+        "format": "pdf",
+        "offer": offer.slug,
+        "confirmation_number": election.confirmation_number,
+        "version": 1,
+    }
