@@ -33,9 +33,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
+from soxp_portal.accounts.roles import Role
 from soxp_portal.audit.verify import verify_chain
 from soxp_portal.closing.actions import (
     accept_tenders,
@@ -44,7 +48,8 @@ from soxp_portal.closing.actions import (
     issue_letters,
     record_termination,
 )
-from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.exports.summary import close_summary
+from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
 from soxp_portal.closing.queries import blackout_grants
 from soxp_portal.offers.actions import ElectionClosed, extend_offer, submit_election, withdraw_election
 from soxp_portal.offers.census import CensusImportError, import_census
@@ -241,6 +246,28 @@ def test_the_life_of_the_2003_offer_on_the_demo_census(django_capture_on_commit_
         "Vests only once the Evolution product line ships",
     )
     assert not new_grants.filter(employee__employee_id="E1012").exists()
+
+    # The exports for the stock plan administrator, downloaded from the console.
+    summary = close_summary(offer, Closing.objects.get(offer=offer))
+    assert (summary.eligible.holders, summary.eligible.grants, summary.eligible.shares) == (6, 12, 17_333)
+    assert (summary.participants_accepted, summary.shares_accepted, summary.new_shares_promised) == (
+        5,
+        14_533,
+        10_900,
+    )
+    assert (summary.participants_forfeited, summary.new_shares_forfeited) == (1, 1_875)
+    assert (summary.new_grants, summary.new_shares_granted, summary.net_reduction) == (8, 9_025, 5_508)
+    admin.groups.add(Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)[0])
+    client = Client()
+    client.force_login(admin)
+    exports = {
+        key: list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        for key in ("cancellations", "new-grants")
+        if (response := client.get(reverse("console:export-download", args=[offer.slug, key, "csv"])))
+    }
+    assert sum(int(row["shares_cancelled"]) for row in exports["cancellations"]) == 14_533
+    assert {row["cancellation_date"] for row in exports["cancellations"]} == {"2003-01-24"}
+    assert sum(int(row["shares"]) for row in exports["new-grants"]) == 9_025
 
     # The audit trail recorded all of it, unbroken.
     assert verify_chain().intact
