@@ -55,7 +55,7 @@ from soxp_portal.documents.rendering import (
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.offers.tasks import contact_lines
 from soxp_portal.rules.vesting import new_option_expiration
-from soxp_portal.rules.wording import format_date, format_money, format_shares
+from soxp_portal.rules.wording import countries_in_words, format_date, format_money, format_shares, plural
 
 LETTER_TEMPLATE = "documents/promise_letter.html"
 EMAIL_TEMPLATE = "emails/closing/letter.txt"
@@ -67,17 +67,6 @@ GRANT_COLUMNS = ("Grant", "Type", "Grant date", "Exercise price", "Shares cancel
 #: Columns aligned to the right (the amounts).
 _RIGHT_ALIGNED = frozenset({3, 4, 5})
 _COLUMN_GAP = "   "
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _countries_in_words(codes: str) -> str:
-    countries = sorted(code.strip().upper() for code in codes.split(",") if code.strip())
-    if countries == ["US"]:
-        return "in the United States"
-    return f"in a country the offer covers ({', '.join(countries)})"
 
 
 @dataclass(frozen=True)
@@ -215,9 +204,7 @@ def _option_type_in_words(offer: Offer) -> str:
 def letter_terms(offer: Offer) -> LetterTerms:
     """The terms page of this offer's letters, from the offer record alone."""
     grant_date = offer.new_grant_date()
-    delay = (
-        f"{_plural(offer.new_grant_delay_months, 'month')} and {_plural(offer.new_grant_delay_days, 'day')}"
-    )
+    delay = f"{plural(offer.new_grant_delay_months, 'month')} and {plural(offer.new_grant_delay_days, 'day')}"
     expires = format_date(new_option_expiration(grant_date, offer.new_term_years))
     terms = (
         Term(
@@ -229,7 +216,7 @@ def letter_terms(offer: Offer) -> LetterTerms:
         Term("Option type", _option_type_in_words(offer)),
         Term(
             "Term",
-            f"{_plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
+            f"{plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
             "ending earlier if your employment ends.",
         ),
         Term("Vesting", vesting_in_words(offer, grant_date)),
@@ -265,7 +252,7 @@ def letter_terms(offer: Offer) -> LetterTerms:
 def _condition(offer: Offer, grant_date: date) -> str:
     return (
         f"The new options are granted only if you are still employed by {offer.company_name} "
-        f"{_countries_in_words(offer.eligible_countries)} on the new grant date, {format_date(grant_date)}. "
+        f"{countries_in_words(offer.eligible_countries)} on the new grant date, {format_date(grant_date)}. "
         "If your employment ends before then, or you no longer work in a covered country, nothing is "
         "granted and the cancelled options stay cancelled: they cannot be reinstated."
     )

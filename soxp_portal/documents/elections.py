@@ -26,7 +26,14 @@ from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.eligibility import is_lookback, lookback_window_in_words
 from soxp_portal.rules.terms import PricingBasis
 from soxp_portal.rules.vesting import VestingEvent, new_option_expiration, vesting_schedule_for
-from soxp_portal.rules.wording import format_date, format_instant, format_money, format_shares
+from soxp_portal.rules.wording import (
+    countries_in_words,
+    format_date,
+    format_instant,
+    format_money,
+    format_shares,
+    plural,
+)
 
 ELECTION_TEMPLATE = "documents/election.html"
 WITHDRAWAL_TEMPLATE = "documents/withdrawal.html"
@@ -44,17 +51,6 @@ def format_utc(instant: datetime) -> str:
 def format_percent(fraction: Decimal) -> str:
     """A fraction as a percentage without trailing zeros: 0.5 -> "50%", 0.3333 -> "33.33%"."""
     return f"{(fraction * 100).normalize():f}%"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def _countries_in_words(codes: str) -> str:
-    countries = sorted(code.strip().upper() for code in codes.split(",") if code.strip())
-    if countries == ["US"]:
-        return "in the United States"
-    return f"in a country the offer covers ({', '.join(countries)})"
 
 
 @dataclass(frozen=True)
@@ -210,7 +206,7 @@ def vesting_in_words(offer: Offer, grant_date: date) -> str:
     last = format_date(add_months(grant_date, offer.vesting_cliff_months + installments))
     rest = format_percent(1 - offer.vesting_cliff_fraction)
     monthly = (
-        f"{rest} in {_plural(installments, 'equal monthly installment')}, from {first} to {last}, "
+        f"{rest} in {plural(installments, 'equal monthly installment')}, from {first} to {last}, "
         "in whole shares (each month's total is rounded down and the last month completes the option)"
     )
     if offer.vesting_cliff_fraction == 0:
@@ -239,9 +235,7 @@ def exercise_price_in_words(offer: Offer) -> str:
 
 
 def _new_grant_terms(offer: Offer, lines: list[TenderedGrant], grant_date: date) -> tuple[Term, ...]:
-    delay = (
-        f"{_plural(offer.new_grant_delay_months, 'month')} and {_plural(offer.new_grant_delay_days, 'day')}"
-    )
+    delay = f"{plural(offer.new_grant_delay_months, 'month')} and {plural(offer.new_grant_delay_days, 'day')}"
     option_type = offer.get_new_option_type_display()
     if offer.new_option_type == Offer.OptionType.NSO and any(
         line.grant.option_type == Grant.OptionType.ISO for line in lines
@@ -259,7 +253,7 @@ def _new_grant_terms(offer: Offer, lines: list[TenderedGrant], grant_date: date)
         Term("Option type", f"{option_type}, granted under the {offer.new_option_plan.name}."),
         Term(
             "Term",
-            f"{_plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
+            f"{plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
             "ending earlier if your employment ends.",
         ),
         Term("Vesting", vesting_in_words(offer, grant_date)),
@@ -282,7 +276,7 @@ def _acknowledgements(offer: Offer, deadline: str, grant_date: date) -> tuple[st
         "The tendered options are cancelled after the offer expires and cannot be reinstated, even "
         "if the new options are never granted.",
         f"The new options are granted only if you are still employed by {offer.company_name} "
-        f"{_countries_in_words(offer.eligible_countries)} on the new grant date ({new_date}). If your "
+        f"{countries_in_words(offer.eligible_countries)} on the new grant date ({new_date}). If your "
         "employment ends before then, you receive no new options and the cancelled options stay "
         "cancelled.",
         f"You will receive no other stock option grant from {offer.company_name} before the new grant date.",

@@ -43,3 +43,16 @@ def format_instant(instant: datetime, zone: ZoneInfo) -> str:
 def format_shares(shares: int) -> str:
     """A share count with thousands separators: "1,000"."""
     return f"{shares:,}"
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 month", "6 months": the count with its word, plural unless the count is one."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def countries_in_words(codes: str) -> str:
+    """Where the offer's employees must work, from its comma-separated country codes ("US")."""
+    countries = sorted(code.strip().upper() for code in codes.split(",") if code.strip())
+    if countries == ["US"]:
+        return "in the United States"
+    return f"in a country the offer covers ({', '.join(countries)})"
