@@ -464,22 +464,26 @@ def markdown(options: argparse.Namespace, results: dict[str, Any]) -> str:
         f"{_scaling_in_words(render)} The real task adds its writes (the file, the row and the audit "
         "event, each letter in its own transaction), which SQLite serialises between the workers.",
         "",
-        "**How the letters got here.** WeasyPrint's cost is per page and per box laid out and drawn; "
+        "**How the letters got here.** WeasyPrint's cost is per page and per line laid out and drawn; "
         f"only part of it is per document (a one-line page costs {_ms(floor_['batched_cpu'])} in a long "
         f"document against {_ms(floor_cpu)} alone). So the known way, rendering many letters as one "
         "document, saves that per-document part (and a stylesheet and fonts set up once), and the "
-        "content had to get cheaper. Measured the same way (CPU per letter, batches of 20 to 50): the "
+        "content had to get cheaper. Measured the same way (CPU per letter, batches of 20 to 100): the "
         "first letter, laid out with tables like the election form (masthead, facts and a six-column "
         "grants table), cost about 125 ms, 12 to 15 times the floor, a table cell costing about as much "
-        "as a paragraph; the same letter with paragraphs instead of the small tables, 85 ms; the letter "
-        f"as it is now, {_ms(chosen['cpu'])} in this run. It moves what is the same for every participant "
-        "of an offer (exercise price, option type, term, vesting, the blackout, contacts) onto a terms "
-        "page laid out once per batch and added to every letter, and sets the grants table as one "
-        "preformatted block. The batch is written once and cut into one file per letter with pypdf "
-        "(about 2 ms a letter); "
-        "`Document.copy(pages).write_pdf()` per letter cost more, since it drew the terms page and "
-        "subset the fonts again for each letter. What remains per letter is its own page: about a "
-        "floor for the page and its footer, and the rest for its twenty-odd lines of text.",
+        "as a paragraph; the same letter with paragraphs instead of the small tables, 85 ms; with what "
+        "is the same for every participant of an offer (exercise price, option type, term, vesting, the "
+        "blackout, contacts) moved onto a terms page laid out once per batch, and the grants table set "
+        "as one preformatted block, 28.6 ms (4.0x the floor, 2026-11-25). Three changes took it from "
+        "there to the figure above: (1) the first page's shared text too (masthead, the promise, its "
+        "condition) is laid out once per offer on a page of its own and drawn under each letter's first "
+        "page as a PDF form XObject, so a letter lays out only its grants table and its header and "
+        "footer lines, below the shared text's measured height; (2) the letter pages' margin boxes have "
+        "a fixed width, since an auto width made WeasyPrint measure the header's narrowest and widest "
+        "layouts on every page, which cost as much as the table; (3) the batch is cut into one file per "
+        "letter with pikepdf (qpdf) instead of pypdf, about 1 ms a letter instead of 5. "
+        "`Document.copy(pages).write_pdf()` per letter cost more than either, since it draws the shared "
+        "pages and subsets the fonts again for each letter.",
         END,
     ]
     return "\n".join(lines)

@@ -10,16 +10,20 @@ what was cancelled and what is promised for each grant, the expected grant date 
 The last page sets out the terms of the new options, which are the same for every participant of an
 offer (``LetterTerms``).
 
-Letters are made by the ten thousand, and WeasyPrint's cost is per page and per box laid out, so
-(docs/performance.md, "Promise-to-grant letters"):
+Letters are made by the ten thousand, and WeasyPrint's cost is per page and per line laid out and
+drawn, so each letter lays out only what is its own (docs/performance.md, "Promise-to-grant letters"):
 
-- ``render_letters`` lays out a whole batch as one HTML document, each letter a section that starts
-  a page of its own, plus each offer's terms page once, and renders it once;
-- the rendered document is written once, and its pages are then cut into one PDF per letter: the
-  letter's own pages followed by its offer's terms page. Each letter's pages are found by its
-  section's anchor, so a letter that runs to two pages keeps both;
-- the participant's pages use paragraphs and one preformatted block rather than table cells: a table
-  cell costs WeasyPrint about as much as a paragraph, and the grants table would have thirty.
+- ``render_batch`` lays out a whole batch as one HTML document: each letter a section that starts a
+  page of its own, and, once per offer, the terms page and the "static" page, which holds what every
+  letter of the offer says on its first page (masthead, the promise, its condition);
+- each letter's first page starts its own content (the grants table) below the height the static text
+  takes, measured once per offer and process (``static_height``);
+- the rendered document is written once, and cut into one PDF per letter with pikepdf: the letter's own
+  pages, the offer's static page drawn under the first of them (a form XObject, so its text stays
+  text), then the terms page. Each letter's pages are found by its section's anchor, so a letter that
+  runs to two pages keeps both;
+- the participant's part is one preformatted block rather than table cells: a table cell costs
+  WeasyPrint about as much as a paragraph, and the grants table would have thirty.
 
 The context is prepared here as ready-made strings: templates only place them.
 """
@@ -32,15 +36,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+import pikepdf
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader, PdfWriter
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
 from soxp_portal.closing.models import AcceptedGrant, PromiseLetter, Tender
@@ -125,7 +130,12 @@ class LetterTerms:
     company: str
     offer_name: str
     offer_slug: str
+    #: The first page's title, above the promise every letter of the offer states in the same words.
+    letter_title: str
+    cancellation_date: str
     new_grant_date: str
+    #: The condition of the promise, in a sentence or two.
+    condition: str
     terms: tuple[Term, ...]
     #: No other grant before the new grant date; the plan and the offer's documents govern.
     blackout: str
@@ -138,7 +148,7 @@ class LetterDocument:
     """Everything one promise-to-grant letter, and the email that carries it, says."""
 
     title: str
-    #: The header's reference, repeated in every page's footer: "Promise to grant · E1001 · soxp-2003".
+    #: In every page's footer: "Promise to grant · E1001 · soxp-2003".
     reference: str
     company: str
     offer_name: str
@@ -157,9 +167,19 @@ class LetterDocument:
     total_new_shares: str
     #: "G-1001: <condition>" for each grant whose performance condition carries over.
     performance_conditions: tuple[str, ...]
-    #: The condition of the promise, in a sentence or two.
-    condition: str
     terms: LetterTerms
+
+    @property
+    def addressee(self) -> str:
+        """Whom the letter is for, at the top of each of its pages."""
+        return (
+            f"To {self.employee_name} \u00b7 Employee ID {self.employee_id} \u00b7 {self.employee_email} "
+            f"\u00b7 Issued {self.issued_on}"
+        )
+
+    @property
+    def condition(self) -> str:
+        return self.terms.condition
 
     def as_context(self) -> dict[str, Any]:
         return {"document": self}
@@ -237,7 +257,10 @@ def letter_terms(offer: Offer) -> LetterTerms:
         company=offer.company_name,
         offer_name=offer.name,
         offer_slug=offer.slug,
+        letter_title=LETTER_TITLE,
+        cancellation_date=format_date(offer.cancellation_date()),
         new_grant_date=format_date(grant_date),
+        condition=_condition(offer, grant_date),
         terms=terms,
         blackout=(
             f"You will receive no other stock option grant from {offer.company_name} before the new grant "
@@ -292,7 +315,6 @@ def letter_document(
         performance_conditions=tuple(
             f"{line.grant_id}: {line.performance_condition}" for line in table if line.performance_condition
         ),
-        condition=_condition(offer, grant_date),
         terms=terms or letter_terms(offer),
     )
 
@@ -326,15 +348,41 @@ def _distinct_terms(documents: Sequence[LetterDocument]) -> list[LetterTerms]:
     return list({document.terms.offer_slug: document.terms for document in documents}.values())
 
 
-def render_batch(documents: Sequence[LetterDocument]) -> Document:
-    """Lays out every letter, and each offer's terms page once, in one WeasyPrint document."""
-    context = {"letters": documents, "terms_pages": _distinct_terms(documents)}
+def _layout(context: dict[str, Any], *extra: CSS) -> Document:
     html = HTML(
         string=render_html(LETTER_TEMPLATE, context),
         base_url=f"{DOCUMENT_ORIGIN}/static/",
         url_fetcher=url_fetcher,
     )
-    return html.render(stylesheets=[document_stylesheet()], font_config=font_config)
+    return html.render(stylesheets=[document_stylesheet(), *extra], font_config=font_config)
+
+
+@lru_cache(maxsize=64)
+def static_height(terms: LetterTerms) -> float:
+    """How far down the first page (CSS px from the top of its content) the offer's shared text reaches.
+
+    Laid out once per offer and process: every batch of the offer's letters reuses it.
+    """
+    rendered = _layout({"letters": [], "terms_pages": [terms], "title": terms.letter_title})
+    slug = terms.offer_slug
+    anchors = {name: box for page in rendered.pages for name, box in page.anchors.items()}
+    return anchors[f"below-static-{slug}"][1] - anchors[f"static-{slug}"][1]
+
+
+def _spacing(terms_pages: Sequence[LetterTerms]) -> CSS:
+    """Each offer's letters start their own content below the offer's shared text."""
+    rules = "".join(
+        f"article.letter-of-{terms.offer_slug} {{ padding-top: {static_height(terms):.3f}px; }}"
+        for terms in terms_pages
+    )
+    return CSS(string=rules, font_config=font_config)
+
+
+def render_batch(documents: Sequence[LetterDocument]) -> Document:
+    """Lays out every letter, and each offer's static and terms pages once, in one WeasyPrint document."""
+    terms_pages = _distinct_terms(documents)
+    context = {"letters": documents, "terms_pages": terms_pages, "title": LETTER_TITLE}
+    return _layout(context, _spacing(terms_pages))
 
 
 def _anchored_starts(rendered: Document, prefix: str) -> dict[str, int]:
@@ -347,41 +395,64 @@ def _anchored_starts(rendered: Document, prefix: str) -> dict[str, int]:
     return starts
 
 
-def letter_page_ranges(rendered: Document, documents: Sequence[LetterDocument]) -> list[list[int]]:
-    """The pages of each letter: its own pages, from its anchor to the next section, then its terms."""
+@dataclass(frozen=True)
+class LetterPages:
+    """Where one letter's pages lie in the rendered batch."""
+
+    #: The letter's own pages, then its offer's terms page.
+    pages: tuple[int, ...]
+    #: The offer's static page, drawn under the first of them.
+    static: int
+
+
+def letter_page_ranges(rendered: Document, documents: Sequence[LetterDocument]) -> list[LetterPages]:
+    """The pages of each letter: its own, from its anchor to the next section, then its terms."""
     letters = _anchored_starts(rendered, "letter-")
     terms = _anchored_starts(rendered, "terms-")
+    statics = _anchored_starts(rendered, "static-")
     if sorted(int(key) for key in letters) != list(range(len(documents))):
         raise RuntimeError(f"Expected {len(documents)} letters in the rendered batch, found {len(letters)}.")
-    section_starts = sorted([*letters.values(), *terms.values(), len(rendered.pages)])
-    ranges = []
-    for index, document in enumerate(documents):
-        start = letters[str(index)]
-        end = next(number for number in section_starts if number > start)
-        terms_start = terms[document.terms.offer_slug]
-        terms_end = next(number for number in section_starts if number > terms_start)
-        ranges.append([*range(start, end), *range(terms_start, terms_end)])
-    return ranges
+    section_starts = sorted([*letters.values(), *terms.values(), *statics.values(), len(rendered.pages)])
+
+    def section(start: int) -> range:
+        return range(start, next(number for number in section_starts if number > start))
+
+    return [
+        LetterPages(
+            pages=(*section(letters[str(index)]), *section(terms[document.terms.offer_slug])),
+            static=statics[document.terms.offer_slug],
+        )
+        for index, document in enumerate(documents)
+    ]
 
 
-def split_pdf(pdf: bytes, ranges: Sequence[Sequence[int]], titles: Sequence[str], author: str) -> list[bytes]:
-    """Cuts a written PDF into one file per range of pages.
+def split_pdf(pdf: bytes, letters: Sequence[LetterPages], titles: Sequence[str], author: str) -> list[bytes]:
+    """Cuts a written batch into one PDF per letter, each first page over its offer's static page.
 
     Writing the batch once and cutting the file is cheaper than writing a copy of the document per
-    letter (``Document.copy(pages).write_pdf()``), which draws the shared terms page and subsets the
-    fonts again for every letter. A cut file keeps only the objects its pages use: its own text, and
-    the batch's font subsets (glyph shapes, no text of anyone else).
+    letter (``Document.copy(pages).write_pdf()``), which draws the shared pages and subsets the fonts
+    again for every letter. A cut file keeps only the objects its pages use: its own text, the static
+    page as a form XObject, and the batch's font subsets (glyph shapes, no text of anyone else).
     """
-    reader = PdfReader(io.BytesIO(pdf))
     parts = []
-    for pages, title in zip(ranges, titles, strict=True):
-        writer = PdfWriter()
-        for number in pages:
-            writer.add_page(reader.pages[number])
-        writer.add_metadata({"/Title": title, "/Author": author, "/Creator": "SOXP Portal"})
-        out = io.BytesIO()
-        writer.write(out)
-        parts.append(out.getvalue())
+    with pikepdf.open(io.BytesIO(pdf)) as batch:
+        forms = {
+            number: batch.make_indirect(batch.pages[number].as_form_xobject())
+            for number in {letter.static for letter in letters}
+        }
+        for letter, title in zip(letters, titles, strict=True):
+            with pikepdf.new() as out:
+                for number in letter.pages:
+                    out.pages.append(batch.pages[number])
+                out.pages[0].add_underlay(out.copy_foreign(forms[letter.static]))
+                out.docinfo = out.make_indirect(
+                    pikepdf.Dictionary(
+                        Title=title, Author=author, Creator="SOXP Portal", Producer="WeasyPrint"
+                    )
+                )
+                buffer = io.BytesIO()
+                out.save(buffer)
+                parts.append(buffer.getvalue())
     return parts
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import subprocess
 import sys
 import uuid
@@ -15,7 +17,7 @@ from django.core import mail
 
 from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.closing.actions import accept_tenders, issue_letters
-from soxp_portal.closing.letters import render_letters
+from soxp_portal.closing.letters import letter_documents, render_documents, render_letters
 from soxp_portal.closing.models import PromiseLetter, Tender
 from soxp_portal.closing.tasks import issue_promise_letters
 from soxp_portal.offers.actions import submit_election
@@ -274,3 +276,60 @@ def test_the_benchmark_runs_in_its_quick_form() -> None:
     assert "<!-- bench/letters.py begin -->" in result.stdout
     assert "a letter in a batch of 3" in result.stdout
     assert "`issue_promise_letters`" in result.stdout
+
+
+def test_each_letter_sits_on_its_own_offers_shared_text(accepted, slide_9_employee, alice) -> None:
+    """A batch may hold letters of two offers: each letter's first page is drawn over its own offer's
+    shared text (masthead, promise, condition), laid out once per offer, with its own table below."""
+    tender = Tender.objects.select_related("offer", "offer__new_option_plan", "employee").get()
+    (sam,) = letter_documents([tender])
+    other_terms = dataclasses.replace(
+        sam.terms, offer_slug="acme-2009", company="Acme Widgets, Inc.", offer_name="Acme 2009 Exchange"
+    )
+    other = dataclasses.replace(
+        sam, terms=other_terms, offer_slug="acme-2009", employee_name="Alice Able", employee_id="E-ALICE"
+    )
+
+    sam_pdf, other_pdf, sam_again_pdf = render_documents([sam, other, sam])
+
+    sam_first = pdf_pages(sam_pdf)[0]
+    assert "2003 Stock Option Exchange Program" in sam_first
+    assert "Condition of this promise".upper() in sam_first
+    assert "G-1001" in sam_first
+    assert "2,300" in sam_first
+    assert "Acme" not in pdf_text(sam_pdf)
+    other_first = pdf_pages(other_pdf)[0]
+    assert "Acme Widgets, Inc. accepted the options you tendered in the Acme 2009 Exchange" in " ".join(
+        other_first.split()
+    )
+    assert "To Alice Able · Employee ID E-ALICE" in other_first
+    assert "2003 Stock Option Exchange Program" not in other_first
+    assert pdf_pages(sam_again_pdf) == pdf_pages(sam_pdf)
+
+
+def _word_boxes(pdf: bytes, page: int = 1) -> dict[str, tuple[float, float]]:
+    """Top and bottom (points from the top of the page) of each word on one page, as poppler lays it out."""
+    result = subprocess.run(  # noqa: S603  # poppler's pdftotext, with a fixed command line
+        ["/usr/bin/pdftotext", "-bbox", "-f", str(page), "-l", str(page), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    words = re.findall(
+        r'<word xMin="[^"]+" yMin="([^"]+)" xMax="[^"]+" yMax="([^"]+)">([^<]+)</word>',
+        result.stdout.decode(),
+    )
+    return {text: (float(top), float(bottom)) for top, bottom, text in reversed(words)}
+
+
+def test_the_letters_own_text_starts_below_the_shared_text(accepted) -> None:
+    """The participant's table is laid out below the shared text drawn under the first page: no overlap."""
+    tender = Tender.objects.select_related("offer", "offer__new_option_plan", "employee").get()
+    (pdf,) = render_letters([tender])
+
+    words = _word_boxes(pdf)
+    shared_bottom = max(bottom for text, (top, bottom) in words.items() if text == "PROMISED")
+    assert words["reinstated."][1] < shared_bottom  # the condition, higher up
+    own_top = min(words[text][0] for text in ("G-1001", "G-1002", "G-1004", "Total"))
+    assert own_top > shared_bottom
+    assert words["G-1001"][0] < words["G-1002"][0] < words["G-1004"][0] < words["Total"][0]
