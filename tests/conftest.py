@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from soxp_portal.offers.models import Employee, Offer
@@ -52,6 +53,12 @@ def slide_9_employee(db: None) -> Employee:
             exercise_price=Decimal(price),
         )
     return employee
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: a judged census must not outlive the test's data."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -258,7 +258,8 @@ def cancel_tendered_grants(
         )
         Grant.objects.filter(pk__in=accepted_lines.values("grant_id")).update(
             shares_cancelled=F("shares_cancelled")
-            + Subquery(AcceptedGrant.objects.filter(grant=OuterRef("pk")).values("shares")[:1])
+            + Subquery(AcceptedGrant.objects.filter(grant=OuterRef("pk")).values("shares")[:1]),
+            updated_at=now,
         )
         grants = shares = 0
         for tenders in batched(_accepted_tenders(offer).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):

@@ -42,4 +42,4 @@ def test_queries_do_not_grow_with_the_census(admin_client: Client, offer: Offer)
     small = queries(admin_client, offer)
     census_of(offer, 27, start=3)
     assert queries(admin_client, offer) == small
-    assert max(small) <= 15, small
+    assert max(small) <= 17, small  # the dashboard's 2 are the census fingerprint of its cache
