@@ -4,10 +4,12 @@ Sets up a throw-away SQLite database with the demo offer, serves it with runserv
 loopback port, and walks through the pages as the demo employees in headless Chromium:
 
     .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py --only decision-support   # one walk, not them all
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -117,7 +119,25 @@ def walk(page: Page, base: str, width: int, env: dict[str, str]) -> None:
     shoot(page, "portal-my-options-not-eligible", width)
 
 
+def walk_decision_support(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The Compare page as the slide 9 employee; at 1280 px, the console's decision support section."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "sam.slide@example.com")
+    page.goto(f"{base}/offers/demo/compare/")
+    shoot(page, "portal-compare", width)
+    if width == 1280:
+        sign_in(page, base, "admin@example.com")
+        page.goto(f"{base}/console/setup/offers/demo/documents/")
+        page.locator("#decision-support").screenshot(path=OUT / f"console-decision-support-{width}.png")
+
+
+WALKS = {"employee": walk, "decision-support": walk_decision_support}
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(WALKS), action="append", help="take only this walk's shots")
+    walks = [WALKS[name] for name in parser.parse_args().only or WALKS]
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -150,7 +170,8 @@ def main() -> None:
                 context = browser.new_context()
                 page = context.new_page()
                 for width in (1280, 375):
-                    walk(page, base, width, env)
+                    for take in walks:
+                        take(page, base, width, env)
                 browser.close()
         finally:
             server.terminate()

@@ -1,4 +1,5 @@
-"""Forms of the offer set-up pages: terms, contacts, documents, extension, census and invitations.
+"""Forms of the offer set-up pages: terms, contacts, documents, decision support, extension, census and
+invitations.
 
 Times are typed as wall-clock times in the offer's own time zone and turned into aware datetimes here
 (OFFER.md decision 3: stored in UTC, read in the offer's zone). The forms check what a person typed;
@@ -18,13 +19,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from soxp_portal.offers.actions import TERM_FIELDS
-from soxp_portal.offers.models import Offer, Plan
+from soxp_portal.offers.actions import DECIMAL_PLACES, TERM_FIELDS
+from soxp_portal.offers.models import MAX_VOLATILITY, Offer, Plan
 from soxp_portal.rules import window
-from soxp_portal.rules.wording import format_date
+from soxp_portal.rules.wording import format_date, format_price_input
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_CENSUS_BYTES = 100 * 1024 * 1024
+MIN_VOLATILITY_PERCENT = Decimal(1)
 COMMON_ZONES = (
     ("America/Los_Angeles", "Pacific (America/Los_Angeles)"),
     ("America/Denver", "Mountain (America/Denver)"),
@@ -270,6 +272,51 @@ class DocumentForm(forms.Form):
             raise ValidationError("The file is not a PDF (it does not start as one); export it as PDF.")
         upload.seek(0)
         return upload
+
+
+class DecisionSupportForm(forms.Form):
+    """The reference price and the volatility of the Compare page; the volatility is typed as a percentage
+    (80 for 80%) and cleaned to the fraction the offer stores (0.80). Both may be left empty."""
+
+    reference_price = forms.DecimalField(
+        label="Reference share price ($)",
+        required=False,
+        max_digits=12,
+        decimal_places=DECIMAL_PLACES,
+        help_text="Employees see it as the assumed exercise price of the new options until they type "
+        "another. It illustrates only: the real price is set on the new grant date. Empty: employees "
+        "type a price themselves.",
+    )
+    volatility_percent = forms.DecimalField(
+        label="Volatility (% a year)",
+        required=False,
+        min_value=MIN_VOLATILITY_PERCENT,
+        max_value=MAX_VOLATILITY * 100,
+        decimal_places=2,
+        help_text="How much the share price typically moves in a year, e.g. 80. Employees see a band "
+        "one standard deviation either side of each growth path, marked as your assumption. Empty: no band.",
+    )
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if offer.reference_price is not None:
+            self.initial["reference_price"] = format_price_input(offer.reference_price)
+        if offer.volatility is not None:
+            self.initial["volatility_percent"] = f"{(offer.volatility * 100).normalize():f}"
+
+    def clean_reference_price(self) -> Decimal | None:
+        price: Decimal | None = self.cleaned_data["reference_price"]
+        if price is not None and price <= 0:
+            raise ValidationError("The reference price must be more than $0.")
+        return price
+
+    def values(self) -> dict[str, Decimal | None]:
+        """The offer's fields: the price as typed, the volatility as a fraction (80 -> 0.80)."""
+        percent: Decimal | None = self.cleaned_data["volatility_percent"]
+        return {
+            "reference_price": self.cleaned_data["reference_price"],
+            "volatility": None if percent is None else percent / 100,
+        }
 
 
 class ExtensionForm(forms.Form):

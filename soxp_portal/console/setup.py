@@ -1,4 +1,5 @@
-"""Setting up offers: terms, contacts and documents, the extension, the census and invitations.
+"""Setting up offers: terms, contacts, documents and decision support, the extension, the census and
+invitations.
 
 Views stay thin (STYLE.md): they check the role, load the offer, validate a form, call one action
 from ``offers.actions`` (or ``import_census``) and turn a refusal into a message.
@@ -33,6 +34,7 @@ from soxp_portal.console.forms_setup import (
     CensusConfirmForm,
     CensusUploadForm,
     ContactFormSet,
+    DecisionSupportForm,
     DocumentForm,
     ExtensionForm,
     InvitationsForm,
@@ -45,9 +47,11 @@ from soxp_portal.offers.actions import (
     OfferError,
     add_offer_document,
     create_offer,
+    decision_support_locked_message,
     extend_offer,
     extension_effect,
     remove_offer_document,
+    set_decision_support,
     set_offer_contacts,
     terms_locked_message,
     update_offer_terms,
@@ -129,14 +133,36 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_required
 def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
-    """The contacts and documents employees see; they are not terms, so they may change while open."""
+    """The contacts, documents and decision support employees see; they are not terms, so they may
+    change while the offer is open."""
     offer = get_object_or_404(Offer, slug=slug)
     posted = request.POST.get("form")
     contacts = (
         ContactFormSet(request.POST) if posted == "contacts" else ContactFormSet(initial=offer.contacts)
     )
     document = DocumentForm(request.POST if posted == "document" else None, request.FILES or None)
+    decision_support = DecisionSupportForm(
+        request.POST if posted == "decision-support" else None, offer=offer
+    )
     actor = request.user
+    if posted == "decision-support" and decision_support.is_valid():
+        try:
+            changed = set_decision_support(
+                offer,
+                **decision_support.values(),
+                actor=actor,  # type: ignore[arg-type]
+                request=request,
+            )
+        except OfferError as error:
+            decision_support.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "The decision support is saved; employees see it on their Compare page."
+                if changed
+                else "The decision support was already so.",
+            )
+            return redirect("console:offer-documents", slug=offer.slug)
     if posted == "contacts" and contacts.is_valid():
         changed = set_offer_contacts(offer, contacts.contacts(), actor=actor, request=request)  # type: ignore[arg-type]
         messages.success(request, "The contacts are saved." if changed else "The contacts were already so.")
@@ -158,6 +184,8 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
         "contacts": contacts,
         "document_form": document,
         "documents": offer.documents.all(),
+        "decision_support": decision_support,
+        "decision_support_locked": decision_support_locked_message(offer, timezone.now()),
     }
     return render(request, "console/setup/documents.html", context)
 

@@ -17,6 +17,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -30,11 +31,13 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.models import (
+    MAX_VOLATILITY,
     Announcement,
     Election,
     Employee,
     Offer,
     OfferDocument,
+    OfferPhase,
     Plan,
     TenderedGrant,
 )
@@ -369,6 +372,9 @@ BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
 #: An extension is announced by 9:00 a.m. Eastern on the business day after the scheduled expiration.
 NOTICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
 NOTICE_HOUR = 9
+#: Decimal places of the reference price and the volatility, as the offer stores them.
+DECIMAL_PLACES = 4
+_STORED_PLACES = Decimal(1).scaleb(-DECIMAL_PLACES)
 
 
 class OfferError(Exception):
@@ -511,6 +517,84 @@ def set_offer_contacts(
             at=now,
             subject=locked,
             data={"contacts": {"before": before, "after": contacts}},
+            channel=channel_of(request),
+            request=request,
+        )
+    return True
+
+
+def decision_support_locked_message(offer: Offer, now: datetime) -> str | None:
+    """Why the decision support can no longer change at `now`, or None while employees may still elect.
+
+    It illustrates an election, so it may change until the deadline, as the contacts may; after it no
+    one can elect any more, and it stays what employees last saw.
+    """
+    phase = offer.phase(now)
+    if phase is OfferPhase.CLOSED:
+        return f"The offer {offer.name} is closed; its decision support can no longer change."
+    if phase is OfferPhase.EXPIRED:
+        return (
+            f"The offer's deadline, {format_instant(offer.expires_at, offer.zone)}, has passed: no one can "
+            "elect any more, so the decision support stays as employees last saw it."
+        )
+    return None
+
+
+def _check_decision_support(reference_price: Decimal | None, volatility: Decimal | None) -> None:
+    """The same limits as the form and the database, so a caller other than the form gets a message."""
+    for name, value in (("reference price", reference_price), ("volatility", volatility)):
+        if value is not None and not value.is_finite():
+            raise OfferError(f"The {name} must be a number.")
+        if value is not None and int(value.as_tuple().exponent) < -DECIMAL_PLACES:
+            raise OfferError(f"The {name} can have at most {DECIMAL_PLACES} decimal places.")
+    if reference_price is not None and reference_price <= 0:
+        raise OfferError("The reference price must be more than $0.")
+    if volatility is not None and not Decimal(0) < volatility <= MAX_VOLATILITY:
+        raise OfferError(f"The volatility must be more than 0% and at most {MAX_VOLATILITY * 100:.0f}%.")
+
+
+def set_decision_support(
+    offer: Offer,
+    *,
+    reference_price: Decimal | None,
+    volatility: Decimal | None,
+    actor: User,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Sets the share price and the yearly volatility (a fraction, 0.80 for 80%) that the Compare page
+    illustrates with; None clears one. Returns False when nothing changed (no event is written).
+
+    They illustrate and do not bind, so they are not terms: like the contacts they may change while
+    the offer is open, and are refused once its deadline has passed (`decision_support_locked_message`).
+    """
+    now = now or timezone.now()
+    _check_decision_support(reference_price, volatility)
+    reference_price, volatility = (
+        None if value is None else value.quantize(_STORED_PLACES) for value in (reference_price, volatility)
+    )
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        refusal = decision_support_locked_message(locked, now)
+        if refusal:
+            raise OfferError(refusal)
+        before = {"reference_price": locked.reference_price, "volatility": locked.volatility}
+        after = {"reference_price": reference_price, "volatility": volatility}
+        if before == after:
+            return False
+        locked.reference_price, locked.volatility = reference_price, volatility
+        locked.save(update_fields=["reference_price", "volatility", "updated_at"])
+        record(
+            AuditEventType.OFFER_EDITED,
+            actor=actor,
+            at=now,
+            subject=locked,
+            data={
+                "decision_support": {
+                    name: {"before": before[name], "after": after[name]}
+                    for name in ("reference_price", "volatility")
+                }
+            },
             channel=channel_of(request),
             request=request,
         )

@@ -62,6 +62,10 @@ class Plan(models.Model):
         return (self.name,)
 
 
+#: The highest yearly volatility an offer may assume: 500% (5.0), far beyond any listed stock's.
+MAX_VOLATILITY = Decimal(5)
+
+
 class OfferPhase(enum.StrEnum):
     UPCOMING = "upcoming"
     OPEN = "open"
@@ -168,6 +172,25 @@ class Offer(models.Model):
     vesting_monthly_installments = models.PositiveSmallIntegerField(default=24)
 
     contacts = models.JSONField(default=list, blank=True, validators=[validate_contacts])
+    # Decision support (slides 11 and 15): illustrations for the Compare page, not terms of the offer.
+    reference_price = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text="The share price used to illustrate the new options' exercise price; the real price "
+        "is set on the new grant date.",
+    )
+    volatility = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(MAX_VOLATILITY)],
+        help_text="Yearly volatility of the share price as a fraction (0.80 = 80%), the administrator's "
+        "assumption for the band around the growth paths.",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the administrator closed the offer."
     )
@@ -195,6 +218,15 @@ class Offer(models.Model):
             models.CheckConstraint(
                 condition=Q(lookback_end__isnull=True) | Q(lookback_start__isnull=False),
                 name="offer_lookback_end_needs_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_price__isnull=True) | Q(reference_price__gt=0),
+                name="offer_reference_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(volatility__isnull=True)
+                | (Q(volatility__gt=0) & Q(volatility__lte=MAX_VOLATILITY)),
+                name="offer_volatility_in_range",
             ),
         ]
 

@@ -8,9 +8,11 @@ included, so that the offer's rules (not the form) refuse them with their reason
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from soxp_portal.offers.queries import EmployeeStatus
 
@@ -125,3 +127,49 @@ class WithdrawForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "name", "class": "signature-input"}),
     )
+
+
+#: The highest share price the Compare page accepts as an assumption.
+MAX_ASSUMED_PRICE = Decimal(100_000)
+#: The yearly growth rates it accepts, in percent: from a 90% fall to a quadrupling every year.
+MIN_GROWTH_PERCENT, MAX_GROWTH_PERCENT = Decimal(-90), Decimal(300)
+
+
+class TypedNumberField(forms.DecimalField):
+    """A number as people type it: "$1.50", "1,000" and "50%" are read as 1.50, 1000 and 50."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().removeprefix("$").removesuffix("%").replace(",", "").strip()
+        return super().to_python(value)
+
+
+class CompareForm(forms.Form):
+    """The Compare page's assumptions, sent by GET. An empty field keeps the default."""
+
+    price = TypedNumberField(
+        label="Assumed new exercise price ($)",
+        required=False,
+        max_digits=12,
+        decimal_places=4,
+        max_value=MAX_ASSUMED_PRICE,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter the price as a number of dollars, such as 1.50."},
+    )
+    growth = TypedNumberField(
+        label="Yearly growth (%)",
+        required=False,
+        min_value=MIN_GROWTH_PERCENT,
+        max_value=MAX_GROWTH_PERCENT,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Enter the growth as a percentage a year, such as 25 (or -10 for a fall)."
+        },
+    )
+
+    def clean_price(self) -> Decimal | None:
+        price: Decimal | None = self.cleaned_data["price"]
+        if price is not None and price <= 0:
+            raise ValidationError("The assumed price must be more than $0.")
+        return price

@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("offers/<slug:slug>/", views.offer_home, name="offer"),
     path("offers/<slug:slug>/grants/", views.grants, name="grants"),
+    path("offers/<slug:slug>/compare/", views.compare, name="compare"),
     path("offers/<slug:slug>/elect/", views.elect, name="elect"),
     path("offers/<slug:slug>/elect/confirm/", views.confirm, name="confirm"),
     path("offers/<slug:slug>/withdraw/", views.withdraw, name="withdraw"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from soxp_portal.accounts.roles import employee_required, is_stock_administrator
@@ -34,10 +36,13 @@ from soxp_portal.offers.queries import (
     employee_status,
     offer_summary,
 )
-from soxp_portal.portal.forms import TENDER_PREFIX, ConfirmElectionForm, TenderForm, WithdrawForm
+from soxp_portal.portal.compare import PriceSource, compare_page, default_price
+from soxp_portal.portal.forms import TENDER_PREFIX, CompareForm, ConfirmElectionForm, TenderForm, WithdrawForm
 from soxp_portal.rules import window
+from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
 from soxp_portal.rules.exchange import validate_election
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
+from soxp_portal.rules.wording import countries_in_words, format_percent, format_price_input
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -177,6 +182,75 @@ def grants(request: HttpRequest, slug: str) -> HttpResponse:
     offer = get_object_or_404(Offer, slug=slug)
     status = employee_status(offer, request.employee, now=timezone.now())
     return render(request, "portal/grants.html", _context(request, offer, status=status))
+
+
+def _growth_links(request: HttpRequest, price: Decimal | None, growth: Decimal) -> list[dict[str, Any]]:
+    """The illustrative growth rates, each a link to the page at that rate and the same price."""
+    links = []
+    for rate in ILLUSTRATIVE_GROWTH_RATES:
+        query = {"growth": format_percent(rate).removesuffix("%")}
+        if price is not None:
+            query["price"] = format_price_input(price)
+        links.append(
+            {"rate": rate, "url": f"{request.path}?{urlencode(query)}", "is_current": rate == growth}
+        )
+    return links
+
+
+def _growth_words(growth: Decimal) -> str:
+    """ "grows 50% a year", "falls 10% a year" or "stays the same", for the growth path's heading."""
+    if growth > 0:
+        return f"grows {format_percent(growth)} a year"
+    return f"falls {format_percent(-growth)} a year" if growth < 0 else "stays the same"
+
+
+@employee_required
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keep against exchange at an assumed new exercise price and growth rate (slides 11 and 15).
+
+    The assumptions come by GET; a bad one is named in a message and the page shows the defaults: the
+    real new exercise price once known, else the administrator's reference price, and 50% growth.
+    """
+    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+    status = employee_status(offer, request.employee, now=timezone.now())
+    price, source = default_price(offer)
+    growth = DEFAULT_GROWTH_RATE
+    form = CompareForm(request.GET or None)
+    errors: list[str] = []
+    if form.is_bound and not form.is_valid():
+        errors = [
+            f"{form[name].label}, “{form.data.get(name, '')}”: {' '.join(problems)}"
+            for name, problems in form.errors.items()
+        ]
+    elif form.is_bound:
+        if form.cleaned_data["price"] is not None:
+            price, source = form.cleaned_data["price"], PriceSource.EMPLOYEE
+        if form.cleaned_data["growth"] is not None:
+            growth = form.cleaned_data["growth"] / 100
+    shown = CompareForm(
+        initial={
+            "price": format_price_input(price) if price is not None else "",
+            "growth": format_percent(growth).removesuffix("%"),
+        }
+    )
+    page = None
+    if price is not None and status.can_take_part:
+        page = compare_page(status, price=price, growth=growth, volatility=offer.volatility)
+    context = _context(
+        request,
+        offer,
+        status=status,
+        form=shown,
+        errors=errors,
+        price=price,
+        source=source.value,
+        growth=growth,
+        growth_words=_growth_words(growth),
+        growth_links=_growth_links(request, price, growth),
+        page=page,
+        employed_where=countries_in_words(offer.eligible_countries),
+    )
+    return render(request, "portal/compare.html", context, status=400 if errors else 200)
 
 
 def _tender_initial(election: Election | None) -> dict[str, Any]:

@@ -27,6 +27,22 @@ def format_money(amount: Decimal) -> str:
     return f"{sign}${magnitude.normalize():,f}"
 
 
+def format_price_input(price: Decimal) -> str:
+    """A price as a form shows it for editing, without "$" or separators: "1.50", "2.1875", "1000.00"."""
+    return format_money(price).removeprefix("$").replace(",", "")
+
+
+def format_round_money(amount: Decimal) -> str:
+    """Money without the cents when there are none, as a chart's axis reads: "$5", "$2.50", "$14,000"."""
+    whole = format_money(amount)
+    return whole.removesuffix(".00")
+
+
+def format_percent(fraction: Decimal) -> str:
+    """A fraction as a percentage, without trailing zeros: 0.80 is "80%", 0.825 is "82.5%", -0.1 is "-10%"."""
+    return f"{(fraction * 100).normalize():f}%"
+
+
 def format_date(day: date) -> str:
     """A date as the offer's documents write it, without a leading zero: "December 19, 2002"."""
     return f"{day:%B} {day.day}, {day.year}"

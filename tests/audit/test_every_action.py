@@ -344,6 +344,15 @@ def new_contacts(w: World, data: dict[str, Any]) -> None:
     assert [contact["name"] for contact in data["contacts"]["after"]] == ["Ada Admin"]
 
 
+def new_decision_support(w: World, data: dict[str, Any]) -> None:
+    assert data == {
+        "decision_support": {
+            "reference_price": {"before": "1.5000", "after": "1.7500"},
+            "volatility": {"before": "0.8000", "after": "0.6000"},
+        }
+    }
+
+
 def document_added(w: World, data: dict[str, Any]) -> None:
     assert set(data["documents"]["added"]) == {"id", "title", "file", "size", "sha256"}
 
@@ -423,6 +432,23 @@ CASES: dict[str, Case] = {
         on_behalf=False,
         channel="web",
         data=new_contacts,
+        record="soxp_portal.offers.actions.record",
+    ),
+    "offer edited: decision support": Case(
+        act=lambda w: actions.set_decision_support(
+            w.offer,
+            reference_price=Decimal("1.75"),
+            volatility=Decimal("0.6"),
+            actor=w.admin,
+            now=DURING,
+            request=w.request(w.admin),
+        ),
+        events=(AuditEventType.OFFER_EDITED,),
+        actor="admin",
+        employee=None,
+        on_behalf=False,
+        channel="web",
+        data=new_decision_support,
         record="soxp_portal.offers.actions.record",
     ),
     "offer edited: document added": Case(
@@ -647,7 +673,17 @@ def snapshot(w: World) -> tuple[Any, ...]:
     media = Path(django_settings.MEDIA_ROOT)
     return (
         list(Election.objects.values_list("employee__employee_id", "version", "kind")),
-        list(Offer.objects.values_list("slug", "name", "expires_at", "closed_at", "new_exercise_price")),
+        list(
+            Offer.objects.values_list(
+                "slug",
+                "name",
+                "expires_at",
+                "closed_at",
+                "new_exercise_price",
+                "reference_price",
+                "volatility",
+            )
+        ),
         offer.contacts,
         list(OfferDocument.objects.values_list("pk", flat=True)),
         sorted(str(path) for path in media.rglob("*") if path.is_file()) if media.exists() else [],

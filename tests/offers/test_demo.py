@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate
@@ -41,6 +42,7 @@ def test_demo_keeps_the_2003_terms(demo, soxp_2003: Offer) -> None:
     assert offer.exchange_ratio == soxp_2003.exchange_ratio
     assert offer.price_threshold == soxp_2003.price_threshold
     assert set(offer.covered_plans.all()) == set(soxp_2003.covered_plans.all())
+    assert (offer.reference_price, offer.volatility) == (Decimal("1.50"), Decimal("0.80"))
     assert offer.new_grant_date() >= offer.cancellation_date() + timedelta(days=181)
 
 

@@ -32,6 +32,8 @@ def test_soxp_2003_fixture_holds_the_terms_of_offer_md(soxp_2003: Offer) -> None
     assert len(terms.covered_plans) == 5
     assert "Premise Systems, Inc. 2001 Stock Plan" in terms.covered_plans
     assert (soxp_2003.new_option_type, soxp_2003.new_option_plan.name) == ("NSO", "2000 Stock Option Plan")
+    # Decision support: slides 11 and 15 illustrate with $1.50; the 80% volatility is an assumption.
+    assert (soxp_2003.reference_price, soxp_2003.volatility) == (Decimal("1.50"), Decimal("0.80"))
     assert (soxp_2003.cancellation_date(), soxp_2003.new_grant_date(), soxp_2003.pricing_date()) == (
         date(2003, 1, 20),
         date(2003, 7, 21),
@@ -76,6 +78,25 @@ def test_offer_constraints() -> None:
     refused(OfferFactory, exchange_ratio=Decimal("1.5"))
     refused(OfferFactory, exchange_ratio=Decimal("0"))
     refused(OfferFactory, lookback_start=date(2002, 6, 19), lookback_end=date(2002, 6, 18))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reference_price", Decimal(0)),
+        ("reference_price", Decimal("-1.50")),
+        ("volatility", Decimal(0)),
+        ("volatility", Decimal("5.0001")),
+    ],
+)
+def test_decision_support_constraints(field: str, value: Decimal) -> None:
+    refused(OfferFactory, **{field: value})
+
+
+def test_decision_support_may_be_unset_or_at_its_limits() -> None:
+    assert OfferFactory().reference_price is None
+    offer = OfferFactory(reference_price=Decimal("0.0001"), volatility=Decimal(5))
+    offer.full_clean()
 
 
 def test_offer_slug_is_unique() -> None:

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from soxp_portal.rules.wording import format_date, format_instant, format_money, format_shares
+from soxp_portal.rules.wording import (
+    format_date,
+    format_instant,
+    format_money,
+    format_percent,
+    format_price_input,
+    format_round_money,
+    format_shares,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +31,41 @@ from soxp_portal.rules.wording import format_date, format_instant, format_money,
 )
 def test_format_money(amount: Decimal, expected: str) -> None:
     assert format_money(amount) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        pytest.param(Decimal(5), "$5", id="whole dollars"),
+        pytest.param(Decimal("2.5"), "$2.50", id="cents kept"),
+        pytest.param(Decimal(14000), "$14,000", id="thousands"),
+        pytest.param(Decimal("1.0000"), "$1", id="stored places"),
+    ],
+)
+def test_format_round_money(amount: Decimal, expected: str) -> None:
+    assert format_round_money(amount) == expected
+
+
+def test_format_price_input_is_what_a_form_reads_back() -> None:
+    assert [format_price_input(Decimal(p)) for p in ("1.5000", "2.1875", "1000")] == [
+        "1.50",
+        "2.1875",
+        "1000.00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fraction", "expected"),
+    [
+        pytest.param(Decimal("0.8000"), "80%", id="stored volatility"),
+        pytest.param(Decimal("0.825"), "82.5%", id="a half"),
+        pytest.param(Decimal(0), "0%", id="no growth"),
+        pytest.param(Decimal("-0.1"), "-10%", id="a fall"),
+        pytest.param(Decimal(5), "500%", id="the highest volatility"),
+    ],
+)
+def test_format_percent(fraction: Decimal, expected: str) -> None:
+    assert format_percent(fraction) == expected
 
 
 def test_format_date_has_no_leading_zero() -> None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
-from soxp_portal.rules.wording import format_instant, format_money
+from soxp_portal.rules.wording import format_instant, format_money, format_percent
 
 register = template.Library()
 
@@ -15,6 +15,12 @@ register = template.Library()
 def money(amount: Decimal | None) -> str:
     """$6.00; a price with more places keeps them ($2.1875), never rounded towards a threshold."""
     return "" if amount is None else format_money(amount)
+
+
+@register.filter
+def percent(fraction: Decimal | None) -> str:
+    """A fraction as a percentage: a volatility of 0.80 is "80%"."""
+    return "" if fraction is None else format_percent(fraction)
 
 
 @register.filter
