@@ -477,11 +477,15 @@ def letter_filename(letter: PromiseLetter) -> str:
     return f"promise-to-grant-{tender.offer.slug}-{tender.employee.employee_id}.pdf"
 
 
-def letter_email(letter: PromiseLetter, pdf: bytes) -> EmailMessage:
-    """The email to the participant: the promise in short, a link to the portal, the letter attached."""
-    tender = letter.tender
-    issued_on = letter.issued_at.astimezone(tender.offer.zone).date()
-    document = letter_documents([tender], issued_on=issued_on)[0]
+def letter_email(letter: PromiseLetter, pdf: bytes, document: LetterDocument | None = None) -> EmailMessage:
+    """The email to the participant: the promise in short, a link to the portal, the letter attached.
+
+    `document` is the letter's content when the caller has it (the task that rendered the letter).
+    """
+    if document is None:
+        tender = letter.tender
+        issued_on = letter.issued_at.astimezone(tender.offer.zone).date()
+        document = letter_documents([tender], issued_on=issued_on)[0]
     context = {"document": document}
     subject = "".join(render_to_string(EMAIL_SUBJECT_TEMPLATE, context).splitlines())
     message = EmailMessage(

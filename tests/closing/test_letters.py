@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -333,3 +334,59 @@ def test_the_letters_own_text_starts_below_the_shared_text(accepted) -> None:
     own_top = min(words[text][0] for text in ("G-1001", "G-1002", "G-1004", "Total"))
     assert own_top > shared_bottom
     assert words["G-1001"][0] < words["G-1002"][0] < words["G-1004"][0] < words["Total"][0]
+
+
+def _two_accepted(offer: Offer, admin) -> list[Tender]:
+    people = []
+    for number in range(2):
+        person = EmployeeFactory(employee_id=f"E-{number}", first_name=f"Person{number}", last_name="Tester")
+        GrantFactory(grant_id=f"G-{number}", employee=person, shares_granted=1000)
+        elect(offer, person, {f"G-{number}": 1000})
+        people.append(person)
+    accept_tenders(offer, actor=admin, now=AFTER_DEADLINE)
+    return list(Tender.objects.order_by("pk"))
+
+
+def test_a_batch_whose_audit_write_fails_saves_no_letter(soxp_2003, admin) -> None:
+    """The batch's letters and their events are one transaction: if the events fail, no letter stays."""
+    tenders = _two_accepted(soxp_2003, admin)
+    events_before = AuditEvent.objects.count()
+
+    with (
+        mock.patch("soxp_portal.closing.tasks.append", side_effect=RuntimeError("audit down")),
+        pytest.raises(RuntimeError, match="audit down"),
+    ):
+        issue_promise_letters.call([tender.pk for tender in tenders])
+
+    assert PromiseLetter.objects.count() == 0
+    assert AuditEvent.objects.count() == events_before
+    assert len(mail.outbox) == 0
+
+
+def test_a_letter_issued_meanwhile_by_another_worker_is_not_issued_again(soxp_2003, admin) -> None:
+    """Between rendering and saving, another run of the same batch saved one letter: it is skipped."""
+    first, second = _two_accepted(soxp_2003, admin)
+
+    def render_while_another_worker_saves(documents):
+        pdfs = render_documents(documents)
+        PromiseLetter.objects.create(
+            tender=first, pdf="letters/other-worker.pdf", sha256="0" * 64, issued_at=AFTER_DEADLINE
+        )
+        return pdfs
+
+    with mock.patch(
+        "soxp_portal.closing.tasks.render_documents", side_effect=render_while_another_worker_saves
+    ):
+        issued = issue_promise_letters.call([first.pk, second.pk])
+
+    assert issued == 1
+    assert PromiseLetter.objects.get(tender=first).sha256 == "0" * 64  # the other worker's, untouched
+    assert PromiseLetter.objects.get(tender=second).emailed_at is not None
+    assert [message.to for message in mail.outbox] == [[second.employee.email]]
+    assert (
+        AuditEvent.objects.filter(event_type=AuditEventType.LETTERS_ISSUED, employee=second.employee).count()
+        == 1
+    )
+    assert not AuditEvent.objects.filter(
+        event_type=AuditEventType.LETTERS_ISSUED, employee=first.employee
+    ).exists()
