@@ -462,7 +462,8 @@ def markdown(options: argparse.Namespace, results: dict[str, Any]) -> str:
         f"{chosen['cpu'] / floor_cpu:.1f}x the floor: the 2x target is {verdict_floor}. Two workers made "
         f"{render['scaling']:.2f}x the letters of one: the 1.7x target is {verdict_scaling}. "
         f"{_scaling_in_words(render)} The real task adds its writes (the file, the row and the audit "
-        "event, each letter in its own transaction), which SQLite serialises between the workers.",
+        "events, one transaction per batch of letters), which SQLite serialises between the workers, and the "
+        "emails (here to a dummy backend).",
         "",
         "**How the letters got here.** WeasyPrint's cost is per page and per line laid out and drawn; "
         f"only part of it is per document (a one-line page costs {_ms(floor_['batched_cpu'])} in a long "
