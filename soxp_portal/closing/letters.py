@@ -79,7 +79,6 @@ class LetterLine:
     """One tendered grant: what was cancelled and what is promised for it."""
 
     grant_id: str
-    plan: str
     option_type: str
     grant_date: str
     exercise_price: str
@@ -150,16 +149,11 @@ class LetterDocument:
     title: str
     #: In every page's footer: "Promise to grant · E1001 · soxp-2003".
     reference: str
-    company: str
-    offer_name: str
-    offer_slug: str
     employee_name: str
     employee_first_name: str
     employee_id: str
     employee_email: str
     issued_on: str
-    cancellation_date: str
-    new_grant_date: str
     lines: tuple[LetterLine, ...]
     #: The grants table as preformatted lines: headings, the grants, the total.
     table_rows: tuple[str, ...]
@@ -177,12 +171,13 @@ class LetterDocument:
             f"\u00b7 Issued {self.issued_on}"
         )
 
-    @property
-    def condition(self) -> str:
-        return self.terms.condition
-
-    def as_context(self) -> dict[str, Any]:
-        return {"document": self}
+    # What every letter of the offer says is the offer's, in its terms.
+    company = property(lambda self: self.terms.company)
+    offer_name = property(lambda self: self.terms.offer_name)
+    offer_slug = property(lambda self: self.terms.offer_slug)
+    cancellation_date = property(lambda self: self.terms.cancellation_date)
+    new_grant_date = property(lambda self: self.terms.new_grant_date)
+    condition = property(lambda self: self.terms.condition)
 
 
 def portal_url(offer: Offer) -> str:
@@ -199,7 +194,6 @@ def _letter_line(line: AcceptedGrant) -> LetterLine:
     grant: Grant = line.grant
     return LetterLine(
         grant_id=grant.grant_id,
-        plan=grant.plan.name,
         option_type=grant.option_type,
         grant_date=format_date(grant.grant_date),
         exercise_price=format_money(grant.exercise_price),
@@ -284,13 +278,12 @@ def _condition(offer: Offer, grant_date: date) -> str:
 def letter_document(
     tender: Tender, lines: Sequence[AcceptedGrant], *, issued_on: date, terms: LetterTerms | None = None
 ) -> LetterDocument:
-    """The facts of one accepted tender's letter; `lines` are its accepted grants with grant and plan.
+    """The facts of one accepted tender's letter; `lines` are its accepted grants with their grants.
 
     `terms` may be passed when many letters of the same offer are built, to make them once.
     """
     offer: Offer = tender.offer
     employee = tender.employee
-    grant_date = offer.new_grant_date()
     ordered = sorted(lines, key=lambda line: (line.grant.grant_date, line.grant.grant_id))
     table = tuple(_letter_line(line) for line in ordered)
     total_cancelled = format_shares(sum(line.shares for line in ordered))
@@ -298,16 +291,11 @@ def letter_document(
     return LetterDocument(
         title=LETTER_TITLE,
         reference=letter_reference(offer, employee.employee_id),
-        company=offer.company_name,
-        offer_name=offer.name,
-        offer_slug=offer.slug,
         employee_name=employee.full_name,
         employee_first_name=employee.first_name,
         employee_id=employee.employee_id,
         employee_email=employee.email,
         issued_on=format_date(issued_on),
-        cancellation_date=format_date(offer.cancellation_date()),
-        new_grant_date=format_date(grant_date),
         lines=table,
         table_rows=grant_table_rows(table, total_cancelled, total_new_shares),
         total_cancelled=total_cancelled,
@@ -320,11 +308,9 @@ def letter_document(
 
 
 def accepted_lines(tenders: Iterable[Tender]) -> dict[int, list[AcceptedGrant]]:
-    """Each tender's accepted grants with their grants and plans, in one query for the whole batch."""
+    """Each tender's accepted grants with their grants, in one query for the whole batch."""
     by_tender: dict[int, list[AcceptedGrant]] = defaultdict(list)
-    lines = AcceptedGrant.objects.filter(tender__in=[tender.pk for tender in tenders]).select_related(
-        "grant__plan"
-    )
+    lines = AcceptedGrant.objects.filter(tender__in=[tender.pk for tender in tenders]).select_related("grant")
     for line in lines:
         by_tender[line.tender_id].append(line)
     return by_tender

@@ -287,9 +287,7 @@ def test_each_letter_sits_on_its_own_offers_shared_text(accepted, slide_9_employ
     other_terms = dataclasses.replace(
         sam.terms, offer_slug="acme-2009", company="Acme Widgets, Inc.", offer_name="Acme 2009 Exchange"
     )
-    other = dataclasses.replace(
-        sam, terms=other_terms, offer_slug="acme-2009", employee_name="Alice Able", employee_id="E-ALICE"
-    )
+    other = dataclasses.replace(sam, terms=other_terms, employee_name="Alice Able", employee_id="E-ALICE")
 
     sam_pdf, other_pdf, sam_again_pdf = render_documents([sam, other, sam])
 
