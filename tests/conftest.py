@@ -1,11 +1,14 @@
 """Shared fixtures: the people of the tests and the 2003 offer."""
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.conf import global_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import override_settings
 
 from soxp_portal.offers.models import Employee, Offer
 from tests.factories import EmployeeFactory, GrantFactory, PlanFactory
@@ -16,6 +19,25 @@ SLIDE_9_GRANTS = (  # grant id, grant date, shares granted, exercised, exercise 
     ("G-1003", date(2002, 2, 28), 500, 0, "2.18"),
     ("G-1004", date(2002, 7, 1), 500, 0, "0.40"),
 )
+
+
+#: Django's own hashers, which settings.py keeps: PBKDF2 with 1.5 million iterations, about a second
+#: a password on this machine.
+PRODUCTION_HASHERS = global_settings.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    """Every user a factory makes gets a password; hashing each with the production hasher cost the
+    suite minutes. Tests about passwords ask for ``production_hasher``."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def production_hasher(settings) -> None:
+    """The hashers settings.py uses, for the tests that are about how passwords are stored."""
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
 
 
 @pytest.fixture

@@ -29,10 +29,12 @@ def typed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return answers
 
 
+@pytest.mark.usefixtures("production_hasher")
 def test_creates_the_first_administrator_with_a_typed_password(typed) -> None:
     assert "Created ada@example.com" in run("Ada@Example.com")
     user = User.objects.get(email="ada@example.com")
     assert user.check_password(PASSWORD)
+    assert user.password.startswith("pbkdf2_sha256$")
     assert user.is_staff
     assert not user.is_superuser
     assert is_stock_administrator(user)

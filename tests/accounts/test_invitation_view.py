@@ -46,6 +46,7 @@ def test_link_shows_the_password_form(client: Client, awaiting: Employee) -> Non
     assert 'for="id_new_password2"' in html
 
 
+@pytest.mark.usefixtures("production_hasher")
 def test_link_sets_the_password_and_signs_in(client: Client, awaiting: Employee) -> None:
     response = accept(client, invite(awaiting))
     assert response.status_code == 302
@@ -54,6 +55,7 @@ def test_link_sets_the_password_and_signs_in(client: Client, awaiting: Employee)
     assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
     awaiting.user.refresh_from_db()
     assert awaiting.user.check_password(NEW_PASSWORD)
+    assert awaiting.user.password.startswith("pbkdf2_sha256$")
     assert awaiting.user.last_login is not None
 
     page = client.get("/accounts/password-reset/")  # the stand-in home page shows no messages; this does

@@ -41,6 +41,7 @@ def test_page_has_a_labelled_email_field(client: Client) -> None:
     assert "Email address" in html
 
 
+@pytest.mark.usefixtures("production_hasher")
 def test_reset_email_link_changes_the_password(client: Client, alice: Employee) -> None:
     response = ask_for_reset(client, alice.user.email.upper())
     assert response.status_code == 302
@@ -59,6 +60,7 @@ def test_reset_email_link_changes_the_password(client: Client, alice: Employee) 
 
     alice.user.refresh_from_db()
     assert alice.user.check_password(NEW_PASSWORD)
+    assert alice.user.password.startswith("pbkdf2_sha256$")
     assert not alice.user.check_password(PASSWORD)
     assert signed_in_pk(client) is None, "a reset does not sign in; the person signs in next"
     response = client.post("/accounts/login/", {"username": alice.user.email, "password": NEW_PASSWORD})
