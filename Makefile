@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite on every core, a file to a worker (a module's set-up is built once), and where the time goes.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=50
 
 .PHONY: help install system-packages test-packages run test test-postgres check bench screenshots clean
 
@@ -46,10 +48,10 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install test-packages
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: install test-packages
-	scripts/with-postgres $(PY) -m pytest
+	scripts/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 check: install
 	$(VENV)/bin/ruff check .
