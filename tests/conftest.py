@@ -8,6 +8,7 @@ import pytest
 from django.conf import global_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import transaction
 from django.test import override_settings
 
 from soxp_portal.offers.models import Employee, Offer
@@ -40,11 +41,34 @@ def production_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
 
 
-@pytest.fixture
-def soxp_2003(db: None) -> Offer:
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """A transaction around a whole test module, for a set-up that is costly to build for every test.
+
+    A module-scoped fixture that asks for this builds its rows once. Each test's own transaction
+    nests inside it as a savepoint and is rolled back after the test, so every test starts from the
+    rows as built; after the module's last test the rows are rolled back too. Only for modules
+    without transactional tests (``live_server``, ``transaction=True``), which need committed rows.
+    Hand each test a copy of the built objects (``copy.deepcopy``), as Django's ``setUpTestData`` does.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def load_soxp_2003() -> Offer:
     """The seed offer, loaded from fixtures/soxp-2003.json exactly as `make run` loads it."""
     call_command("loaddata", "soxp-2003", verbosity=0)
     return Offer.objects.get(slug="soxp-2003")
+
+
+@pytest.fixture
+def soxp_2003(db: None) -> Offer:
+    return load_soxp_2003()
 
 
 @pytest.fixture
@@ -59,8 +83,7 @@ def bob(db: None) -> Employee:
     return EmployeeFactory(first_name="Bob", last_name="Baker", employee_id="E-BOB")
 
 
-@pytest.fixture
-def slide_9_employee(db: None) -> Employee:
+def create_slide_9_employee() -> Employee:
     """The employee of slide 9: three eligible grants (G-1004 a lookback grant) and one ineligible (G-1003)."""
     employee = EmployeeFactory(employee_id="E1001", first_name="Sam", last_name="Slide")
     plan = PlanFactory(name="2000 Stock Option Plan")
@@ -75,6 +98,11 @@ def slide_9_employee(db: None) -> Employee:
             exercise_price=Decimal(price),
         )
     return employee
+
+
+@pytest.fixture
+def slide_9_employee(db: None) -> Employee:
+    return create_slide_9_employee()
 
 
 @pytest.fixture(autouse=True)

