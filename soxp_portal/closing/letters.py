@@ -35,7 +35,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +48,13 @@ from weasyprint import CSS, HTML
 from weasyprint.document import Document
 
 from soxp_portal.closing.models import AcceptedGrant, PromiseLetter, Tender
-from soxp_portal.documents.elections import Term, exercise_price_in_words, vesting_in_words
+from soxp_portal.documents.elections import (
+    Term,
+    exercise_price_in_words,
+    grant_delay_in_words,
+    new_option_type_in_words,
+    vesting_in_words,
+)
 from soxp_portal.documents.rendering import (
     DOCUMENT_ORIGIN,
     document_stylesheet,
@@ -60,7 +65,14 @@ from soxp_portal.documents.rendering import (
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.offers.tasks import contact_lines
 from soxp_portal.rules.vesting import new_option_expiration
-from soxp_portal.rules.wording import countries_in_words, format_date, format_money, format_shares, plural
+from soxp_portal.rules.wording import (
+    countries_in_words,
+    format_date,
+    format_money,
+    format_ratio,
+    format_shares,
+    plural,
+)
 
 LETTER_TEMPLATE = "documents/promise_letter.html"
 EMAIL_TEMPLATE = "emails/closing/letter.txt"
@@ -203,22 +215,10 @@ def _letter_line(line: AcceptedGrant) -> LetterLine:
     )
 
 
-def ratio_in_words(ratio: Decimal) -> str:
-    """The exchange ratio as the letter states it: 0.750000 -> "0.75"."""
-    return f"{ratio.normalize():f}"
-
-
-def _option_type_in_words(offer: Offer) -> str:
-    words = offer.get_new_option_type_display()
-    if offer.new_option_type == Offer.OptionType.NSO:
-        words += ", even where a cancelled grant was an incentive stock option (ISO)"
-    return f"{words}, granted under the {offer.new_option_plan.name}."
-
-
 def letter_terms(offer: Offer) -> LetterTerms:
     """The terms page of this offer's letters, from the offer record alone."""
     grant_date = offer.new_grant_date()
-    delay = f"{plural(offer.new_grant_delay_months, 'month')} and {plural(offer.new_grant_delay_days, 'day')}"
+    delay = grant_delay_in_words(offer)
     expires = format_date(new_option_expiration(grant_date, offer.new_term_years))
     terms = (
         Term(
@@ -227,7 +227,7 @@ def letter_terms(offer: Offer) -> LetterTerms:
             f"cancellation date, {format_date(offer.cancellation_date())}.",
         ),
         Term("Exercise price", exercise_price_in_words(offer)),
-        Term("Option type", _option_type_in_words(offer)),
+        Term("Option type", new_option_type_in_words(offer)),
         Term(
             "Term",
             f"{plural(offer.new_term_years, 'year')} from the new grant date (to {expires}), "
@@ -236,7 +236,7 @@ def letter_terms(offer: Offer) -> LetterTerms:
         Term("Vesting", vesting_in_words(offer, grant_date)),
         Term(
             "New shares",
-            f"{ratio_in_words(offer.exchange_ratio)} new share for each share cancelled, counted grant "
+            f"{format_ratio(offer.exchange_ratio)} new share for each share cancelled, counted grant "
             "by grant and rounded up to a whole share.",
         ),
         Term(

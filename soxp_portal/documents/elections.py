@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -31,6 +30,7 @@ from soxp_portal.rules.wording import (
     format_date,
     format_instant,
     format_money,
+    format_percent,
     format_shares,
     plural,
 )
@@ -46,11 +46,6 @@ def format_utc(instant: datetime) -> str:
     before it counts and one at it does not (decision 3), and the form must show which.
     """
     return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
-
-
-def format_percent(fraction: Decimal) -> str:
-    """A fraction as a percentage without trailing zeros: 0.5 -> "50%", 0.3333 -> "33.33%"."""
-    return f"{(fraction * 100).normalize():f}%"
 
 
 @dataclass(frozen=True)
@@ -173,7 +168,8 @@ def _table_line(offer: Offer, line: TenderedGrant) -> TenderedLine:
     )
 
 
-def _monthly_amounts(events: list[VestingEvent]) -> str:
+def monthly_amounts_in_words(events: list[VestingEvent]) -> str:
+    """What vests each month after the cliff: "20 or 21" (decision 6: the parts differ by one share)."""
     monthly = sorted({event.shares for event in events[1:]})
     if not monthly:
         return "-"
@@ -188,7 +184,7 @@ def _vesting_line(offer: Offer, line: TenderedGrant, grant_date: date) -> Vestin
         grant_id=line.grant.grant_id,
         new_shares=format_shares(line.new_shares),
         at_cliff=format_shares(events[0].shares) if events else "-",
-        monthly=_monthly_amounts(events),
+        monthly=monthly_amounts_in_words(events),
         fully_vested=format_date(events[-1].vest_date) if events else "-",
     )
 
@@ -234,8 +230,21 @@ def exercise_price_in_words(offer: Offer) -> str:
     return f"{rule} It is known only on that day."
 
 
+def grant_delay_in_words(offer: Offer) -> str:
+    """How long after the cancellation date the new options come at the earliest: "6 months and 1 day"."""
+    return f"{plural(offer.new_grant_delay_months, 'month')} and {plural(offer.new_grant_delay_days, 'day')}"
+
+
+def new_option_type_in_words(offer: Offer) -> str:
+    """The new option's type and plan, for anyone whose exchanged grants may include an ISO."""
+    words = offer.get_new_option_type_display()
+    if offer.new_option_type == Offer.OptionType.NSO:
+        words += ", even where a cancelled grant was an incentive stock option (ISO)"
+    return f"{words}, granted under the {offer.new_option_plan.name}."
+
+
 def _new_grant_terms(offer: Offer, lines: list[TenderedGrant], grant_date: date) -> tuple[Term, ...]:
-    delay = f"{plural(offer.new_grant_delay_months, 'month')} and {plural(offer.new_grant_delay_days, 'day')}"
+    delay = grant_delay_in_words(offer)
     option_type = offer.get_new_option_type_display()
     if offer.new_option_type == Offer.OptionType.NSO and any(
         line.grant.option_type == Grant.OptionType.ISO for line in lines

@@ -74,9 +74,32 @@ def _countries_in_words(eligible_countries: frozenset[str]) -> str:
     return ", ".join(sorted(country.upper() for country in eligible_countries))
 
 
-def _hire_cutoff_in_words(terms: OfferTerms) -> str:
+def hire_cutoff_in_words(terms: OfferTerms) -> str:
+    """ "before December 19, 2002" (the presentation) or "on or before December 19, 2002" (the Offer to
+    Exchange), as the offer's term reads the cut-off."""
     relation = "on or before" if terms.hire_cutoff_inclusive else "before"
     return f"{relation} {format_date(terms.hire_cutoff_date)}"
+
+
+def hire_cutoff_reading(terms: OfferTerms) -> str:
+    """What the cut-off means for someone hired on the cut-off day itself, where the documents disagreed.
+
+    Decided by `is_hired_in_time` on that very day, so the words can never say otherwise than the rule.
+    """
+    verdict = "may" if is_hired_in_time(terms, terms.hire_cutoff_date) else "may not"
+    return f"someone hired on {format_date(terms.hire_cutoff_date)} itself {verdict} take part"
+
+
+def price_threshold_in_words(terms: OfferTerms) -> str:
+    """ "$3.01 or higher" (the presentation) or "above $3.01" (the Offer to Exchange), as the term reads."""
+    threshold = format_money(terms.price_threshold)
+    return f"{threshold} or higher" if terms.price_threshold_inclusive else f"above {threshold}"
+
+
+def price_threshold_reading(terms: OfferTerms) -> str:
+    """What the threshold means for a grant priced exactly at it, decided by `meets_price_threshold`."""
+    verdict = "is" if meets_price_threshold(terms, terms.price_threshold) else "is not"
+    return f"a grant priced at exactly {format_money(terms.price_threshold)} {verdict} eligible"
 
 
 def lookback_window_in_words(terms: OfferTerms) -> str:
@@ -114,7 +137,7 @@ def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -
     if not is_hired_in_time(terms, employee.hire_date):
         reasons.append(
             f"Hired on {format_date(employee.hire_date)}; the offer is open to employees hired "
-            f"{_hire_cutoff_in_words(terms)}."
+            f"{hire_cutoff_in_words(terms)}."
         )
     if employee.is_director:
         reasons.append("Directors of the company may not take part in the offer.")

@@ -55,6 +55,16 @@ def new_shares(tendered: int, ratio: Decimal) -> int:
     return -(-tendered * numerator // denominator)
 
 
+def unrounded_new_shares(tendered: int, ratio: Decimal) -> Decimal:
+    """ratio x tendered before the rounding of decision 1, exactly: 249.75 for 333 at 0.75.
+
+    Only for explaining the rounding to employees; what a tender gives is always `new_shares`.
+    """
+    if tendered < 0:
+        raise ValueError(f"Tendered shares cannot be negative, got {tendered}.")
+    return tendered * ratio
+
+
 def required_grant_ids(grants: Sequence[GrantEligibility]) -> frozenset[str]:
     """The lookback grants that must come with any tender (decision 2)."""
     return frozenset(grant.grant_id for grant in grants if grant.is_required)

@@ -61,6 +61,16 @@ def format_shares(shares: int) -> str:
     return f"{shares:,}"
 
 
+def format_exact_shares(shares: Decimal) -> str:
+    """A number of shares that may not be whole, as the rounding is explained: "750", "1,249.75"."""
+    return f"{shares.normalize():,f}"
+
+
+def format_ratio(ratio: Decimal) -> str:
+    """The exchange ratio as the offer states it, without trailing zeros: 0.750000 -> "0.75"."""
+    return f"{ratio.normalize():f}"
+
+
 def plural(count: int, word: str) -> str:
     """ "1 month", "6 months": the count with its word, plural unless the count is one."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"

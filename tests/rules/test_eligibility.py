@@ -15,11 +15,15 @@ from soxp_portal.rules.eligibility import (
     can_accept_tender,
     employee_eligibility,
     grant_eligibility,
+    hire_cutoff_in_words,
+    hire_cutoff_reading,
     is_hired_in_time,
     is_lookback,
     judgement_day,
     keeps_promised_grant,
     meets_price_threshold,
+    price_threshold_in_words,
+    price_threshold_reading,
 )
 from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
 from soxp_portal.rules.terms import OfferTerms
@@ -500,3 +504,40 @@ def test_employment_is_judged_today_but_never_after_the_cancellation_date(
     terms: OfferTerms, now: datetime, expected: date
 ) -> None:
     assert judgement_day(terms, now) == expected
+
+
+# The readings where the offer's documents disagree, in the words employees read (How the exchange works).
+
+
+def test_hire_cutoff_in_words_follows_the_presentation_and_the_offer_to_exchange(
+    terms: OfferTerms, offer_to_exchange_terms: OfferTerms
+) -> None:
+    assert hire_cutoff_in_words(terms) == "before December 19, 2002"
+    assert hire_cutoff_reading(terms) == "someone hired on December 19, 2002 itself may not take part"
+    assert hire_cutoff_in_words(offer_to_exchange_terms) == "on or before December 19, 2002"
+    assert (
+        hire_cutoff_reading(offer_to_exchange_terms)
+        == "someone hired on December 19, 2002 itself may take part"
+    )
+
+
+def test_price_threshold_in_words_follows_the_presentation_and_the_offer_to_exchange(
+    terms: OfferTerms, offer_to_exchange_terms: OfferTerms
+) -> None:
+    assert price_threshold_in_words(terms) == "$3.01 or higher"
+    assert price_threshold_reading(terms) == "a grant priced at exactly $3.01 is eligible"
+    assert price_threshold_in_words(offer_to_exchange_terms) == "above $3.01"
+    assert (
+        price_threshold_reading(offer_to_exchange_terms) == "a grant priced at exactly $3.01 is not eligible"
+    )
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_the_readings_in_words_say_what_the_rules_decide_on_the_boundary(
+    terms: OfferTerms, inclusive: bool
+) -> None:
+    read = replace(terms, hire_cutoff_inclusive=inclusive, price_threshold_inclusive=inclusive)
+    hired_on_the_day = is_hired_in_time(read, read.hire_cutoff_date)
+    priced_at_the_threshold = meets_price_threshold(read, read.price_threshold)
+    assert hire_cutoff_reading(read).endswith("itself may take part") is hired_on_the_day
+    assert price_threshold_reading(read).endswith(" is eligible") is priced_at_the_threshold

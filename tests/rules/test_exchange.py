@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 from hypothesis import given
@@ -18,6 +18,7 @@ from soxp_portal.rules.exchange import (
     exchange_summary,
     new_shares,
     required_grant_ids,
+    unrounded_new_shares,
     validate_election,
 )
 from soxp_portal.rules.facts import GrantFacts
@@ -80,6 +81,31 @@ def test_new_shares_is_the_smallest_whole_number_at_least_ratio_times_tendered(
     result = new_shares(tendered, ratio)
     assert result >= exact
     assert result - 1 < exact
+
+
+@pytest.mark.parametrize(
+    ("tendered", "ratio", "expected"),
+    [
+        pytest.param(333, RATIO, Decimal("249.75"), id="333 at 0.75, before rounding up to 250"),
+        pytest.param(1000, RATIO, Decimal(750), id="whole"),
+        pytest.param(333, Decimal("0.5"), Decimal("166.5"), id="another ratio"),
+    ],
+)
+def test_unrounded_new_shares_is_the_exact_product_the_rounding_starts_from(
+    tendered: int, ratio: Decimal, expected: Decimal
+) -> None:
+    assert unrounded_new_shares(tendered, ratio) == expected
+
+
+@given(tendered=st.integers(min_value=0, max_value=10**7), ratio=ratios)
+def test_new_shares_is_the_unrounded_figure_rounded_up(tendered: int, ratio: Decimal) -> None:
+    unrounded = unrounded_new_shares(tendered, ratio)
+    assert new_shares(tendered, ratio) == unrounded.to_integral_value(rounding=ROUND_CEILING)
+
+
+def test_unrounded_new_shares_refuses_a_negative_tender() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        unrounded_new_shares(-1, RATIO)
 
 
 def test_slide_9_exchange_summary(terms: OfferTerms) -> None:

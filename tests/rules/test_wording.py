@@ -10,10 +10,12 @@ import pytest
 
 from soxp_portal.rules.wording import (
     format_date,
+    format_exact_shares,
     format_instant,
     format_money,
     format_percent,
     format_price_input,
+    format_ratio,
     format_round_money,
     format_shares,
 )
@@ -93,3 +95,28 @@ def test_format_instant_in_the_offers_zone(instant: datetime, expected: str) -> 
 
 def test_format_shares() -> None:
     assert format_shares(1220000) == "1,220,000"
+
+
+@pytest.mark.parametrize(
+    ("shares", "expected"),
+    [
+        pytest.param(Decimal("249.75"), "249.75", id="before rounding"),
+        pytest.param(Decimal(1000) * Decimal("0.750000"), "750", id="whole, trailing zeros dropped"),
+        pytest.param(Decimal("1249.75"), "1,249.75", id="thousands"),
+        pytest.param(Decimal(1000000), "1,000,000", id="no exponent"),
+    ],
+)
+def test_format_exact_shares(shares: Decimal, expected: str) -> None:
+    assert format_exact_shares(shares) == expected
+
+
+@pytest.mark.parametrize(
+    ("ratio", "expected"),
+    [
+        pytest.param(Decimal("0.750000"), "0.75", id="as stored"),
+        pytest.param(Decimal("0.5"), "0.5", id="half"),
+        pytest.param(Decimal("1.000000"), "1", id="one for one"),
+    ],
+)
+def test_format_ratio(ratio: Decimal, expected: str) -> None:
+    assert format_ratio(ratio) == expected
