@@ -27,7 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from soxp_portal.accounts.invitations import users_awaiting_invitation
 from soxp_portal.console.forms_setup import (
@@ -41,7 +41,8 @@ from soxp_portal.console.forms_setup import (
     OfferTermsForm,
     short_window_warning,
 )
-from soxp_portal.console.views import staff_required
+from soxp_portal.console.views import record_download, staff_required
+from soxp_portal.documents.how_it_works import explanation, render_explanation
 from soxp_portal.offers.actions import (
     BUSINESS_DAYS_AFTER_RATIO_CHANGE,
     OfferError,
@@ -188,6 +189,19 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
         "decision_support_locked": decision_support_locked_message(offer, timezone.now()),
     }
     return render(request, "console/setup/documents.html", context)
+
+
+@staff_required
+@require_safe
+def offer_how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """What employees read first among the offer's documents, with the generic example instead of an
+    employee's grant: the administrator sees the explanation the terms produce."""
+    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+    explained = explanation(offer, None, now=timezone.now())
+    record_download(request, offer, export="how-it-works", fmt="pdf")
+    response = HttpResponse(render_explanation(explained), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{explained.filename}"'
+    return response
 
 
 @require_POST

@@ -14,6 +14,11 @@ urlpatterns = [
     path("setup/offers/<slug:slug>/extend/", setup.offer_extend, name="offer-extend"),
     path("setup/offers/<slug:slug>/documents/", setup.offer_documents, name="offer-documents"),
     path(
+        "setup/offers/<slug:slug>/documents/how-it-works/",
+        setup.offer_how_it_works_pdf,
+        name="offer-how-it-works-pdf",
+    ),
+    path(
         "setup/offers/<slug:slug>/documents/<int:pk>/delete/",
         setup.offer_document_delete,
         name="offer-document-delete",

@@ -22,7 +22,7 @@ from soxp_portal.rules.eligibility import (
 )
 from soxp_portal.rules.exchange import new_shares
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
-from soxp_portal.rules.wording import format_date, format_instant
+from soxp_portal.rules.wording import countries_in_words, format_date, format_instant
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,8 @@ class OfferSummary:
     vesting: str
     was_extended: bool
     original_deadline: str
+    #: Where a participant must still work on the new grant date: "in the United States".
+    employed_where: str
 
 
 def offer_summary(offer: Offer) -> OfferSummary:
@@ -205,4 +207,5 @@ def offer_summary(offer: Offer) -> OfferSummary:
         ),
         was_extended=offer.was_extended,
         original_deadline=format_instant(offer.original_expires_at, offer.zone),
+        employed_where=countries_in_words(offer.eligible_countries),
     )

@@ -13,8 +13,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from soxp_portal.offers.queries import EmployeeStatus
+from soxp_portal.rules.wording import countries_in_words
 
 TENDER_PREFIX = "tender-"
 
@@ -31,7 +34,7 @@ ACKNOWLEDGEMENTS = (
     ),
     (
         "ack_condition",
-        "I receive the new option only if I am still employed in the United States on the new grant date; "
+        "I receive the new option only if I am still employed {employed_where} on the new grant date; "
         "otherwise I receive nothing for the cancelled grants.",
     ),
     (
@@ -110,8 +113,17 @@ class ConfirmElectionForm(TenderForm):
         for name, field in self.fields.items():
             if name.startswith(TENDER_PREFIX):
                 field.widget = forms.HiddenInput()
+        employed_where = countries_in_words(self.status.offer.eligible_countries)
         for name, text in ACKNOWLEDGEMENTS:
-            self.fields[name] = forms.BooleanField(label=text, required=True)
+            self.fields[name] = forms.BooleanField(
+                label=text.format(employed_where=employed_where), required=True
+            )
+        # "The offer's documents" are listed on the review page, "How the exchange works" first.
+        self.fields["ack_terms"].help_text = format_html(
+            'The offer\'s documents are <a href="#offer-documents">listed above</a>, starting with '
+            '<a href="{}" target="_blank" rel="noopener">How the exchange works</a>.',
+            reverse("portal:how-it-works", args=[self.status.offer.slug]),
+        )
         self.order_fields([name for name, _ in ACKNOWLEDGEMENTS] + ["signature"])
 
 

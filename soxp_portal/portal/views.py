@@ -20,12 +20,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from soxp_portal.accounts.roles import employee_required, is_stock_administrator
 from soxp_portal.closing.letters import letter_filename
 from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
+from soxp_portal.documents.how_it_works import Explanation, explanation, render_explanation
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
 from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument
 from soxp_portal.offers.queries import (
@@ -42,7 +43,7 @@ from soxp_portal.rules import window
 from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
 from soxp_portal.rules.exchange import validate_election
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
-from soxp_portal.rules.wording import countries_in_words, format_percent, format_price_input
+from soxp_portal.rules.wording import format_percent, format_price_input
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -73,6 +74,8 @@ def _context(request: HttpRequest, offer: Offer, **extra: Any) -> dict[str, Any]
         "summary": offer_summary(offer),
         "phase": window.phase(offer.terms, now).value if offer.closed_at is None else "closed",
         "is_open": offer.closed_at is None and window.is_open(offer.terms, now),
+        # Lazy: queried only by the pages that list the offer's documents (overview, review).
+        "documents": offer.documents.all(),
         **extra,
     }
 
@@ -155,9 +158,34 @@ def offer_home(request: HttpRequest, slug: str) -> HttpResponse:
         election=current_election(offer, request.employee),
         outcome=tender_outcome(offer, request.employee) if offer.closed_at is not None else None,
         announcements=offer.announcements.filter(published_at__lte=now),
-        documents=offer.documents.all(),
     )
     return render(request, "portal/home.html", context)
+
+
+def _explanation_for(request: HttpRequest, slug: str) -> tuple[Offer, Explanation]:
+    """The offer explained for the signed-in employee, eligible or not: anyone may read it."""
+    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+    now = timezone.now()
+    status = employee_status(offer, request.employee, now=now)
+    return offer, explanation(offer, status, now=now)
+
+
+@employee_required
+@require_safe
+def how_it_works(request: HttpRequest, slug: str) -> HttpResponse:
+    """How the exchange works, from the offer's terms, with the employee's own grant as the example."""
+    offer, explained = _explanation_for(request, slug)
+    return render(request, "portal/how_it_works.html", _context(request, offer, explained=explained))
+
+
+@employee_required
+@require_safe
+def how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same explanation as a PDF to keep, with the employee's own grant as the example."""
+    _offer, explained = _explanation_for(request, slug)
+    response = HttpResponse(render_explanation(explained), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{explained.filename}"'
+    return response
 
 
 @employee_required
@@ -248,7 +276,6 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
         growth_words=_growth_words(growth),
         growth_links=_growth_links(request, price, growth),
         page=page,
-        employed_where=countries_in_words(offer.eligible_countries),
     )
     return render(request, "portal/compare.html", context, status=400 if errors else 200)
 

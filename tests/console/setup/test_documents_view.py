@@ -9,6 +9,7 @@ from django.urls import reverse
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.console.forms_setup import MAX_DOCUMENT_BYTES
 from soxp_portal.offers.models import OfferDocument
+from tests.documents.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n% the Offer to Exchange\n"
@@ -100,3 +101,38 @@ def test_a_contact_without_a_name_is_refused(staff_client, soxp_2003) -> None:
     assert "A contact needs a name." in response.content.decode()
     soxp_2003.refresh_from_db()
     assert len(soxp_2003.contacts) == 3
+
+
+def test_how_the_exchange_works_is_listed_first_and_cannot_be_removed(staff_client, soxp_2003) -> None:
+    post_document(staff_client, soxp_2003)
+    html = staff_client.get(documents_url(soxp_2003)).content.decode()
+    html = html[html.index('id="documents-heading"') :]
+    preview = reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug])
+    assert f'href="{preview}"' in html
+    assert html.index("How the exchange works") < html.index("Offer to Exchange")
+    assert html.count("Remove<span") == 1, "only the posted document can be removed"
+
+
+def test_the_administrator_previews_the_explanation_with_a_generic_grant_and_it_is_audited(
+    staff_client, soxp_2003, extension_day
+) -> None:
+    response = staff_client.get(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="how-the-exchange-works-soxp-2003.pdf"'
+    text = pdf_text(response.content)
+    assert "Take a grant of 1,000 outstanding shares." in text
+    assert "WHERE YOU STAND" not in text.upper(), "no reader, so no standing"
+    event = AuditEvent.objects.get(event_type="export.downloaded")
+    assert event.data == {"export": "how-it-works", "format": "pdf", "offer": "soxp-2003"}
+
+
+def test_the_preview_is_read_only(staff_client, soxp_2003) -> None:
+    response = staff_client.post(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
+    assert response.status_code == 405
+    assert not AuditEvent.objects.filter(event_type="export.downloaded").exists()
+
+
+def test_the_preview_of_an_unknown_offer_is_not_found(staff_client, soxp_2003) -> None:
+    assert (
+        staff_client.get(reverse("console:offer-how-it-works-pdf", args=["no-such-offer"])).status_code == 404
+    )

@@ -15,6 +15,7 @@ PAGES = [
     ("offer-edit", True),
     ("offer-extend", True),
     ("offer-documents", True),
+    ("offer-how-it-works-pdf", True),
     ("census", False),
     ("invitations", False),
 ]
