@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
+#: poppler-utils, which `make` installs, turns a PDF's first page into the PNG the README links.
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 PASSWORD = "soxp-demo-2026"  # noqa: S105  # the demo password, as in the README
 
 
@@ -131,7 +134,34 @@ def walk_decision_support(page: Page, base: str, width: int, env: dict[str, str]
         page.locator("#decision-support").screenshot(path=OUT / f"console-decision-support-{width}.png")
 
 
-WALKS = {"employee": walk, "decision-support": walk_decision_support}
+def walk_how_it_works(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """How the exchange works as the slide 9 employee; at 1280 px, the first page of its PDF too."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "sam.slide@example.com")
+    page.goto(f"{base}/offers/demo/how-it-works/")
+    shoot(page, "portal-how-it-works", width)
+    if width == 1280:
+        pdf = page.request.get(f"{base}/offers/demo/how-it-works/pdf/").body()
+        subprocess.run(
+            [
+                PDFTOPPM,
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                "-",
+                str(OUT / "pdf-how-it-works"),
+            ],
+            input=pdf,
+            check=True,
+        )
+
+
+WALKS = {"employee": walk, "decision-support": walk_decision_support, "how-it-works": walk_how_it_works}
 
 
 def main() -> None:
