@@ -34,6 +34,7 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
+from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.models import Employee, Grant, Plan
 
 EMPLOYEE_COLUMNS = (
@@ -189,6 +190,13 @@ class _RowReader:
             self.fail(column, f"is {len(value)} characters long; at most {max_length} are allowed.")
         return value
 
+    def identifier(self, column: str) -> str:
+        value = self.values[column].strip()
+        problem = identifier_problem(value) if value else "is empty; a value is required."
+        if problem:
+            self.fail(column, problem)
+        return value
+
     def date(self, column: str, *, required: bool = True) -> date | None:
         value = self.values[column].strip()
         if not value:
@@ -312,7 +320,7 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
     first_row_of_email: dict[str, int] = {}
     for row_number, values in _rows(name, text, EMPLOYEE_COLUMNS, errors):
         row = _RowReader(name, row_number, values, errors)
-        employee_id = row.text("employee_id", max_length=64)
+        employee_id = row.identifier("employee_id")
         email = row.text("email", max_length=254).lower()
         if email:
             try:
@@ -369,8 +377,8 @@ def _read_grants(name: str, text: str, errors: list[CensusError]) -> list[GrantR
         row = _RowReader(name, row_number, values, errors)
         grant = GrantRow(
             row=row_number,
-            grant_id=row.text("grant_id", max_length=64),
-            employee_id=row.text("employee_id", max_length=64),
+            grant_id=row.identifier("grant_id"),
+            employee_id=row.identifier("employee_id"),
             plan=row.text("plan", max_length=200),
             option_type=row.choice("option_type", tuple(Grant.OptionType.values), case="upper"),
             grant_date=row.date("grant_date"),  # type: ignore[arg-type]
