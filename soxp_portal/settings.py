@@ -123,7 +123,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
+# A lock-out holds the pair (account, client address): someone elsewhere cannot lock an employee out.
+# The address is the client's behind TRUSTED_PROXY_COUNT proxies, not the proxy's (soxp_portal.client).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "soxp_portal.client.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
