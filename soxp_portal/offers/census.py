@@ -36,6 +36,7 @@ from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
 from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.models import Employee, Grant, Plan
+from soxp_portal.offers.reports import Writable, write_csv
 
 EMPLOYEE_COLUMNS = (
     "employee_id",
@@ -96,6 +97,54 @@ class CensusError:
         if self.column:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}"
+
+
+#: A value quoted in a message ('01/31/2001') or standing bare in it (a count, a date, a price).
+_VALUE_IN_MESSAGE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\b\d(?:[\d,.:-]*\d)?")
+
+
+def error_kind(message: str) -> str:
+    """The message with the row's own values taken out ("… is not a date in the form YYYY-MM-DD."),
+    so that one mistake made on 20,000 rows counts as one kind of error. A key for grouping: pages
+    show the first error of a kind as it was, which reads better."""
+    return _VALUE_IN_MESSAGE.sub("…", message)
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of one kind in one column of one file: how many, and the first few as they were."""
+
+    file: str
+    column: str | None
+    kind: str
+    count: int
+    first: list[CensusError]
+
+
+def summarise_errors(errors: list[CensusError], *, first: int = 5) -> list[ErrorGroup]:
+    """Groups ``errors`` by file, column and kind, in the order each group first occurs, keeping the
+    first ``first`` errors of each: a page the size of the mistakes' kinds, not of the file."""
+    groups: dict[tuple[str, str | None, str], list[CensusError]] = {}
+    counts: dict[tuple[str, str | None, str], int] = {}
+    for error in errors:
+        key = (error.file, error.column, error_kind(error.message))
+        counts[key] = counts.get(key, 0) + 1
+        kept = groups.setdefault(key, [])
+        if len(kept) < first:
+            kept.append(error)
+    return [
+        ErrorGroup(file=file, column=column, kind=kind, count=counts[file, column, kind], first=kept)
+        for (file, column, kind), kept in groups.items()
+    ]
+
+
+def write_errors_csv(errors: list[CensusError], out: Writable) -> None:
+    """Every error, one a row (file, row, column, message): the full list behind a summary."""
+    write_csv(
+        out,
+        ("file", "row", "column", "message"),
+        ((error.file, error.row, error.column, error.message) for error in errors),
+    )
 
 
 class CensusImportError(Exception):

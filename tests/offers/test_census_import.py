@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from soxp_portal.accounts.models import User
-from soxp_portal.offers.census import CensusImportError, import_census
+from soxp_portal.offers.census import CensusImportError, error_kind, import_census
 from soxp_portal.offers.models import Employee, Grant, Plan
 from tests.factories import EmployeeFactory, GrantFactory
 from tests.offers.census_data import (
@@ -387,3 +387,28 @@ def test_factories_and_import_agree_on_outstanding_shares() -> None:
         shares_granted=1000, shares_exercised=150, shares_cancelled=50, employee=EmployeeFactory()
     )
     assert grant.outstanding_shares == 800
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "'01/31/2001' is not a date in the form YYYY-MM-DD.",
+            "'2/3/99' is not a date in the form YYYY-MM-DD.",
+        ),
+        ("is 70 characters long; at most 64 are allowed.", "is 81 characters long; at most 64 are allowed."),
+        (
+            "-1.00 is negative; an exercise price is zero or more.",
+            "-7 is negative; an exercise price is zero or more.",
+        ),
+    ],
+)
+def test_the_same_mistake_with_other_values_is_one_kind_of_error(first: str, second: str) -> None:
+    assert error_kind(first) == error_kind(second)
+    assert "…" in error_kind(first)
+
+
+def test_different_mistakes_are_different_kinds() -> None:
+    assert error_kind("'x' is not a date in the form YYYY-MM-DD.") != error_kind(
+        "'x' is not one of ISO, NSO."
+    )
