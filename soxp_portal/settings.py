@@ -122,6 +122,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+# Password-reset emails in a rolling hour (soxp_portal.accounts.throttle); past them, the same answer.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
 AXES_COOLOFF_TIME = 1  # hours
 # A lock-out holds the pair (account, client address): someone elsewhere cannot lock an employee out.
 # The address is the client's behind TRUSTED_PROXY_COUNT proxies, not the proxy's (soxp_portal.client).
