@@ -179,8 +179,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every render at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs each step of every render at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # pikepdf announces "C++ to Python logger bridge initialized" at INFO when it is imported,
+        # which every manage.py command does (the letters cut their PDFs with it).
+        "pikepdf._core": {"level": "WARNING"},
+    },
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
