@@ -2,7 +2,8 @@
 
 DATABASE_URL     sqlite:////abs/path.sqlite3 or postgres://user:password@host:port/name
                  (default: db.sqlite3 beside manage.py)
-PRODUCTION       "true" in production: SECRET_KEY is then required and cookies are secure
+PRODUCTION       "true" in production: SECRET_KEY is then required, cookies are secure and the
+                 static files are served from STATIC_ROOT, which collectstatic fills
 SECRET_KEY       the signing key (a development key is used when PRODUCTION is off)
 DEBUG            "true" or "false" (default false)
 ALLOWED_HOSTS    comma-separated (default 127.0.0.1,localhost)
@@ -140,6 +141,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# WhiteNoise serves the static files whatever DEBUG is (runserver's own static handler is off:
+# whitenoise.runserver_nostatic). A production deploy runs `collectstatic` (README, "Deploying") and
+# is served the compressed copies in STATIC_ROOT. Everywhere else (`make run`, the tests, `make
+# screenshots`) WhiteNoise finds each file where it lives, in static/ and the apps, on each request:
+# nothing to collect first, no copy to go stale when a stylesheet is edited, and one way of serving
+# for the server, the browser tests and the screenshots alike.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
