@@ -3,7 +3,8 @@
 DATABASE_URL     sqlite:////abs/path.sqlite3 or postgres://user:password@host:port/name
                  (default: db.sqlite3 beside manage.py)
 PRODUCTION       "true" in production: refuses DEBUG, a weak SECRET_KEY and insecure cookies;
-                 HTTPS redirect, HSTS and the SMTP mailer by default
+                 HTTPS redirect, HSTS and the SMTP mailer by default; static files served from
+                 STATIC_ROOT, which collectstatic fills
 SECRET_KEY       the signing key (a development key is used when PRODUCTION is off)
 SECURE_COOKIES, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS,
 SECURE_HSTS_PRELOAD  default on in production, off otherwise
@@ -163,6 +164,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# WhiteNoise serves the static files whatever DEBUG is (runserver's own static handler is off:
+# whitenoise.runserver_nostatic). A production deploy runs `collectstatic` (README, "Deploying") and
+# is served the compressed copies in STATIC_ROOT. Everywhere else (`make run`, the tests, `make
+# screenshots`) WhiteNoise finds each file where it lives, in static/ and the apps, on each request:
+# nothing to collect first, no copy to go stale when a stylesheet is edited, and one way of serving
+# for the server, the browser tests and the screenshots alike.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -207,8 +215,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every render at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs each step of every render at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # pikepdf announces "C++ to Python logger bridge initialized" at INFO when it is imported,
+        # which every manage.py command does (the letters cut their PDFs with it).
+        "pikepdf._core": {"level": "WARNING"},
+    },
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
