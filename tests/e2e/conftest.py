@@ -2,15 +2,19 @@
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connection
-from playwright.sync_api import BrowserContext
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
 from scripts.chromium import ARGS, CHROMIUM, AssetWatch
+from soxp_portal.offers.models import Grant, Offer
+from tests.factories import OfferFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the same
 # test are safe here (STACK.md, pitfalls).
@@ -85,3 +89,24 @@ def _test_database_can_be_dropped(django_db_setup: None, django_db_blocker) -> I
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
+    """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
+    still outstanding on its cancellation date."""
+    now = timezone.now()
+    Grant.objects.update(expiration_date=now.date() + timedelta(days=3650))
+    return OfferFactory(
+        slug="live",
+        opens_at=now - timedelta(days=10),
+        expires_at=now + timedelta(days=20),
+        hire_cutoff_date=now.date() - timedelta(days=10),
+    )
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.locator("main").get_by_role("button", name="Sign in").click()

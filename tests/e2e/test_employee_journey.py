@@ -1,44 +1,21 @@
 """An employee signs in, elects, signs and gets a confirmation, in a real browser, with every
 stylesheet and script of every page loaded as `make run` serves them."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from scripts.chromium import AssetWatch
 from soxp_portal.accounts.invitations import invitation_url
 from soxp_portal.accounts.roles import Role
-from soxp_portal.offers.models import Election, Employee, Grant, Offer
-from tests.factories import EmployeeFactory, OfferFactory, UserFactory
+from soxp_portal.offers.models import Election, Employee, Offer
+from tests.e2e.conftest import sign_in
+from tests.factories import EmployeeFactory, UserFactory
 from tests.linked_assets import PORTAL_ASSETS
 
 # serialized_rollback: a transactional test empties every table, the role groups that a migration
 # created included; this puts them back for the tests that follow.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
-    """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
-    still outstanding on its cancellation date."""
-    now = timezone.now()
-    Grant.objects.update(expiration_date=now.date() + timedelta(days=3650))
-    return OfferFactory(
-        slug="live",
-        opens_at=now - timedelta(days=10),
-        expires_at=now + timedelta(days=20),
-        hire_cutoff_date=now.date() - timedelta(days=10),
-    )
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.locator("main").get_by_role("button", name="Sign in").click()
 
 
 def test_employee_elects_in_the_browser(page: Page, live_server, open_offer: Offer, slide_9_employee) -> None:
@@ -71,7 +48,8 @@ def test_pages_work_with_javascript_off(browser, live_server, open_offer: Offer,
     sign_in(page, live_server.url, slide_9_employee.email)
     page.get_by_role("link", name="Make an election").click()
     page.get_by_label("Exchange all 800 shares").check()
-    page.get_by_role("radiogroup", name="Grant G-1002").get_by_label("Keep").check()  # G-1004 is locked
+    page.get_by_role("radiogroup", name="Grant G-1002").get_by_label("Keep").check()
+    page.get_by_role("radiogroup", name="Grant G-1004").get_by_label("Exchange all 500 shares").check()
     page.get_by_role("button", name="Review my election").click()
     expect(page.get_by_role("heading", name="Review your election")).to_be_visible()
     expect(page.locator("main")).to_contain_text("You keep, unchanged: G-1002")

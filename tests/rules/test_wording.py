@@ -16,6 +16,7 @@ from soxp_portal.rules.wording import (
     format_price_input,
     format_round_money,
     format_shares,
+    join_in_words,
 )
 
 
@@ -93,3 +94,16 @@ def test_format_instant_in_the_offers_zone(instant: datetime, expected: str) -> 
 
 def test_format_shares() -> None:
     assert format_shares(1220000) == "1,220,000"
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        pytest.param([], "", id="none"),
+        pytest.param(["G-1001"], "G-1001", id="one"),
+        pytest.param(["G-1001", "G-1002"], "G-1001 and G-1002", id="two"),
+        pytest.param(["G-1001", "G-1002", "G-1004"], "G-1001, G-1002 and G-1004", id="three"),
+    ],
+)
+def test_join_in_words_lists_as_a_sentence_does(items: list[str], expected: str) -> None:
+    assert join_in_words(items) == expected
