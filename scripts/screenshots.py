@@ -1,7 +1,9 @@
 """Screenshots of the employee pages at 1280 px and 375 px wide, for docs/screenshots/.
 
-Sets up a throw-away SQLite database with the demo offer, serves it with runserver on a free
-loopback port, and walks through the pages as the demo employees in headless Chromium:
+Sets up a throw-away SQLite database with the demo offer, serves it as `make run` does (runserver,
+with DEBUG off and the same static files) on a free loopback port, and walks through the pages as
+the demo employees in headless Chromium. It fails if any stylesheet, script or image of those pages
+did not load, so an unstyled page cannot pass for a screenshot:
 
     .venv/bin/python scripts/screenshots.py
     .venv/bin/python scripts/screenshots.py --only decision-support   # one walk, not them all
@@ -20,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from chromium import ARGS, CHROMIUM  # scripts/chromium.py, beside this script
+from chromium import ARGS, CHROMIUM, AssetWatch  # scripts/chromium.py, beside this script
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,12 +172,9 @@ def main() -> None:
     walks = [WALKS[name] for name in parser.parse_args().only or WALKS]
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{tmp}/screens.sqlite3",
-            "DEBUG": "true",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        }
+        # The settings of `make run` in a fresh shell: only the database is another.
+        env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "PRODUCTION"}}
+        env["DATABASE_URL"] = f"sqlite:///{tmp}/screens.sqlite3"
         manage("migrate", env=env)
         manage("loaddata", "soxp-2003", env=env)
         manage("setup_demo", env=env)
@@ -198,6 +197,7 @@ def main() -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 context = browser.new_context()
+                assets = AssetWatch(context)
                 page = context.new_page()
                 for width in (1280, 375):
                     for take in walks:
@@ -206,6 +206,10 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+    if assets.failed:
+        sys.exit(
+            f"These assets did not load, so the screenshots in {OUT} are wrong: {sorted(set(assets.failed))}"
+        )
     print(f"Screenshots written to {OUT}")
 
 

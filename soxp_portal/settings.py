@@ -2,33 +2,38 @@
 
 DATABASE_URL     sqlite:////abs/path.sqlite3 or postgres://user:password@host:port/name
                  (default: db.sqlite3 beside manage.py)
-PRODUCTION       "true" in production: SECRET_KEY is then required and cookies are secure
+PRODUCTION       "true" in production: refuses DEBUG, a weak SECRET_KEY and insecure cookies;
+                 HTTPS redirect, HSTS and the SMTP mailer by default; static files served from
+                 STATIC_ROOT, which collectstatic fills
 SECRET_KEY       the signing key (a development key is used when PRODUCTION is off)
+SECURE_COOKIES, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS,
+SECURE_HSTS_PRELOAD  default on in production, off otherwise
+TRUSTED_PROXY_COUNT  reverse proxies in front of gunicorn (default 0): trust their X-Forwarded-Proto
 DEBUG            "true" or "false" (default false)
 ALLOWED_HOSTS    comma-separated (default 127.0.0.1,localhost)
-EMAIL_BACKEND    a Django email backend path (default: console); SMTP via EMAIL_HOST, EMAIL_PORT,
-                 EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
+EMAIL_BACKEND    a Django email backend path (default: SMTP in production, else the console);
+                 SMTP via EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
 DEFAULT_FROM_EMAIL, SESSION_IDLE_SECONDS, TASKS_BACKEND ("immediate" or "database")
 """
 
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from soxp_portal.deployment import DEVELOPMENT_SECRET_KEY, refuse_unsafe_production
 from soxp_portal.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# PRODUCTION=true (see README, "Deploying") demands a real SECRET_KEY and secure cookies.
+# PRODUCTION=true (see README, "Deploying") refuses DEBUG, a weak or published SECRET_KEY and
+# cookies over plain HTTP, and turns on HTTPS redirects and HSTS.
 PRODUCTION = env_bool("PRODUCTION", default=False)
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when PRODUCTION is true.")
-    SECRET_KEY = "insecure-development-key"  # noqa: S105
+SECRET_KEY = env("SECRET_KEY", default="" if PRODUCTION else DEVELOPMENT_SECRET_KEY)
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
+if PRODUCTION:
+    refuse_unsafe_production(debug=DEBUG, secret_key=SECRET_KEY, secure_cookies=SECURE_COOKIES)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -57,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "soxp_portal.audit.middleware.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "soxp_portal.privacy.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,13 +117,20 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")  # lin
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", default=14)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "soxp_portal.accounts.validators.EmailLocalPartValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+# Password-reset emails in a rolling hour (soxp_portal.accounts.throttle); past them, the same answer.
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
 AXES_COOLOFF_TIME = 1  # hours
+# A lock-out holds the pair (account, client address): someone elsewhere cannot lock an employee out.
+# The address is the client's behind TRUSTED_PROXY_COUNT proxies, not the proxy's (soxp_portal.client).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "soxp_portal.client.client_address"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -125,7 +138,18 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle time-out, renewed by each request
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+
+# HTTPS only in production: plain HTTP is redirected, and browsers are told (HSTS) for a year to
+# come back over HTTPS alone. Behind a reverse proxy that ends TLS, TRUSTED_PROXY_COUNT=1 (or the
+# number of proxies) makes Django trust the X-Forwarded-Proto header that the proxy sets.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -140,6 +164,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# WhiteNoise serves the static files whatever DEBUG is (runserver's own static handler is off:
+# whitenoise.runserver_nostatic). A production deploy runs `collectstatic` (README, "Deploying") and
+# is served the compressed copies in STATIC_ROOT. Everywhere else (`make run`, the tests, `make
+# screenshots`) WhiteNoise finds each file where it lives, in static/ and the apps, on each request:
+# nothing to collect first, no copy to go stale when a stylesheet is edited, and one way of serving
+# for the server, the browser tests and the screenshots alike.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -153,7 +184,12 @@ SECURE_CSP = {
 
 # Django 6.1 mailers. OPTIONS are the backend's own arguments (the SMTP backend's host, port,
 # username, password, use_tls; the file backend's file_path).
-_EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+_EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 _EMAIL_OPTIONS: dict[str, object] = {}
 if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     _EMAIL_OPTIONS = {
@@ -179,8 +215,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every render at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs each step of every render at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # pikepdf announces "C++ to Python logger bridge initialized" at INFO when it is imported,
+        # which every manage.py command does (the letters cut their PDFs with it).
+        "pikepdf._core": {"level": "WARNING"},
+    },
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]

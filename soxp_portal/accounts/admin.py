@@ -5,7 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
 
-from soxp_portal.accounts.models import User
+from soxp_portal.accounts.models import PasswordResetRequest, User
 from soxp_portal.audit.signals import role_change
 
 
@@ -38,3 +38,18 @@ class UserAdmin(BaseUserAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         with role_change(user, actor=request.user, request=request, via=f"admin: {request.path}"):  # type: ignore[arg-type]
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(PasswordResetRequest)
+class PasswordResetRequestAdmin(admin.ModelAdmin):
+    """The last hour's requests for a reset email, as the throttle counts them; read-only."""
+
+    list_display = ("requested_at", "ip_address", "email_digest")
+    list_filter = ("requested_at",)
+    search_fields = ("ip_address",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PasswordResetRequest | None = None) -> bool:
+        return False

@@ -52,3 +52,25 @@ class User(AbstractUser):
         """Emails are stored in lower case (sign-in lower-cases what is typed), from any form."""
         super().clean()
         self.email = self.email.lower()
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email, kept for an hour to limit how many are sent.
+
+    The address asked for is kept only as a digest: the table says how often an account was asked
+    for, not who the employees are.
+    """
+
+    email_digest = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["email_digest", "requested_at"]),
+            models.Index(fields=["ip_address", "requested_at"]),
+            models.Index(fields=["requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset asked at {self.requested_at:%Y-%m-%d %H:%M:%S} UTC from {self.ip_address}"

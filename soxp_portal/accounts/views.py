@@ -12,13 +12,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from soxp_portal.accounts.forms import ChoosePasswordForm, ResetPasswordForm, SignInForm
 from soxp_portal.accounts.invitations import invitation_token_generator
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.templatetags.accounts_tags import duration_in_words
+from soxp_portal.accounts.throttle import reset_email_allowed
+from soxp_portal.client import client_address
 
 # Named explicitly because AxesStandaloneBackend is also configured: login() must know which backend
 # vouched for the user when the invitation signs them in without authenticate().
@@ -60,6 +63,13 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self) -> dict[str, Any]:  # type: ignore[override]
         return {"valid_for": duration_in_words(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
+
+    def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
+        """Over a limit the email is not sent, and the answer is the same (accounts.throttle)."""
+        email = form.cleaned_data["email"]
+        if reset_email_allowed(email, client_address(self.request), now=timezone.now()):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -6,7 +6,6 @@ same ``now`` it used for them. Nothing else creates an ``AuditEvent``.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone
 from soxp_portal.audit.chain import GENESIS_HASH, JSONValue, event_hash, to_json_safe
 from soxp_portal.audit.middleware import REQUEST_ID_HEADER, clean_request_id
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
+from soxp_portal.client import client_address
 from soxp_portal.offers.models import Employee, Offer
 
 CHAIN_LOCK_KEY = int.from_bytes(b"SOXPAUDT", "big")
@@ -56,8 +56,8 @@ def record(
     - ``data`` takes natural values (Decimal, date, datetime, UUID, sets...): they are stored
       through ``to_json_safe``. Keys naming a password, secret or token are refused, because the
       trail is read by auditors and must never hold credentials.
-    - ``request`` supplies the client's address (``REMOTE_ADDR``; put the proxy in front of the
-      application server so that this is the client), user agent and request id.
+    - ``request`` supplies the client's address (``soxp_portal.client``: behind the trusted proxies),
+      user agent and request id.
 
     Atomicity: the event is written in ``transaction.atomic()`` (a savepoint inside the caller's
     transaction), so it commits or rolls back with the caller's changes.
@@ -200,18 +200,10 @@ def _request_details(request: HttpRequest | None) -> dict[str, Any]:
     )
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     return {
-        "ip_address": _ip_address(request.META.get("REMOTE_ADDR")),
+        "ip_address": client_address(request),
         "user_agent": str(user_agent).replace("\x00", "")[:MAX_USER_AGENT],
         "request_id": request_id or "",
     }
-
-
-def _ip_address(value: object) -> str | None:
-    """The client address as text, or None when there is none (a Unix socket) or it is not an address."""
-    try:
-        return str(ipaddress.ip_address(str(value)))
-    except ValueError:
-        return None
 
 
 def _refuse_secrets(value: JSONValue) -> None:

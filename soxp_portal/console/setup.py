@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -57,7 +57,7 @@ from soxp_portal.offers.actions import (
     terms_locked_message,
     update_offer_terms,
 )
-from soxp_portal.offers.census import CensusImportError, import_census
+from soxp_portal.offers.census import CensusImportError, import_census, summarise_errors, write_errors_csv
 from soxp_portal.offers.models import Offer, OfferDocument
 from soxp_portal.offers.participation import tender_figures
 from soxp_portal.offers.tasks import send_pending_invitations
@@ -65,7 +65,9 @@ from soxp_portal.rules.wording import format_instant, format_shares
 
 CENSUS_SESSION_KEY = "console_census_uploads"
 CENSUS_FILES = ("employees", "grants")
-CENSUS_UPLOAD_LIFETIME = 24 * 60 * 60  # seconds an unconfirmed upload is kept
+CENSUS_UPLOAD_LIFETIME = 24 * 60 * 60  # seconds an unconfirmed upload (or a list of errors) is kept
+CENSUS_ERRORS_SESSION_KEY = "console_census_errors"
+CENSUS_ERRORS_FILE = "errors.csv"
 
 
 def _terms_page(
@@ -315,6 +317,42 @@ def _census_run(form_files: dict[str, Any], names: dict[str, str], **options: An
     )
 
 
+def _rejected(request: HttpRequest, error: CensusImportError, *, on_confirm: bool = False) -> HttpResponse:
+    """The errors summarised by file, column and kind (a realistic mistake repeats on thousands of
+    rows), with every error in a CSV kept for this session to download."""
+    _discard_old_uploads()
+    key = str(uuid.uuid4())
+    folder = _census_folder(key)
+    folder.mkdir(parents=True, mode=0o700)
+    with (folder / CENSUS_ERRORS_FILE).open("w", encoding="utf-8", newline="") as out:
+        write_errors_csv(error.errors, out)
+    request.session[CENSUS_ERRORS_SESSION_KEY] = [*request.session.get(CENSUS_ERRORS_SESSION_KEY, []), key][
+        -5:
+    ]
+    context = {
+        "form": CensusUploadForm(),
+        "error_count": len(error.errors),
+        "groups": summarise_errors(error.errors),
+        "errors_key": key,
+        "on_confirm": on_confirm,
+    }
+    return render(request, "console/setup/census.html", context)
+
+
+@staff_required
+def census_errors(request: HttpRequest, key: uuid.UUID) -> FileResponse:
+    """Every error of a rejected census, as CSV; only to the session that uploaded it."""
+    path = _census_folder(str(key)) / CENSUS_ERRORS_FILE
+    if str(key) not in request.session.get(CENSUS_ERRORS_SESSION_KEY, []) or not path.is_file():
+        raise Http404("That list of errors is not available any more: upload the files again.")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename="census-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
 @staff_required
 def census(request: HttpRequest) -> HttpResponse:
     """Upload, then a dry run: what would be new, changed and unchanged, or every error located."""
@@ -326,8 +364,7 @@ def census(request: HttpRequest) -> HttpResponse:
     try:
         plan = _census_run(files, names, dry_run=True)
     except CensusImportError as error:
-        context = {"form": CensusUploadForm(), "errors": error.errors, "names": names}
-        return render(request, "console/setup/census.html", context)
+        return _rejected(request, error)
     key = _keep_upload(request, form)
     context = {
         "summary": plan.summary(),
@@ -356,13 +393,7 @@ def census_confirm(request: HttpRequest) -> HttpResponse:
             files = {"employees": employees, "grants": grants}
             plan = _census_run(files, kept["names"], actor=request.user, request=request)
     except CensusImportError as error:
-        context = {
-            "form": CensusUploadForm(),
-            "errors": error.errors,
-            "names": kept["names"],
-            "on_confirm": True,
-        }
-        return render(request, "console/setup/census.html", context)
+        return _rejected(request, error, on_confirm=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     counts = plan.summary()

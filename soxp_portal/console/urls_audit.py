@@ -7,7 +7,7 @@ from soxp_portal.console import audit_views
 urlpatterns = [
     path("", audit_views.events, name="audit-events"),
     path("events/<int:sequence>/", audit_views.event, name="audit-event"),
-    path("employees/<str:employee_id>/", audit_views.employee, name="audit-employee"),
+    path("employees/<identifier:employee_id>/", audit_views.employee, name="audit-employee"),
     path("offers/<slug:slug>/deadline/", audit_views.deadline, name="audit-deadline"),
     path("chain/", audit_views.chain, name="audit-chain"),
 ]

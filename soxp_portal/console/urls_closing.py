@@ -12,6 +12,6 @@ urlpatterns = [
     path("terminations/", closing_views.termination, name="close-termination"),
     path("new-grants/", closing_views.new_grants, name="close-new-grants"),
     path("tenders/", closing_views.tenders, name="close-tenders"),
-    path("tenders/<str:employee_id>/letter/", closing_views.letter_pdf, name="close-letter"),
+    path("tenders/<identifier:employee_id>/letter/", closing_views.letter_pdf, name="close-letter"),
     path("granted/", closing_views.new_grant_list, name="close-granted"),
 ]

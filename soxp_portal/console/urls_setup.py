@@ -25,5 +25,6 @@ urlpatterns = [
     ),
     path("setup/census/", setup.census, name="census"),
     path("setup/census/confirm/", setup.census_confirm, name="census-confirm"),
+    path("setup/census/errors/<uuid:key>.csv", setup.census_errors, name="census-errors"),
     path("setup/invitations/", setup.invitations, name="invitations"),
 ]

@@ -51,6 +51,7 @@ from soxp_portal.rules.wording import (
     format_percent,
     format_ratio,
     format_shares,
+    join_in_words,
     plural,
 )
 
@@ -166,13 +167,6 @@ def _words(offer: Offer) -> _Words:
     )
 
 
-def _in_a_list(items: list[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _or_list(items: tuple[str, ...]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -231,7 +225,7 @@ def _standing(status: EmployeeStatus | None) -> tuple[str, ...]:
     if not eligible:
         return ("None of your grants can be exchanged in this offer; My options says why for each.",)
     count = plural(len(eligible), "grant")
-    return (f"You hold {count} that can be exchanged: {_in_a_list(eligible)}.",)
+    return (f"You hold {count} that can be exchanged: {join_in_words(eligible)}.",)
 
 
 def _url(name: str, offer: Offer) -> str:
@@ -295,7 +289,7 @@ def _all_or_none(words: _Words, status: EmployeeStatus | None) -> Section:
     if status is not None and words.window is not None and status.eligible_grants:
         required = [item.grant.grant_id for item in status.eligible_grants if item.is_required]
         paragraphs.append(
-            f"Your grants under this rule: {_in_a_list(required)}."
+            f"Your grants under this rule: {join_in_words(required)}."
             if required
             else "None of your eligible grants is dated in the lookback window."
         )

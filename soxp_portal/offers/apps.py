@@ -5,3 +5,11 @@ class OffersConfig(AppConfig):
     name = "soxp_portal.offers"
     label = "offers"
     verbose_name = "Offers"
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from soxp_portal.offers.identifiers import IdentifierConverter
+
+        # Before any URLConf is read: the console's URLs carry employee ids (``<identifier:...>``).
+        register_converter(IdentifierConverter, "identifier")

@@ -34,7 +34,9 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
+from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.models import Employee, Grant, Plan
+from soxp_portal.offers.reports import Writable, write_csv
 
 EMPLOYEE_COLUMNS = (
     "employee_id",
@@ -95,6 +97,54 @@ class CensusError:
         if self.column:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}"
+
+
+#: A value quoted in a message ('01/31/2001') or standing bare in it (a count, a date, a price).
+_VALUE_IN_MESSAGE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\b\d(?:[\d,.:-]*\d)?")
+
+
+def error_kind(message: str) -> str:
+    """The message with the row's own values taken out ("… is not a date in the form YYYY-MM-DD."),
+    so that one mistake made on 20,000 rows counts as one kind of error. A key for grouping: pages
+    show the first error of a kind as it was, which reads better."""
+    return _VALUE_IN_MESSAGE.sub("…", message)
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of one kind in one column of one file: how many, and the first few as they were."""
+
+    file: str
+    column: str | None
+    kind: str
+    count: int
+    first: list[CensusError]
+
+
+def summarise_errors(errors: list[CensusError], *, first: int = 5) -> list[ErrorGroup]:
+    """Groups ``errors`` by file, column and kind, in the order each group first occurs, keeping the
+    first ``first`` errors of each: a page the size of the mistakes' kinds, not of the file."""
+    groups: dict[tuple[str, str | None, str], list[CensusError]] = {}
+    counts: dict[tuple[str, str | None, str], int] = {}
+    for error in errors:
+        key = (error.file, error.column, error_kind(error.message))
+        counts[key] = counts.get(key, 0) + 1
+        kept = groups.setdefault(key, [])
+        if len(kept) < first:
+            kept.append(error)
+    return [
+        ErrorGroup(file=file, column=column, kind=kind, count=counts[file, column, kind], first=kept)
+        for (file, column, kind), kept in groups.items()
+    ]
+
+
+def write_errors_csv(errors: list[CensusError], out: Writable) -> None:
+    """Every error, one a row (file, row, column, message): the full list behind a summary."""
+    write_csv(
+        out,
+        ("file", "row", "column", "message"),
+        ((error.file, error.row, error.column, error.message) for error in errors),
+    )
 
 
 class CensusImportError(Exception):
@@ -187,6 +237,13 @@ class _RowReader:
             self.fail(column, "is empty; a value is required.")
         elif len(value) > max_length:
             self.fail(column, f"is {len(value)} characters long; at most {max_length} are allowed.")
+        return value
+
+    def identifier(self, column: str) -> str:
+        value = self.values[column].strip()
+        problem = identifier_problem(value) if value else "is empty; a value is required."
+        if problem:
+            self.fail(column, problem)
         return value
 
     def date(self, column: str, *, required: bool = True) -> date | None:
@@ -312,7 +369,7 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
     first_row_of_email: dict[str, int] = {}
     for row_number, values in _rows(name, text, EMPLOYEE_COLUMNS, errors):
         row = _RowReader(name, row_number, values, errors)
-        employee_id = row.text("employee_id", max_length=64)
+        employee_id = row.identifier("employee_id")
         email = row.text("email", max_length=254).lower()
         if email:
             try:
@@ -369,8 +426,8 @@ def _read_grants(name: str, text: str, errors: list[CensusError]) -> list[GrantR
         row = _RowReader(name, row_number, values, errors)
         grant = GrantRow(
             row=row_number,
-            grant_id=row.text("grant_id", max_length=64),
-            employee_id=row.text("employee_id", max_length=64),
+            grant_id=row.identifier("grant_id"),
+            employee_id=row.identifier("employee_id"),
             plan=row.text("plan", max_length=200),
             option_type=row.choice("option_type", tuple(Grant.OptionType.values), case="upper"),
             grant_date=row.date("grant_date"),  # type: ignore[arg-type]

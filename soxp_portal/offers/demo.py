@@ -113,7 +113,8 @@ def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:
     logins = []
     for email, first_name, last_name, role in STAFF:
         user = User.objects.filter(email=email).first() or User(email=email)
-        user.first_name, user.last_name, user.is_staff = first_name, last_name, True
+        # The console is their place; staff status would open Django's admin site to them.
+        user.first_name, user.last_name, user.is_staff = first_name, last_name, False
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.groups.add(Group.objects.get_or_create(name=role.value)[0])

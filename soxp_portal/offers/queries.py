@@ -19,10 +19,11 @@ from soxp_portal.rules.eligibility import (
     employee_eligibility,
     grant_eligibility,
     judgement_day,
+    lookback_window_in_words,
 )
 from soxp_portal.rules.exchange import new_shares
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
-from soxp_portal.rules.wording import countries_in_words, format_date, format_instant
+from soxp_portal.rules.wording import countries_in_words, format_date, format_instant, join_in_words
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,28 @@ class ElectionPreview:
     kept: tuple[GrantStatus, ...]
     total_tendered: int
     total_new: int
+    #: The offer's lookback window in words, for saying why a lookback grant is tendered.
+    lookback_window: str
+
+    @property
+    def lookback_lines(self) -> tuple[TenderLine, ...]:
+        """The tendered lookback grants (decision 2)."""
+        return tuple(line for line in self.lines if line.status.is_required)
+
+    @property
+    def lookback_grant_ids(self) -> str:
+        """The tendered lookback grants in words: "G-1004", "G-2002 and G-2003"."""
+        return join_in_words([line.status.grant.grant_id for line in self.lookback_lines])
+
+    @property
+    def tenders_only_lookback(self) -> bool:
+        """Only lookback grants are tendered: a real choice, which the review states plainly."""
+        return bool(self.lines) and len(self.lookback_lines) == len(self.lines)
+
+    @property
+    def brings_lookback_along(self) -> bool:
+        """Other grants are tendered, so the lookback grants must be too; the review says why."""
+        return bool(self.lookback_lines) and not self.tenders_only_lookback
 
 
 def election_preview(status: EmployeeStatus, tendered: dict[str, int]) -> ElectionPreview:
@@ -155,6 +178,7 @@ def election_preview(status: EmployeeStatus, tendered: dict[str, int]) -> Electi
         kept=tuple(grant for grant in status.grants if grant.grant.grant_id not in chosen),
         total_tendered=sum(line.shares_tendered for line in lines),
         total_new=sum(line.new_shares for line in lines),
+        lookback_window=lookback_window_in_words(status.offer.terms),
     )
 
 

@@ -54,7 +54,11 @@ class TenderField(forms.TypedChoiceField):
 
 
 class TenderForm(forms.Form):
-    """The grants chosen for exchange, and the election version the page was built on."""
+    """The grants chosen for exchange, and the election version the page was built on.
+
+    Nothing is chosen for the employee, a lookback grant included: it may be kept while no other grant
+    is tendered, and the rules (not the form) refuse it kept beside another tender (decision 2).
+    """
 
     expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
@@ -68,7 +72,6 @@ class TenderForm(forms.Form):
                 choices=[(grant.outstanding_shares, "Exchange"), (0, "Keep")],
                 coerce=int,
                 widget=forms.RadioSelect,
-                initial=grant.outstanding_shares if grant_status.is_required else None,
                 error_messages={"required": "Choose Exchange or Keep for this grant."},
             )
 

@@ -8,6 +8,7 @@ is a 404. Views stay thin: they read through ``offers.queries`` and change state
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,6 +31,7 @@ from soxp_portal.documents.how_it_works import Explanation, explanation, render_
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
 from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument
 from soxp_portal.offers.queries import (
+    EmployeeStatus,
     current_election,
     current_offer,
     election_preview,
@@ -41,7 +43,7 @@ from soxp_portal.portal.compare import PriceSource, compare_page, default_price
 from soxp_portal.portal.forms import TENDER_PREFIX, CompareForm, ConfirmElectionForm, TenderForm, WithdrawForm
 from soxp_portal.rules import window
 from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
-from soxp_portal.rules.exchange import validate_election
+from soxp_portal.rules.exchange import ElectionProblem, tenders_nothing, validate_election
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
 from soxp_portal.rules.wording import format_percent, format_price_input
 
@@ -280,9 +282,15 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/compare.html", context, status=400 if errors else 200)
 
 
-def _tender_initial(election: Election | None) -> dict[str, Any]:
+def _tender_initial(election: Election | None, status: EmployeeStatus) -> dict[str, Any]:
+    """The employee's own choices on record: each grant of an election in force as Exchange or Keep.
+
+    Without an election in force nothing is chosen, a lookback grant included (decision 2 binds it only
+    once something else is tendered).
+    """
     initial: dict[str, Any] = {"expected_version": election.version if election else 0}
     if election is not None and election.is_participating:
+        initial |= {TENDER_PREFIX + item.grant.grant_id: 0 for item in status.eligible_grants}
         initial |= {
             TENDER_PREFIX + line.grant.grant_id: line.shares_tendered
             for line in election.tendered_grants.all()
@@ -290,33 +298,57 @@ def _tender_initial(election: Election | None) -> dict[str, Any]:
     return initial
 
 
+def _elect_page(
+    request: HttpRequest,
+    offer: Offer,
+    form: TenderForm,
+    status: EmployeeStatus,
+    *,
+    http_status: int = 200,
+    problems: Sequence[ElectionProblem] = (),
+    **extra: Any,
+) -> HttpResponse:
+    """The election form, with the rules' problems (each grant's also beside that grant)."""
+    election = current_election(offer, request.employee)
+    context = _context(
+        request,
+        offer,
+        form=form,
+        status=status,
+        election=election,
+        problems=problems,
+        problem_grant_ids={problem.grant_id for problem in problems if problem.grant_id},
+        **extra,
+    )
+    return render(request, "portal/elect.html", context, status=http_status)
+
+
 @employee_required
 def elect(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1, the choice per grant; a valid POST shows step 2, the review (nothing is saved yet)."""
+    """Step 1, the choice per grant; a valid POST shows step 2, the review (nothing is saved yet).
+
+    Keep for every grant is not an election (decision 10): the page is shown again saying what that
+    means, not taking part, and, with an election in force, how to withdraw it.
+    """
     offer = get_object_or_404(Offer, slug=slug)
     status = employee_status(offer, request.employee, now=timezone.now())
-    election = current_election(offer, request.employee)
     if request.method != "POST":
-        form = TenderForm(initial=_tender_initial(election), status=status)
-        return render(
-            request,
-            "portal/elect.html",
-            _context(request, offer, form=form, status=status, election=election),
-        )
+        initial = _tender_initial(current_election(offer, request.employee), status)
+        return _elect_page(request, offer, TenderForm(initial=initial, status=status), status)
     form = TenderForm(request.POST, status=status)
-    problems = []
-    if form.is_valid():
-        problems = validate_election(offer.terms, status.verdicts, status.outstanding, form.tendered())
-        if not problems:
-            confirm = ConfirmElectionForm(
-                initial={**form.cleaned_data, "submission_token": uuid.uuid4()}, status=status
-            )
-            preview = election_preview(status, form.tendered())
-            return render(
-                request, "portal/review.html", _context(request, offer, form=confirm, preview=preview)
-            )
-    context = _context(request, offer, form=form, status=status, election=election, problems=problems)
-    return render(request, "portal/elect.html", context, status=400)
+    if not form.is_valid():
+        return _elect_page(request, offer, form, status, http_status=400)
+    tendered = form.tendered()
+    if tenders_nothing(tendered):
+        return _elect_page(request, offer, form, status, keeps_all=True)
+    problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
+    if problems:
+        return _elect_page(request, offer, form, status, http_status=400, problems=problems)
+    confirm = ConfirmElectionForm(
+        initial={**form.cleaned_data, "submission_token": uuid.uuid4()}, status=status
+    )
+    preview = election_preview(status, tendered)
+    return render(request, "portal/review.html", _context(request, offer, form=confirm, preview=preview))
 
 
 def _refused(request: HttpRequest, offer: Offer, error: ElectionError) -> HttpResponse:
@@ -353,16 +385,8 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
             request=request,
         )
     except InvalidElection as error:
-        election = current_election(offer, request.employee)
-        context = _context(
-            request,
-            offer,
-            form=TenderForm(request.POST, status=status),
-            status=status,
-            election=election,
-            problems=error.problems,
-        )
-        return render(request, "portal/elect.html", context, status=400)
+        form = TenderForm(request.POST, status=status)
+        return _elect_page(request, offer, form, status, http_status=400, problems=error.problems)
     except ElectionError as error:
         return _refused(request, offer, error)
     messages.success(

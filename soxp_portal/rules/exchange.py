@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from soxp_portal.rules.eligibility import GrantEligibility, lookback_window_in_words
 from soxp_portal.rules.terms import OfferTerms
-from soxp_portal.rules.wording import format_shares
+from soxp_portal.rules.wording import format_shares, join_in_words
 
 EMPTY_ELECTION_MESSAGE = "Choose at least one grant to exchange, or withdraw your election."
 
@@ -75,6 +75,12 @@ def _tendered_only(tendered: Mapping[str, int]) -> dict[str, int]:
     return {grant_id: shares for grant_id, shares in tendered.items() if shares != 0}
 
 
+def tenders_nothing(tendered: Mapping[str, int]) -> bool:
+    """Keep for every grant: that is not taking part, not an election (decision 10), so there is
+    nothing to submit, and an election in force is ended by withdrawing it."""
+    return not _tendered_only(tendered)
+
+
 def _grant_problem(
     grant: GrantEligibility | None, grant_id: str, shares: int, outstanding: int
 ) -> str | None:
@@ -107,9 +113,9 @@ def validate_election(
     something else is tendered is a problem (decision 2). Tendering nothing is a problem too: that is
     a withdrawal, made with its own button (decision 10).
     """
-    chosen = _tendered_only(tendered)
-    if not chosen:
+    if tenders_nothing(tendered):
         return [ElectionProblem(grant_id=None, message=EMPTY_ELECTION_MESSAGE)]
+    chosen = _tendered_only(tendered)
     return _problems_with_tendered(grants, outstanding, chosen) + _required_left_out(terms, grants, chosen)
 
 
@@ -128,14 +134,21 @@ def _problems_with_tendered(
 def _required_left_out(
     terms: OfferTerms, grants: Sequence[GrantEligibility], chosen: Mapping[str, int]
 ) -> list[ElectionProblem]:
-    """Decision 2: once anything is tendered, every lookback grant must be tendered with it."""
+    """Decision 2: once anything is tendered, every lookback grant must be tendered with it.
+
+    Each message names the grants that bring the lookback grant along, and both ways out: the rules
+    never tender a grant on the employee's behalf.
+    """
     window = lookback_window_in_words(terms)
+    tendering = join_in_words(list(chosen))
+    grants_word = "grant" if len(chosen) == 1 else "grants"
     return [
         ElectionProblem(
             grant_id=grant.grant_id,
             message=(
-                f"Grant {grant.grant_id} was granted in {window} and must be tendered too, "
-                "because you are tendering other grants."
+                f"Grant {grant.grant_id} was granted in {window} and must be tendered too, because you are "
+                f"tendering {grants_word} {tendering}: every lookback grant goes with any tender. Choose "
+                f"Exchange for {grant.grant_id} as well, or Keep for {tendering}."
             ),
         )
         for grant in grants

@@ -7,6 +7,7 @@ write them ("$3.01", "December 19, 2002"), in one place so they never differ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -74,6 +75,13 @@ def format_ratio(ratio: Decimal) -> str:
 def plural(count: int, word: str) -> str:
     """ "1 month", "6 months": the count with its word, plural unless the count is one."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def join_in_words(items: Sequence[str]) -> str:
+    """Items as a sentence lists them: "G-1001", "G-1001 and G-1002", "G-1001, G-1002 and G-1004"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def countries_in_words(codes: str) -> str:

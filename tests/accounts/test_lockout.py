@@ -51,3 +51,24 @@ def test_lockout_is_per_account(client: Client, alice: Employee, bob: Employee) 
     response = client.post(LOGIN, {"username": bob.user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert signed_in_pk(client) == bob.user.pk
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, TRUSTED_PROXY_COUNT=1)
+def test_behind_a_proxy_failures_from_elsewhere_do_not_lock_the_employee_out(alice: Employee) -> None:
+    """Every request reaches gunicorn from the proxy (10.0.0.1); the client is in X-Forwarded-For."""
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.66")
+    assert fail(attacker, alice.user.email, 3).status_code == 429
+    employee = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    response = employee.post(LOGIN, {"username": alice.user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert signed_in_pk(employee) == alice.user.pk
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, TRUSTED_PROXY_COUNT=1)
+def test_behind_a_proxy_a_forged_forwarded_address_does_not_escape_the_lock_out(alice: Employee) -> None:
+    """The client may send its own X-Forwarded-For; the proxy appends the address it saw, which counts."""
+    for forged in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):
+        attempt = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"{forged}, 198.51.100.66")
+        fail(attempt, alice.user.email, 1)
+    again = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 198.51.100.66")
+    assert again.post(LOGIN, {"username": alice.user.email, "password": PASSWORD}).status_code == 429

@@ -114,6 +114,15 @@ def test_anonymous_actor_is_recorded_without_a_user(db: None) -> None:
     assert AuditEvent.objects.get().hash == event_hash(AuditEvent.objects.get())
 
 
+def test_behind_a_trusted_proxy_the_event_holds_the_clients_address(db: None, settings) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+
+    event = record(AuditEventType.EXPORT_DOWNLOADED, actor=None, at=NOW, request=request)
+
+    assert event.ip_address == "198.51.100.7"
+
+
 def test_request_id_set_by_the_middleware_is_preferred(db: None) -> None:
     request = RequestFactory().get("/", HTTP_X_REQUEST_ID="from-the-proxy")
     request.request_id = "set-by-middleware"  # type: ignore[attr-defined]

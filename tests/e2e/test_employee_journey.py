@@ -1,38 +1,21 @@
-"""An employee signs in, elects, signs and gets a confirmation, in a real browser."""
-
-from datetime import timedelta
+"""An employee signs in, elects, signs and gets a confirmation, in a real browser, with every
+stylesheet and script of every page loaded as `make run` serves them."""
 
 import pytest
-from django.utils import timezone
+from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from soxp_portal.offers.models import Election, Grant, Offer
-from tests.factories import OfferFactory
+from scripts.chromium import AssetWatch
+from soxp_portal.accounts.invitations import invitation_url
+from soxp_portal.accounts.roles import Role
+from soxp_portal.offers.models import Election, Employee, Offer
+from tests.e2e.conftest import sign_in
+from tests.factories import EmployeeFactory, UserFactory
+from tests.linked_assets import PORTAL_ASSETS
 
 # serialized_rollback: a transactional test empties every table, the role groups that a migration
 # created included; this puts them back for the tests that follow.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
-    """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
-    still outstanding on its cancellation date."""
-    now = timezone.now()
-    Grant.objects.update(expiration_date=now.date() + timedelta(days=3650))
-    return OfferFactory(
-        slug="live",
-        opens_at=now - timedelta(days=10),
-        expires_at=now + timedelta(days=20),
-        hire_cutoff_date=now.date() - timedelta(days=10),
-    )
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.locator("main").get_by_role("button", name="Sign in").click()
 
 
 def test_employee_elects_in_the_browser(page: Page, live_server, open_offer: Offer, slide_9_employee) -> None:
@@ -60,12 +43,73 @@ def test_employee_elects_in_the_browser(page: Page, live_server, open_offer: Off
 
 def test_pages_work_with_javascript_off(browser, live_server, open_offer: Offer, slide_9_employee) -> None:
     context = browser.new_context(java_script_enabled=False)
+    assets = AssetWatch(context)
     page = context.new_page()
     sign_in(page, live_server.url, slide_9_employee.email)
     page.get_by_role("link", name="Make an election").click()
     page.get_by_label("Exchange all 800 shares").check()
-    page.get_by_role("radiogroup", name="Grant G-1002").get_by_label("Keep").check()  # G-1004 is locked
+    page.get_by_role("radiogroup", name="Grant G-1002").get_by_label("Keep").check()
+    page.get_by_role("radiogroup", name="Grant G-1004").get_by_label("Exchange all 500 shares").check()
     page.get_by_role("button", name="Review my election").click()
     expect(page.get_by_role("heading", name="Review your election")).to_be_visible()
     expect(page.locator("main")).to_contain_text("You keep, unchanged: G-1002")
     context.close()
+    assert assets.loaded, "the pages load their stylesheets without JavaScript too"
+    assert not assets.failed, f"assets that did not load: {assets.failed}"
+
+
+#: Bootstrap's primary blue, the main navigation's background once bootstrap.min.css has loaded
+#: (an unstyled page leaves it transparent).
+PRIMARY = "rgb(13, 110, 253)"
+
+
+def looks_styled_and_scripted(page: Page) -> None:
+    """bootstrap.min.css styled the page and bootstrap.bundle.min.js ran on it."""
+    expect(page.get_by_role("navigation", name="Main")).to_have_css("background-color", PRIMARY)
+    assert page.evaluate("typeof window.bootstrap") == "object", page.url
+
+
+def test_every_page_of_the_journey_loads_its_stylesheets_and_scripts(
+    page: Page, live_server, assets: AssetWatch, open_offer: Offer, slide_9_employee: Employee
+) -> None:
+    base = live_server.url
+    newcomer = EmployeeFactory(first_name="Nina", last_name="New")
+    for path in ("/accounts/login/", "/accounts/password-reset/"):
+        page.goto(f"{base}{path}")
+        looks_styled_and_scripted(page)
+    page.goto(invitation_url(newcomer.user, base_url=base))
+    expect(page.get_by_role("heading", name="Welcome to the SOXP Portal")).to_be_visible()
+    looks_styled_and_scripted(page)
+
+    sign_in(page, base, slide_9_employee.email)
+    expect(page.locator("[data-countdown]")).to_contain_text("Time left:")  # portal.js ran
+    looks_styled_and_scripted(page)
+    for name in ("My options", "Compare", "Election"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+        looks_styled_and_scripted(page)
+    page.get_by_label("Exchange all 800 shares").check()
+    page.get_by_label("Exchange all 1,000 shares").first.check()
+    page.get_by_role("button", name="Review my election").click()
+    looks_styled_and_scripted(page)
+    for box in page.locator("main input[type=checkbox]").all():
+        box.check()
+    page.get_by_label("Type your full name to sign").fill("Sam Slide")
+    page.get_by_role("button", name="Sign and submit my election").click()
+    expect(page.get_by_role("status").first).to_contain_text("Your election is recorded")
+    looks_styled_and_scripted(page)
+    for path in ("withdraw/", "elections/"):
+        page.goto(f"{base}/offers/{open_offer.slug}/{path}")
+        looks_styled_and_scripted(page)
+
+    administrator = UserFactory(email="ada.admin@example.com")
+    administrator.groups.add(Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)[0])
+    page.context.clear_cookies()
+    sign_in(page, base, administrator.email)
+    page.goto(f"{base}/console/offers/{open_offer.slug}/")
+    looks_styled_and_scripted(page)
+    page.get_by_role("link", name=Election.objects.get().confirmation_number).click()
+    expect(page.get_by_role("heading", name="Sam Slide")).to_be_visible()
+    looks_styled_and_scripted(page)
+
+    assert set(assets.loaded) >= PORTAL_ASSETS, f"loaded: {sorted(set(assets.loaded))}"
+    assert not assets.failed, f"assets that did not load: {assets.failed}"

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from soxp_portal.accounts.models import User
-from soxp_portal.offers.census import CensusImportError, import_census
+from soxp_portal.offers.census import CensusImportError, error_kind, import_census
 from soxp_portal.offers.models import Employee, Grant, Plan
 from tests.factories import EmployeeFactory, GrantFactory
 from tests.offers.census_data import (
@@ -312,6 +312,15 @@ class TestBadInputIsRejectedWholeAndLeavesTheDataAsItWas:
         errors = rejected(employees_csv(), grants_csv([",".join(values.values()), *GRANTS[1:]]))
         assert errors == [f"grants.csv, row 2, column {column}: {message}"]
 
+    @pytest.mark.parametrize("bad", ["E/3001", "E?3002", "E#3003", "E 3004", "..", ".E5", "É6", "E" * 65])
+    def test_an_identifier_a_url_cannot_carry_is_refused(self, bad: str) -> None:
+        rule = "use 1 to 64 letters, digits, '-', '_' and '.', not starting with '.'."
+        employees = employees_csv([EMPLOYEES[0].replace("E1,", f'"{bad}",', 1), *EMPLOYEES[1:]])
+        grants = grants_csv([GRANTS[0].replace("G1,E1,", f'"{bad}",E1,', 1), *GRANTS[1:]])
+        errors = rejected(employees, grants)
+        assert f"employees.csv, row 2, column employee_id: {bad!r} is not an identifier: {rule}" in errors
+        assert f"grants.csv, row 2, column grant_id: {bad!r} is not an identifier: {rule}" in errors
+
     def test_terminated_without_a_date(self) -> None:
         errors = rejected(
             employees_csv([*EMPLOYEES[:2], EMPLOYEES[2].replace("2002-11-29", "")]), grants_csv()
@@ -338,6 +347,14 @@ class TestBadInputIsRejectedWholeAndLeavesTheDataAsItWas:
             "grants.csv, row 2, column option_type",
             "grants.csv, row 3, column shares_cancelled",
         ]
+
+
+def test_identifiers_of_letters_digits_dashes_underscores_and_dots_are_accepted() -> None:
+    run_import(
+        employees_csv([EMPLOYEES[0].replace("E1,", "e-1_2.3,", 1), *EMPLOYEES[1:]]),
+        grants_csv([GRANTS[0].replace("G1,", "G.1-a_b,", 1), *GRANTS[1:]]).replace(b",E1,", b",e-1_2.3,"),
+    )
+    assert Grant.objects.get(grant_id="G.1-a_b").employee.employee_id == "e-1_2.3"
 
 
 def test_command_imports_and_reports_counts(tmp_path, capsys) -> None:
@@ -370,3 +387,28 @@ def test_factories_and_import_agree_on_outstanding_shares() -> None:
         shares_granted=1000, shares_exercised=150, shares_cancelled=50, employee=EmployeeFactory()
     )
     assert grant.outstanding_shares == 800
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "'01/31/2001' is not a date in the form YYYY-MM-DD.",
+            "'2/3/99' is not a date in the form YYYY-MM-DD.",
+        ),
+        ("is 70 characters long; at most 64 are allowed.", "is 81 characters long; at most 64 are allowed."),
+        (
+            "-1.00 is negative; an exercise price is zero or more.",
+            "-7 is negative; an exercise price is zero or more.",
+        ),
+    ],
+)
+def test_the_same_mistake_with_other_values_is_one_kind_of_error(first: str, second: str) -> None:
+    assert error_kind(first) == error_kind(second)
+    assert "…" in error_kind(first)
+
+
+def test_different_mistakes_are_different_kinds() -> None:
+    assert error_kind("'x' is not a date in the form YYYY-MM-DD.") != error_kind(
+        "'x' is not one of ISO, NSO."
+    )

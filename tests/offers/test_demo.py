@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from soxp_portal.accounts.models import User
 from soxp_portal.offers.demo import DEMO_PASSWORD, OPENED_DAYS_AGO, set_up_demo, shift_instant, weeks_to_shift
 from soxp_portal.offers.models import Employee, Grant, Offer, OfferPhase
 from soxp_portal.offers.reports import write_eligibility_report
@@ -93,6 +94,17 @@ def test_demo_accounts_sign_in(demo, rf) -> None:
         assert authenticate(rf.post("/"), username=email, password=DEMO_PASSWORD) is not None, email
     assert len(demo.logins) == 14
     assert Employee.objects.get(employee_id="E1001").user.email == "sam.slide@example.com"
+
+
+def test_demo_administrator_and_auditor_work_in_the_console_not_the_admin_site(demo, client) -> None:
+    for email in ("admin@example.com", "auditor@example.com"):
+        user = User.objects.get(email=email)
+        assert not user.is_staff
+        assert not user.is_superuser
+        client.force_login(user)
+        response = client.get("/admin/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
 
 
 def test_setting_up_the_demo_again_changes_nothing(demo) -> None:

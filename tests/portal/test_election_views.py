@@ -3,7 +3,8 @@
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -32,6 +33,17 @@ def confirm_data(version: int = 0, choices=None, **extra):
     }
 
 
+def radios(html: str) -> dict[str, dict[str, str]]:
+    """The election form's radio buttons: grant id -> {value: "checked", "disabled" or ""}."""
+    found: dict[str, dict[str, str]] = {}
+    for tag in re.findall(r"<input[^>]*type=\"radio\"[^>]*>", html, re.S):
+        grant_id = re.search(r'name="tender-([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag).group(1)
+        state = " ".join(word for word in ("checked", "disabled") if re.search(rf"\s{word}[\s>]", tag))
+        found.setdefault(grant_id, {})[value] = state
+    return found
+
+
 def test_election_page_lists_each_eligible_grant_with_exchange_and_keep(sam_client, offer) -> None:
     response = sam_client.get(url("elect", offer))
     html = response.content.decode()
@@ -39,8 +51,192 @@ def test_election_page_lists_each_eligible_grant_with_exchange_and_keep(sam_clie
     for grant_id in ("G-1001", "G-1002", "G-1004"):
         assert f'name="tender-{grant_id}"' in html
     assert 'name="tender-G-1003"' not in html, "ineligible grants cannot be chosen"
-    # The lookback grant is shown as required and its Keep option is locked.
-    assert re.search(r'name="tender-G-1004"[^>]*value="0"[^>]*disabled', html)
+
+
+def test_election_page_chooses_nothing_for_the_employee_not_even_the_lookback_grant(
+    sam_client, offer
+) -> None:
+    html = sam_client.get(url("elect", offer)).content.decode()
+    assert radios(html) == {
+        "G-1001": {"800": "", "0": ""},
+        "G-1002": {"1000": "", "0": ""},
+        "G-1004": {"500": "", "0": ""},
+    }, "nothing is chosen or disabled: Keep is possible while no other grant is exchanged"
+    assert "not possible once you exchange" not in html
+    # The lookback grant says what it is and when it must be exchanged, for the script to act on too.
+    assert re.search(r'data-grant="G-1004" data-lookback>', html)
+    assert "Lookback grant" in html
+    assert (
+        "it must be tendered if any grant is tendered. You may keep it as long as you keep every other grant"
+        in html
+    )
+
+
+def test_keeping_every_grant_says_it_means_not_taking_part(sam_client, offer) -> None:
+    keep_all = {"tender-G-1001": "0", "tender-G-1002": "0", "tender-G-1004": "0", "expected_version": 0}
+    response = sam_client.post(url("elect", offer), keep_all)
+    html = response.content.decode()
+    assert response.status_code == 200, "keeping everything is a valid outcome, not an error"
+    assert "You chose Keep for every grant: that means not taking part in the offer." in html
+    assert "There is nothing to submit: every grant keeps its terms." in html
+    assert "Review your election" not in html
+    assert radios(html)["G-1004"] == {"500": "", "0": "checked"}, "the choices are shown as made"
+    assert not Election.objects.exists()
+
+
+def test_keeping_every_grant_with_an_election_in_force_points_to_the_withdrawal(sam_client, offer) -> None:
+    sam_client.post(url("confirm", offer), confirm_data())
+    election = Election.objects.get()
+    keep_all = {"tender-G-1001": "0", "tender-G-1002": "0", "tender-G-1004": "0", "expected_version": 1}
+    response = sam_client.post(url("elect", offer), keep_all)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        f"your election {election.confirmation_number} is still in force: it exchanges G-1001, G-1002, G-1004"
+        in html
+    )
+    assert f'href="{url("withdraw", offer)}">Withdraw my election</a>' in html
+    assert Election.objects.count() == 1, "keeping every grant on the form withdraws nothing by itself"
+
+
+def test_keeping_every_grant_after_a_withdrawal_needs_nothing_more(sam_client, offer) -> None:
+    sam_client.post(url("confirm", offer), confirm_data())
+    sam_client.post(
+        url("withdraw", offer),
+        {
+            "expected_version": 1,
+            "submission_token": str(uuid.uuid4()),
+            "confirm": "on",
+            "signature": "Sam Slide",
+        },
+    )
+    withdrawal = Election.objects.get(version=2)
+    keep_all = {"tender-G-1001": "0", "tender-G-1002": "0", "tender-G-1004": "0", "expected_version": 2}
+    html = sam_client.post(url("elect", offer), keep_all).content.decode()
+    assert (
+        f"every grant keeps its terms, as your withdrawal {withdrawal.confirmation_number} on record says"
+        in html
+    )
+    assert "Withdraw my election" not in html
+
+
+def test_exchanging_another_grant_but_keeping_the_lookback_grant_is_explained_and_shown_again(
+    sam_client, offer
+) -> None:
+    choices = {"tender-G-1001": "800", "tender-G-1002": "0", "tender-G-1004": "0", "expected_version": 0}
+    response = sam_client.post(url("elect", offer), choices)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Your election cannot be accepted as it is. Nothing was saved." in html
+    assert (
+        "Grant G-1004 was granted in the lookback window (June 19, 2002 to December 19, 2002) and must be "
+        "tendered too, because you are tendering grant G-1001: every lookback grant goes with any tender. "
+        "Choose Exchange for G-1004 as well, or Keep for G-1001."
+    ) in html
+    assert re.search(r'class="card mb-3 border-danger" data-grant="G-1004" data-lookback>', html)
+    assert radios(html) == {
+        "G-1001": {"800": "checked", "0": ""},
+        "G-1002": {"1000": "", "0": "checked"},
+        "G-1004": {"500": "", "0": "checked"},
+    }, "the server changes none of the employee's choices"
+    assert not Election.objects.exists()
+
+
+def test_a_lookback_grant_left_unchosen_is_never_tendered_for_the_employee(sam_client, offer) -> None:
+    choices = {"tender-G-1001": "800", "tender-G-1002": "1000", "expected_version": 0}
+    response = sam_client.post(url("elect", offer), choices)
+    assert response.status_code == 400
+    assert "Choose Exchange or Keep for this grant." in response.content.decode()
+    assert "Review your election" not in response.content.decode()
+
+
+def test_exchanging_the_lookback_grant_alone_is_reviewed_as_lookback_only(sam_client, offer) -> None:
+    response = sam_client.post(url("elect", offer), {**ONLY_LOOKBACK, "expected_version": 0})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Review your election" in html
+    assert "You are tendering only your lookback grant G-1004." in html
+    assert "Every other grant is kept unchanged." in html
+    assert "If you meant to keep every grant, choose Keep for G-1004 instead" in html
+    assert "tendered because you tender other grants" not in html
+    assert "You keep, unchanged: G-1001, G-1002, G-1003." in html
+
+
+def test_review_says_why_the_lookback_grant_comes_with_the_other_grants(sam_client, offer) -> None:
+    html = sam_client.post(url("elect", offer), {**SLIDE_9_CHOICES, "expected_version": 0}).content.decode()
+    assert "G-1004 is tendered because you tender other grants." in html
+    assert (
+        "It was granted in the lookback window (June 19, 2002 to December 19, 2002), and the offer requires "
+        "every lookback grant to be tendered with any other grant."
+    ) in html
+    assert "only your lookback grant" not in html
+
+
+@pytest.fixture
+def lena_client(client):
+    """Signed in as an employee with one grant above the threshold and two lookback grants below it."""
+    lena = EmployeeFactory(first_name="Lena", last_name="Lookback")
+    GrantFactory(employee=lena, grant_id="G-2001", exercise_price=Decimal("8.25"))
+    GrantFactory(
+        employee=lena, grant_id="G-2002", grant_date=date(2002, 9, 16), exercise_price=Decimal("1.05")
+    )
+    GrantFactory(
+        employee=lena, grant_id="G-2003", grant_date=date(2002, 12, 19), exercise_price=Decimal("0.95")
+    )
+    client.force_login(lena.user)
+    return client
+
+
+def test_review_names_every_lookback_grant_that_comes_along(lena_client, offer) -> None:
+    choices = {
+        "tender-G-2001": "1000",
+        "tender-G-2002": "1000",
+        "tender-G-2003": "1000",
+        "expected_version": 0,
+    }
+    html = lena_client.post(url("elect", offer), choices).content.decode()
+    assert "G-2002 and G-2003 are tendered because you tender other grants." in html
+    assert "They were granted in the lookback window" in html
+    assert "To keep G-2002 and G-2003, you would have to keep every grant." in html
+
+
+def test_review_says_when_only_the_lookback_grants_are_tendered(lena_client, offer) -> None:
+    choices = {"tender-G-2001": "0", "tender-G-2002": "1000", "tender-G-2003": "1000", "expected_version": 0}
+    html = lena_client.post(url("elect", offer), choices).content.decode()
+    assert "You are tendering only your lookback grants G-2002 and G-2003." in html
+
+
+def test_one_lookback_grant_brings_the_other_along(lena_client, offer) -> None:
+    choices = {"tender-G-2001": "0", "tender-G-2002": "1000", "tender-G-2003": "0", "expected_version": 0}
+    response = lena_client.post(url("elect", offer), choices)
+    assert response.status_code == 400
+    assert "Choose Exchange for G-2003 as well, or Keep for G-2002." in response.content.decode()
+
+
+def test_review_without_a_lookback_grant_says_nothing_about_it(client, offer) -> None:
+    employee = EmployeeFactory()
+    GrantFactory(employee=employee, grant_id="A-1")
+    client.force_login(employee.user)
+    html = client.post(url("elect", offer), {"tender-A-1": "1000", "expected_version": 0}).content.decode()
+    assert "Review your election" in html
+    assert 'id="lookback-note"' not in html
+
+
+def test_signed_election_of_the_lookback_grant_alone_tenders_it_alone(sam_client, offer) -> None:
+    response = sam_client.post(url("confirm", offer), confirm_data(choices=ONLY_LOOKBACK))
+    assert response.status_code == 302
+    election = Election.objects.get()
+    assert list(election.tendered_grants.values_list("grant__grant_id", "new_shares")) == [("G-1004", 375)]
+
+
+def test_the_election_in_force_fills_in_keep_for_the_grants_it_keeps(sam_client, offer) -> None:
+    sam_client.post(url("confirm", offer), confirm_data(choices=ONLY_LOOKBACK))
+    html = sam_client.get(url("elect", offer)).content.decode()
+    assert radios(html) == {
+        "G-1001": {"800": "", "0": "checked"},
+        "G-1002": {"1000": "", "0": "checked"},
+        "G-1004": {"500": "checked", "0": ""},
+    }
 
 
 def test_choosing_shows_the_review_with_what_is_surrendered_and_received(sam_client, offer) -> None:

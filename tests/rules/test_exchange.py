@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from decimal import ROUND_CEILING, Decimal
 
 import pytest
@@ -18,6 +20,7 @@ from soxp_portal.rules.exchange import (
     exchange_summary,
     new_shares,
     required_grant_ids,
+    tenders_nothing,
     unrounded_new_shares,
     validate_election,
 )
@@ -138,7 +141,7 @@ def test_required_grant_ids_are_the_lookback_grants(slide_9_judged: list[GrantEl
     assert required_grant_ids(slide_9_judged) == frozenset({"G-4"})
 
 
-def test_decision_2_lookback_grant_left_out_is_a_problem(
+def test_decision_2_lookback_grant_left_out_is_a_problem_naming_what_brings_it_along(
     terms: OfferTerms, slide_9_judged: list[GrantEligibility], slide_9_outstanding: dict[str, int]
 ) -> None:
     problems = validate_election(terms, slide_9_judged, slide_9_outstanding, {"G-1": 800, "G-2": 1000})
@@ -146,9 +149,35 @@ def test_decision_2_lookback_grant_left_out_is_a_problem(
         ElectionProblem(
             "G-4",
             "Grant G-4 was granted in the lookback window (June 19, 2002 to December 19, 2002) and must be "
-            "tendered too, because you are tendering other grants.",
+            "tendered too, because you are tendering grants G-1 and G-2: every lookback grant goes with any "
+            "tender. Choose Exchange for G-4 as well, or Keep for G-1 and G-2.",
         )
     ]
+
+
+def test_decision_2_one_other_grant_tendered_brings_the_lookback_grant_along(
+    terms: OfferTerms, slide_9_judged: list[GrantEligibility], slide_9_outstanding: dict[str, int]
+) -> None:
+    problems = validate_election(terms, slide_9_judged, slide_9_outstanding, {"G-1": 800, "G-2": 0, "G-4": 0})
+    assert [problem.grant_id for problem in problems] == ["G-4"]
+    assert "because you are tendering grant G-1: " in problems[0].message
+    assert problems[0].message.endswith("Choose Exchange for G-4 as well, or Keep for G-1.")
+
+
+def test_decision_2_lookback_grants_are_tendered_together(
+    terms: OfferTerms, make_grant: Callable[..., GrantFacts]
+) -> None:
+    """Two lookback grants: either alone is not enough, because each brings the other along."""
+    grants = [
+        make_grant(grant_id="L-1", grant_date=date(2002, 9, 16), exercise_price=Decimal("1.05")),
+        make_grant(grant_id="L-2", grant_date=date(2002, 12, 19), exercise_price=Decimal("0.95")),
+    ]
+    judged = [grant_eligibility(terms, grant, ELIGIBLE) for grant in grants]
+    outstanding = {"L-1": 1000, "L-2": 1000}
+    problems = validate_election(terms, judged, outstanding, {"L-1": 1000, "L-2": 0})
+    assert [problem.grant_id for problem in problems] == ["L-2"]
+    assert "because you are tendering grant L-1" in problems[0].message
+    assert validate_election(terms, judged, outstanding, {"L-1": 1000, "L-2": 1000}) == []
 
 
 def test_decision_2_lookback_grant_alone_is_a_valid_election(
@@ -167,6 +196,14 @@ def test_decision_10_tendering_nothing_is_a_withdrawal_not_an_election(
     problems = validate_election(terms, slide_9_judged, slide_9_outstanding, tendered)
     assert problems == [ElectionProblem(None, EMPTY_ELECTION_MESSAGE)]
     assert EMPTY_ELECTION_MESSAGE == "Choose at least one grant to exchange, or withdraw your election."
+    assert tenders_nothing(tendered)
+
+
+@pytest.mark.parametrize(
+    "tendered", [{"G-4": 500}, {"G-1": 0, "G-4": 500}, {"G-1": 800}], ids=["lookback", "with zeros", "other"]
+)
+def test_any_grant_tendered_is_something_to_submit(tendered: dict[str, int]) -> None:
+    assert not tenders_nothing(tendered)
 
 
 @pytest.mark.parametrize(

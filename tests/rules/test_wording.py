@@ -18,6 +18,7 @@ from soxp_portal.rules.wording import (
     format_ratio,
     format_round_money,
     format_shares,
+    join_in_words,
 )
 
 
@@ -120,3 +121,16 @@ def test_format_exact_shares(shares: Decimal, expected: str) -> None:
 )
 def test_format_ratio(ratio: Decimal, expected: str) -> None:
     assert format_ratio(ratio) == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        pytest.param([], "", id="none"),
+        pytest.param(["G-1001"], "G-1001", id="one"),
+        pytest.param(["G-1001", "G-1002"], "G-1001 and G-1002", id="two"),
+        pytest.param(["G-1001", "G-1002", "G-1004"], "G-1001, G-1002 and G-1004", id="three"),
+    ],
+)
+def test_join_in_words_lists_as_a_sentence_does(items: list[str], expected: str) -> None:
+    assert join_in_words(items) == expected

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.test import Client
 
-from soxp_portal.offers.models import Offer
+from soxp_portal.offers.models import Election, Offer
 from soxp_portal.offers.participation import elections_per_day, participation_summary
 from tests.console.watch.conftest import DURING_OFFER, Census, url
 
@@ -112,3 +112,18 @@ def test_chart_bars_are_scaled_to_a_round_top_and_stacked() -> None:
     assert second.withdrawal_y + second.withdrawal_height == second.election_y  # stacked on the elections
     assert empty.election_height == empty.withdrawal_height == 0
     assert first.label == "Jan 6"  # the first day and Mondays are labelled
+
+
+def test_confirmation_numbers_link_to_the_employees_versions(
+    admin_client: Client, offer: Offer, census: Census
+) -> None:
+    """A confirmation number opens the employee's page at that version's row, not the PDF."""
+    html = admin_client.get(url("dashboard", offer)).content.decode()
+    elections = Election.objects.filter(offer=offer).select_related("employee")
+    assert len(elections) == 5
+    for election in elections:
+        page = url("employee", offer, election.employee.employee_id)
+        anchor = f"election-{election.confirmation_number}"
+        assert f'<a href="{page}#{anchor}">{election.confirmation_number}</a>' in html
+        assert f'<tr id="{anchor}">' in admin_client.get(page).content.decode()
+    assert "/pdf/" not in html

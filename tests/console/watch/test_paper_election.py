@@ -38,6 +38,15 @@ def test_the_form_offers_each_eligible_grant_and_the_delivery(
     assert "America/Los_Angeles" in html
 
 
+def test_the_form_chooses_nothing_not_even_the_lookback_grant(
+    admin_client: Client, offer: Offer, slide_9_employee: Employee
+) -> None:
+    """The administrator enters the paper form as signed: a lookback grant is not chosen in advance."""
+    html = admin_client.get(url("paper-election", offer, "E1001")).content.decode()
+    assert 'name="tender-G-1004"' in html
+    assert " checked" not in html
+
+
 def test_a_fax_election_is_recorded_as_received_and_the_employee_sees_and_gets_it(
     client: Client, admin, offer: Offer, slide_9_employee: Employee, django_capture_on_commit_callbacks
 ) -> None:
