@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -188,6 +188,16 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
         "decision_support_locked": decision_support_locked_message(offer, timezone.now()),
     }
     return render(request, "console/setup/documents.html", context)
+
+
+@staff_required
+def offer_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A posted document as employees open it, at any time: before the offer opens, employees cannot
+    see it (their page is a 404), but the administrator checks what will be posted."""
+    document = get_object_or_404(OfferDocument, offer__slug=slug, pk=pk)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1]
+    )
 
 
 @require_POST
