@@ -30,7 +30,7 @@ from django.db.models import Prefetch, QuerySet
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Election, Employee, Offer, TenderedGrant
 from soxp_portal.offers.participation import current_elections
-from soxp_portal.rules.eligibility import can_accept_tender, employee_eligibility
+from soxp_portal.rules.eligibility import Requirement, can_accept_tender, employee_eligibility
 from soxp_portal.rules.exchange import new_shares
 from soxp_portal.rules.wording import format_date
 
@@ -134,6 +134,10 @@ def _census_notes(election: Election, planned: list[PlannedGrant]) -> list[str]:
     return notes
 
 
+#: What a tender needs on the cancellation date (decision 7, ``can_accept_tender``).
+_TENDER_REQUIREMENTS = frozenset({Requirement.EMPLOYED, Requirement.WORK_COUNTRY})
+
+
 def plan_tender(offer: Offer, election: Election) -> PlannedTender:
     """What the close does with one final election (needs its employee and tendered grants loaded)."""
     terms = offer.terms
@@ -144,9 +148,9 @@ def plan_tender(offer: Offer, election: Election) -> PlannedTender:
     notes = _census_notes(election, planned)
     if not can_accept_tender(terms, facts, cancellation):
         reasons = [
-            reason
+            reason.for_administrator
             for reason in employee_eligibility(terms, facts, cancellation).reasons
-            if "Not employed" in reason or "Works in" in reason
+            if reason.requirement in _TENDER_REQUIREMENTS
         ]
         reason = " ".join(reasons) or "The employee cannot take part on the cancellation date."
         return PlannedTender(election, False, reason, planned, [reason, *notes])

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from soxp_portal.offers.models import Election
+from soxp_portal.offers.models import Election, Employee
 from soxp_portal.offers.participation import Standing
 from soxp_portal.portal.forms import TenderForm
 
@@ -69,3 +69,16 @@ class ReminderForm(forms.Form):
 class EmployeeSearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     standing = forms.ChoiceField(label="Show", required=False, choices=[("", "Everyone"), *Standing.choices])
+
+
+class PreviewForm(forms.Form):
+    """Whose pages to preview: an employee of the census, by employee id."""
+
+    employee = forms.CharField(label="Employee id", max_length=64)
+
+    def clean_employee(self) -> Employee:
+        employee_id = self.cleaned_data["employee"].strip()
+        employee = Employee.objects.filter(employee_id=employee_id).first()
+        if employee is None:
+            raise forms.ValidationError(f"No employee {employee_id} in the census.")
+        return employee

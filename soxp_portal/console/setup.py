@@ -206,6 +206,16 @@ def offer_how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@staff_required
+def offer_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
+    """A posted document as employees open it, at any time: before the offer opens, employees cannot
+    see it (their page is a 404), but the administrator checks what will be posted."""
+    document = get_object_or_404(OfferDocument, offer__slug=slug, pk=pk)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1]
+    )
+
+
 @require_POST
 @staff_required
 def offer_document_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

@@ -1,8 +1,9 @@
-"""Watching one offer: dashboard, employees, paper elections (URLs under /console/offers/<slug>/)."""
+"""Watching one offer: dashboard, employees, paper elections, the preview of the employee pages (URLs under
+/console/offers/<slug>/)."""
 
 from django.urls import path
 
-from soxp_portal.console import watch
+from soxp_portal.console import preview, watch
 
 urlpatterns = [
     path("", watch.dashboard, name="dashboard"),
@@ -19,6 +20,10 @@ urlpatterns = [
         watch.election_pdf,
         name="election-pdf",
     ),
+    path("preview/", preview.choose, name="preview"),
+    path("employees/<identifier:employee_id>/preview/", preview.overview, name="preview-overview"),
+    path("employees/<identifier:employee_id>/preview/grants/", preview.grants, name="preview-grants"),
+    path("employees/<identifier:employee_id>/preview/compare/", preview.compare, name="preview-compare"),
     path("reminders/", watch.reminders, name="reminders"),
     path("reminders/send/", watch.reminders_send, name="reminders-send"),
 ]

@@ -217,10 +217,15 @@ def _calculation(shares: int, ratio: Decimal, result: int) -> str:
 
 
 def _standing(status: EmployeeStatus | None) -> tuple[str, ...]:
+    """Where the reader stands, in the words of their other pages (templates/portal/_not_eligible.html)."""
     if status is None:
         return ()
-    if not status.eligibility.is_eligible:
-        return ("You cannot take part in this offer:", *status.eligibility.reasons)
+    reasons = [reason.for_employee for reason in status.eligibility.reasons]
+    if len(reasons) == 1:
+        return (f"You are not eligible for this offer because {reasons[0]}.",)
+    if reasons:
+        items = [f"{reason};" for reason in reasons[:-1]] + [f"{reasons[-1]}."]
+        return ("You are not eligible for this offer because:", *items)
     eligible = [item.grant.grant_id for item in status.eligible_grants]
     if not eligible:
         return ("None of your grants can be exchanged in this offer; My options says why for each.",)

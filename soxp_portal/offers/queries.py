@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from soxp_portal.offers.adapters import employee_facts, grant_facts
 from soxp_portal.offers.models import Election, Employee, Grant, Offer, TenderedGrant
@@ -114,14 +114,18 @@ def current_election(offer: Offer, employee: Employee) -> Election | None:
     return elections_of(offer, employee).first()
 
 
+def offers_open_to_employees(now: datetime) -> QuerySet[Offer]:
+    """The offers employees may see: those that have opened. Before its opening an offer is not
+    announced, so its pages do not exist for employees (the stock administrator previews them)."""
+    return Offer.objects.filter(opens_at__lte=now)
+
+
 def current_offer(now: datetime) -> Offer | None:
-    """The offer an employee is shown: the open one closing soonest; else the latest that has opened;
-    else the next to open."""
-    live = Offer.objects.filter(opens_at__lte=now)
+    """The offer an employee is shown: the open one closing soonest; else the latest that has opened."""
+    live = offers_open_to_employees(now)
     return (
         live.filter(expires_at__gt=now, closed_at__isnull=True).order_by("expires_at").first()
         or live.order_by("-opens_at").first()
-        or Offer.objects.filter(~Q(opens_at__lte=now)).order_by("opens_at").first()
     )
 
 

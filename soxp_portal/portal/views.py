@@ -1,17 +1,15 @@
 """Employee pages: the offer at a glance, option status, election, withdrawal, history and PDFs.
 
 Every page is scoped to the signed-in employee (``request.employee``): an election of someone else
-is a 404. Views stay thin: they read through ``offers.queries`` and change state only through
-``offers.actions``.
+is a 404, and so is every page of an offer that has not opened yet. Views stay thin: they read
+through ``offers.queries`` and ``portal.pages`` (shared with the administrator's preview) and change
+state only through ``offers.actions``.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -20,16 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from soxp_portal.accounts.roles import employee_required, is_stock_administrator
 from soxp_portal.closing.letters import letter_filename
-from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.models import PromiseLetter
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
 from soxp_portal.documents.how_it_works import Explanation, explanation, render_explanation
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
-from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument
+from soxp_portal.offers.models import Election, Offer, OfferDocument
 from soxp_portal.offers.queries import (
     EmployeeStatus,
     current_election,
@@ -37,15 +34,17 @@ from soxp_portal.offers.queries import (
     election_preview,
     elections_of,
     employee_status,
-    offer_summary,
+    offers_open_to_employees,
 )
-from soxp_portal.portal.compare import PriceSource, compare_page, default_price
-from soxp_portal.portal.forms import TENDER_PREFIX, CompareForm, ConfirmElectionForm, TenderForm, WithdrawForm
-from soxp_portal.rules import window
-from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
+from soxp_portal.portal.forms import TENDER_PREFIX, ConfirmElectionForm, TenderForm, WithdrawForm
+from soxp_portal.portal.pages import (
+    compare_context,
+    employee_links,
+    grants_context,
+    overview_context,
+    page_context,
+)
 from soxp_portal.rules.exchange import ElectionProblem, tenders_nothing, validate_election
-from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
-from soxp_portal.rules.wording import format_percent, format_price_input
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,104 +68,34 @@ def home(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied("This account is not an employee's.")
 
 
-def _context(request: HttpRequest, offer: Offer, **extra: Any) -> dict[str, Any]:
+def _offer(slug: str) -> Offer:
+    """The offer, if it has opened: before its opening an offer does not exist for employees (404), so
+    neither its name nor its terms can be read by guessing its address."""
+    offers = offers_open_to_employees(timezone.now()).select_related("new_option_plan")
+    return get_object_or_404(offers, slug=slug)
+
+
+def _context(
+    request: HttpRequest, offer: Offer, status: EmployeeStatus | None = None, **extra: Any
+) -> dict[str, Any]:
+    """What every page shows (``pages.page_context``), for the signed-in employee."""
     now = timezone.now()
-    return {
-        "offer": offer,
-        "summary": offer_summary(offer),
-        "phase": window.phase(offer.terms, now).value if offer.closed_at is None else "closed",
-        "is_open": offer.closed_at is None and window.is_open(offer.terms, now),
-        # Lazy: queried only by the pages that list the offer's documents (overview, review).
-        "documents": offer.documents.all(),
-        **extra,
-    }
-
-
-@dataclass(frozen=True)
-class NewOption:
-    """A new option granted to the employee, with its vesting schedule."""
-
-    grant: NewGrant
-    schedule: list[VestingEvent]
-
-
-@dataclass(frozen=True)
-class TenderOutcome:
-    """What the close of the offer did with the employee's final election, as their offer page shows it.
-
-    Read from the rows the close steps left (``closing.models``), never recomputed.
-    """
-
-    tender: Tender
-    lines: list[AcceptedGrant]
-    #: The date the tendered options were cancelled as of; None until that step is taken.
-    cancellation_date: date | None
-    #: The date of the new grants once made, else the expected one (it follows any extension).
-    new_grant_date: date
-    is_granted: bool
-    letter: PromiseLetter | None
-    new_options: list[NewOption]
-
-    @property
-    def shares_cancelled(self) -> int:
-        return sum(line.shares for line in self.lines)
-
-    @property
-    def new_shares(self) -> int:
-        return sum(line.new_shares for line in self.lines)
-
-
-def tender_outcome(offer: Offer, employee: Employee) -> TenderOutcome | None:
-    """The outcome of the employee's tender in `offer`, or None when they had no tender (no election,
-    a withdrawal, or the tenders are not yet accepted)."""
-    tender = Tender.objects.filter(offer=offer, employee=employee).select_related("letter").first()
-    if tender is None:
-        return None
-    closing = getattr(offer, "closing", None)
-    lines = list(
-        tender.accepted_grants.select_related("grant").order_by("grant__grant_date", "grant__grant_id")
-    )
-    new_grants = (
-        NewGrant.objects.filter(accepted_grant__tender=tender)
-        .select_related("plan")
-        .order_by("grant_date", "grant_id")
-    )
-    terms = offer.terms
-    is_granted = closing is not None and closing.new_grants_created_at is not None
-    return TenderOutcome(
-        tender=tender,
-        lines=lines,
-        cancellation_date=closing.cancellation_date if closing and closing.cancelled_at else None,
-        new_grant_date=(
-            closing.new_grant_date if is_granted and closing.new_grant_date else offer.new_grant_date()
-        ),
-        is_granted=is_granted,
-        letter=getattr(tender, "letter", None),
-        new_options=[
-            NewOption(grant, vesting_schedule_for(terms, grant.shares, grant.grant_date))
-            for grant in new_grants
-        ],
-    )
+    if status is None:
+        status = employee_status(offer, request.employee, now=now)
+    return page_context(offer, status, now=now, links=employee_links(offer), **extra)
 
 
 @employee_required
 def offer_home(request: HttpRequest, slug: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
-    now = timezone.now()
-    context = _context(
-        request,
-        offer,
-        status=employee_status(offer, request.employee, now=now),
-        election=current_election(offer, request.employee),
-        outcome=tender_outcome(offer, request.employee) if offer.closed_at is not None else None,
-        announcements=offer.announcements.filter(published_at__lte=now),
-    )
+    offer = _offer(slug)
+    context = overview_context(offer, request.employee, links=employee_links(offer))
     return render(request, "portal/home.html", context)
 
 
 def _explanation_for(request: HttpRequest, slug: str) -> tuple[Offer, Explanation]:
-    """The offer explained for the signed-in employee, eligible or not: anyone may read it."""
-    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+    """The offer explained for the signed-in employee, eligible or not: anyone may read it (once the
+    offer has opened, as every page of it)."""
+    offer = _offer(slug)
     now = timezone.now()
     status = employee_status(offer, request.employee, now=now)
     return offer, explanation(offer, status, now=now)
@@ -184,7 +113,7 @@ def how_it_works(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same explanation as a PDF to keep, with the employee's own grant as the example."""
-    _offer, explained = _explanation_for(request, slug)
+    _offer_shown, explained = _explanation_for(request, slug)
     response = HttpResponse(render_explanation(explained), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{explained.filename}"'
     return response
@@ -196,7 +125,7 @@ def promise_letter(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     letter = get_object_or_404(
         PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
         pk=pk,
-        tender__offer__slug=slug,
+        tender__offer=_offer(slug),
         tender__employee=request.employee,
     )
     return FileResponse(
@@ -209,77 +138,17 @@ def promise_letter(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 
 @employee_required
 def grants(request: HttpRequest, slug: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
-    status = employee_status(offer, request.employee, now=timezone.now())
-    return render(request, "portal/grants.html", _context(request, offer, status=status))
-
-
-def _growth_links(request: HttpRequest, price: Decimal | None, growth: Decimal) -> list[dict[str, Any]]:
-    """The illustrative growth rates, each a link to the page at that rate and the same price."""
-    links = []
-    for rate in ILLUSTRATIVE_GROWTH_RATES:
-        query = {"growth": format_percent(rate).removesuffix("%")}
-        if price is not None:
-            query["price"] = format_price_input(price)
-        links.append(
-            {"rate": rate, "url": f"{request.path}?{urlencode(query)}", "is_current": rate == growth}
-        )
-    return links
-
-
-def _growth_words(growth: Decimal) -> str:
-    """ "grows 50% a year", "falls 10% a year" or "stays the same", for the growth path's heading."""
-    if growth > 0:
-        return f"grows {format_percent(growth)} a year"
-    return f"falls {format_percent(-growth)} a year" if growth < 0 else "stays the same"
+    offer = _offer(slug)
+    context = grants_context(offer, request.employee, links=employee_links(offer))
+    return render(request, "portal/grants.html", context)
 
 
 @employee_required
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
-    """Keep against exchange at an assumed new exercise price and growth rate (slides 11 and 15).
-
-    The assumptions come by GET; a bad one is named in a message and the page shows the defaults: the
-    real new exercise price once known, else the administrator's reference price, and 50% growth.
-    """
-    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
-    status = employee_status(offer, request.employee, now=timezone.now())
-    price, source = default_price(offer)
-    growth = DEFAULT_GROWTH_RATE
-    form = CompareForm(request.GET or None)
-    errors: list[str] = []
-    if form.is_bound and not form.is_valid():
-        errors = [
-            f"{form[name].label}, “{form.data.get(name, '')}”: {' '.join(problems)}"
-            for name, problems in form.errors.items()
-        ]
-    elif form.is_bound:
-        if form.cleaned_data["price"] is not None:
-            price, source = form.cleaned_data["price"], PriceSource.EMPLOYEE
-        if form.cleaned_data["growth"] is not None:
-            growth = form.cleaned_data["growth"] / 100
-    shown = CompareForm(
-        initial={
-            "price": format_price_input(price) if price is not None else "",
-            "growth": format_percent(growth).removesuffix("%"),
-        }
-    )
-    page = None
-    if price is not None and status.can_take_part:
-        page = compare_page(status, price=price, growth=growth, volatility=offer.volatility)
-    context = _context(
-        request,
-        offer,
-        status=status,
-        form=shown,
-        errors=errors,
-        price=price,
-        source=source.value,
-        growth=growth,
-        growth_words=_growth_words(growth),
-        growth_links=_growth_links(request, price, growth),
-        page=page,
-    )
-    return render(request, "portal/compare.html", context, status=400 if errors else 200)
+    """Keep against exchange at assumptions the employee types (``pages.compare_context``)."""
+    offer = _offer(slug)
+    context = compare_context(offer, request.employee, request.GET, links=employee_links(offer))
+    return render(request, "portal/compare.html", context, status=400 if context["errors"] else 200)
 
 
 def _tender_initial(election: Election | None, status: EmployeeStatus) -> dict[str, Any]:
@@ -330,7 +199,7 @@ def elect(request: HttpRequest, slug: str) -> HttpResponse:
     Keep for every grant is not an election (decision 10): the page is shown again saying what that
     means, not taking part, and, with an election in force, how to withdraw it.
     """
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     status = employee_status(offer, request.employee, now=timezone.now())
     if request.method != "POST":
         initial = _tender_initial(current_election(offer, request.employee), status)
@@ -348,7 +217,9 @@ def elect(request: HttpRequest, slug: str) -> HttpResponse:
         initial={**form.cleaned_data, "submission_token": uuid.uuid4()}, status=status
     )
     preview = election_preview(status, tendered)
-    return render(request, "portal/review.html", _context(request, offer, form=confirm, preview=preview))
+    return render(
+        request, "portal/review.html", _context(request, offer, status, form=confirm, preview=preview)
+    )
 
 
 def _refused(request: HttpRequest, offer: Offer, error: ElectionError) -> HttpResponse:
@@ -365,13 +236,16 @@ def _refused(request: HttpRequest, offer: Offer, error: ElectionError) -> HttpRe
 @employee_required
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 2 posted: the election is submitted (or modified) with the server's time."""
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     status = employee_status(offer, request.employee, now=timezone.now())
     form = ConfirmElectionForm(request.POST, status=status)
     if not form.is_valid():
         preview = election_preview(status, form.tendered()) if not form.errors.get("__all__") else None
         return render(
-            request, "portal/review.html", _context(request, offer, form=form, preview=preview), status=400
+            request,
+            "portal/review.html",
+            _context(request, offer, status, form=form, preview=preview),
+            status=400,
         )
     try:
         election = submit_election(
@@ -397,7 +271,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
 
 @employee_required
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     election = current_election(offer, request.employee)
     form = WithdrawForm(
         request.POST or None, initial={"expected_version": election.version if election else 0}
@@ -427,7 +301,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 @employee_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     elections = list(elections_of(offer, request.employee))
     return render(request, "portal/history.html", _context(request, offer, elections=elections))
 
@@ -438,7 +312,7 @@ def _own_election(request: HttpRequest, offer: Offer, confirmation: str) -> Elec
 
 @employee_required
 def election(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     shown = _own_election(request, offer, confirmation)
     current = current_election(offer, request.employee)
     context = _context(
@@ -449,7 +323,7 @@ def election(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse
 
 @employee_required
 def election_pdf(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
-    offer = get_object_or_404(Offer, slug=slug)
+    offer = _offer(slug)
     shown = _own_election(request, offer, confirmation)
     pdf = render_election_document(shown, audit_hash=audit_hash_for(shown))
     name = f"{shown.kind}-{shown.confirmation_number}.pdf"
@@ -460,7 +334,7 @@ def election_pdf(request: HttpRequest, slug: str, confirmation: str) -> HttpResp
 
 @employee_required
 def offer_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
-    document = get_object_or_404(OfferDocument, offer__slug=slug, pk=pk)
+    document = get_object_or_404(OfferDocument, offer=_offer(slug), pk=pk)
     return FileResponse(
         document.file.open("rb"), as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1]
     )

@@ -1,12 +1,14 @@
 """Who may take part and which grants may be tendered, each with its reason in plain words.
 
 Each test the offer applies is one named function, so every decision of OFFER.md (and each reading
-where the offer's documents disagree) is visible and testable on its own. Reasons are written for the
-employee's page and the administrator's eligibility report alike.
+where the offer's documents disagree) is visible and testable on its own. A reason is worded once for
+each audience: the administrator's (the console and the eligibility report, about "the employee") and
+the employee's own (their pages, speaking to "you").
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,7 +16,37 @@ from decimal import Decimal
 from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
 from soxp_portal.rules.terms import OfferTerms
 from soxp_portal.rules.window import cancellation_date
-from soxp_portal.rules.wording import format_date, format_money, format_shares
+from soxp_portal.rules.wording import countries_in_words, format_date, format_money, format_shares
+
+#: A grant's reason, on the employee's own pages, when its holder may not take part at all; the page
+#: says why the employee may not (:attr:`Reason.for_employee`).
+HOLDER_NOT_ELIGIBLE_FOR_EMPLOYEE = (
+    "This grant cannot be exchanged because you are not eligible for this offer."
+)
+
+
+class Requirement(enum.StrEnum):
+    """What an employee must meet to take part: each failed one is a :class:`Reason`."""
+
+    EMPLOYED = "employed"
+    WORK_COUNTRY = "work-country"
+    HIRED_IN_TIME = "hired-in-time"
+    NOT_DIRECTOR = "not-director"
+    NOT_EXECUTIVE_OFFICER = "not-executive-officer"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One requirement an employee fails, in words for each audience.
+
+    `for_administrator` is a sentence about the employee ("Works in GB; ..."), as the console and the
+    eligibility report show it. `for_employee` speaks to the employee and follows "You are not eligible
+    for this offer because" ("you were hired on ..."): it starts in lower case and has no full stop.
+    """
+
+    requirement: Requirement
+    for_administrator: str
+    for_employee: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +54,7 @@ class EmployeeEligibility:
     """Whether an employee may take part, with every reason they may not (empty when eligible)."""
 
     is_eligible: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +70,10 @@ class GrantEligibility:
     is_lookback: bool
     #: Eligible lookback grant: if the employee tenders anything, this grant must be tendered too.
     is_required: bool
+    #: Why, for the administrator and the eligibility report.
     reason: str
+    #: Why, for the employee who holds the grant: the same words unless the holder may not take part.
+    reason_for_employee: str
 
 
 def is_hired_in_time(terms: OfferTerms, hire_date: date) -> bool:
@@ -72,6 +107,10 @@ def is_in_eligible_country(work_country: str, eligible_countries: frozenset[str]
 
 def _countries_in_words(eligible_countries: frozenset[str]) -> str:
     return ", ".join(sorted(country.upper() for country in eligible_countries))
+
+
+#: Where the facts about an employee come from, as the employee reads it.
+_CENSUS = "the company's employee records (the census)"
 
 
 def hire_cutoff_in_words(terms: OfferTerms) -> str:
@@ -119,6 +158,48 @@ def judgement_day(terms: OfferTerms, now: datetime) -> date:
     return min(now.astimezone(terms.zone).date(), cancellation_date(terms))
 
 
+def _employment_reason(employee: EmployeeFacts, on: date) -> Reason:
+    """Not employed on `on`. The employee is told what the census says, not the day judged (which is
+    today on their pages): the date their employment ended, or that it ended without a date."""
+    if employee.termination_date is not None:
+        ended = f"your employment ended on {format_date(employee.termination_date)}, according to {_CENSUS}"
+    else:
+        ended = f"{_CENSUS} show your employment as ended, without a date"
+    return Reason(Requirement.EMPLOYED, f"Not employed on {format_date(on)}.", ended)
+
+
+def _country_reason(terms: OfferTerms, employee: EmployeeFacts) -> Reason:
+    covered = countries_in_words(",".join(terms.eligible_countries))
+    return Reason(
+        Requirement.WORK_COUNTRY,
+        f"Works in {employee.work_country}; the offer is open to employees working in "
+        f"{_countries_in_words(terms.eligible_countries)}.",
+        f"{_CENSUS} show you working in {employee.work_country.upper()}, and the offer is open only to "
+        f"employees working {covered}",
+    )
+
+
+def _hire_reason(terms: OfferTerms, employee: EmployeeFacts) -> Reason:
+    hired, cutoff = format_date(employee.hire_date), hire_cutoff_in_words(terms)
+    return Reason(
+        Requirement.HIRED_IN_TIME,
+        f"Hired on {hired}; the offer is open to employees hired {cutoff}.",
+        f"you were hired on {hired}, and the offer is open only to employees hired {cutoff}",
+    )
+
+
+DIRECTOR_REASON = Reason(
+    Requirement.NOT_DIRECTOR,
+    "Directors of the company may not take part in the offer.",
+    "you are a director of the company, and directors may not take part in the offer",
+)
+EXECUTIVE_OFFICER_REASON = Reason(
+    Requirement.NOT_EXECUTIVE_OFFICER,
+    "Executive officers may not take part in the offer.",
+    "you are an executive officer of the company, and executive officers may not take part in the offer",
+)
+
+
 def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -> EmployeeEligibility:
     """Every reason the employee may not take part, judging employment on `on`.
 
@@ -126,23 +207,17 @@ def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -
     portal). All failing reasons are listed, not just the first, so an administrator correcting the
     census sees everything at once.
     """
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if not employee.is_employed_on(on):
-        reasons.append(f"Not employed on {format_date(on)}.")
+        reasons.append(_employment_reason(employee, on))
     if not is_in_eligible_country(employee.work_country, terms.eligible_countries):
-        reasons.append(
-            f"Works in {employee.work_country}; the offer is open to employees working in "
-            f"{_countries_in_words(terms.eligible_countries)}."
-        )
+        reasons.append(_country_reason(terms, employee))
     if not is_hired_in_time(terms, employee.hire_date):
-        reasons.append(
-            f"Hired on {format_date(employee.hire_date)}; the offer is open to employees hired "
-            f"{hire_cutoff_in_words(terms)}."
-        )
+        reasons.append(_hire_reason(terms, employee))
     if employee.is_director:
-        reasons.append("Directors of the company may not take part in the offer.")
+        reasons.append(DIRECTOR_REASON)
     if employee.is_executive_officer:
-        reasons.append("Executive officers may not take part in the offer.")
+        reasons.append(EXECUTIVE_OFFICER_REASON)
     return EmployeeEligibility(is_eligible=not reasons, reasons=tuple(reasons))
 
 
@@ -160,13 +235,17 @@ def _expired_reason(grant: GrantFacts, cancellation: date) -> str:
     )
 
 
-def _obstacle(terms: OfferTerms, grant: GrantFacts, employee: EmployeeEligibility) -> str | None:
-    """The first reason, before lookback and price are considered, that the grant cannot be tendered."""
-    if not employee.is_eligible:
-        if not employee.reasons:
-            return "The employee is not eligible for this offer."
-        first = employee.reasons[0]
-        return f"The employee is not eligible for this offer: {first[0].lower()}{first[1:]}"
+def _holder_reason(employee: EmployeeEligibility) -> str:
+    """For the administrator: the holder may not take part, and the first reason why."""
+    if not employee.reasons:
+        return "The employee is not eligible for this offer."
+    first = employee.reasons[0].for_administrator
+    return f"The employee is not eligible for this offer: {first[0].lower()}{first[1:]}"
+
+
+def _obstacle(terms: OfferTerms, grant: GrantFacts) -> str | None:
+    """The first reason of the grant's own, before lookback and price are considered, that it cannot be
+    tendered."""
     if terms.covered_plans and grant.plan not in terms.covered_plans:
         return f"Granted under {grant.plan}, a plan this offer does not cover."
     if grant.outstanding_shares <= 0:
@@ -204,24 +283,45 @@ def grant_eligibility(
     last the price threshold, whose failure is shown with the price and the threshold.
     """
     lookback = is_lookback(terms, grant.grant_date)
-    obstacle = _obstacle(terms, grant, employee)
+    if not employee.is_eligible:
+        return GrantEligibility(
+            grant.grant_id,
+            is_eligible=False,
+            is_lookback=lookback,
+            is_required=False,
+            reason=_holder_reason(employee),
+            reason_for_employee=HOLDER_NOT_ELIGIBLE_FOR_EMPLOYEE,
+        )
+    obstacle = _obstacle(terms, grant)
     if obstacle is not None:
         return GrantEligibility(
-            grant.grant_id, is_eligible=False, is_lookback=lookback, is_required=False, reason=obstacle
+            grant.grant_id,
+            is_eligible=False,
+            is_lookback=lookback,
+            is_required=False,
+            reason=obstacle,
+            reason_for_employee=obstacle,
         )
     if lookback:
         # Decision 2: eligible whatever the price, and it comes with every tender.
+        reason = _lookback_reason(terms, grant)
         return GrantEligibility(
             grant.grant_id,
             is_eligible=True,
             is_lookback=True,
             is_required=True,
-            reason=_lookback_reason(terms, grant),
+            reason=reason,
+            reason_for_employee=reason,
         )
     meets = meets_price_threshold(terms, grant.exercise_price)
     reason = _price_reason(terms, grant.exercise_price, meets=meets)
     return GrantEligibility(
-        grant.grant_id, is_eligible=meets, is_lookback=False, is_required=False, reason=reason
+        grant.grant_id,
+        is_eligible=meets,
+        is_lookback=False,
+        is_required=False,
+        reason=reason,
+        reason_for_employee=reason,
     )
 
 

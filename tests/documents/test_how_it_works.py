@@ -206,8 +206,8 @@ def test_an_ineligible_reader_may_read_it_with_a_generic_example(soxp_2003: Offe
     text = text_of(explained)
 
     assert explained.standing == (
-        "You cannot take part in this offer:",
-        "Directors of the company may not take part in the offer.",
+        "You are not eligible for this offer because you are a director of the company, and directors may "
+        "not take part in the offer.",
     )
     assert "so this example uses a grant of 1,000 outstanding shares" in text
     assert f"1,000 {TIMES} 0.75 = 750 new shares." in text
@@ -215,6 +215,16 @@ def test_an_ineligible_reader_may_read_it_with_a_generic_example(soxp_2003: Offe
     assert "until all 750 are vested on January 21, 2006" in text
     assert "All your eligible grants together" not in text
     assert "Your grants under this rule" not in text
+
+
+def test_every_reason_a_reader_may_not_take_part_is_listed(soxp_2003: Offer) -> None:
+    officer = EmployeeFactory(employee_id="E-BOTH", is_director=True, is_executive_officer=True)
+
+    assert explained_for(soxp_2003, officer).standing == (
+        "You are not eligible for this offer because:",
+        "you are a director of the company, and directors may not take part in the offer;",
+        "you are an executive officer of the company, and executive officers may not take part in the offer.",
+    )
 
 
 def test_an_eligible_reader_without_an_exchangeable_grant_is_told_so(soxp_2003: Offer) -> None:

@@ -56,6 +56,13 @@ def test_ineligible_employee_has_every_grant_ineligible_with_the_reason(soxp_200
     assert all("executive officer" in r["reason"].lower() for r in rows)
 
 
+def test_the_report_speaks_of_the_employee_in_the_third_person(soxp_2003: Offer) -> None:
+    leaver = EmployeeFactory(employee_id="E1007", status="terminated", termination_date=date(2003, 1, 10))
+    GrantFactory(employee=leaver, grant_id="G-7001")
+    (row,) = report(soxp_2003)
+    assert row["reason"] == "The employee is not eligible for this offer: not employed on January 20, 2003."
+
+
 def test_employment_is_judged_on_the_given_day(soxp_2003: Offer) -> None:
     leaver = EmployeeFactory(termination_date=date(2003, 1, 10))
     GrantFactory(employee=leaver)

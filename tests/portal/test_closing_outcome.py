@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 
 from soxp_portal.closing.actions import (
@@ -149,6 +150,15 @@ def test_a_letter_under_another_offers_address_is_a_404(client, lettered, slide_
     response = signed_in(client, slide_9_employee).get(f"/offers/another-offer/letters/{letter.pk}/")
 
     assert response.status_code == 404
+
+
+def test_a_letter_is_a_404_while_its_offer_has_not_opened(client, lettered, slide_9_employee) -> None:
+    link = url("promise-letter", lettered, str(letter_of(slide_9_employee).pk))
+    signed_in(client, slide_9_employee)
+    assert client.get(link).status_code == 200
+
+    with time_machine.travel(lettered.opens_at - timedelta(days=1), tick=False):
+        assert client.get(link).status_code == 404
 
 
 def test_letter_download_needs_sign_in(client, lettered, slide_9_employee) -> None:

@@ -149,7 +149,7 @@ def test_an_employee_with_no_eligible_grant_is_told_there_is_nothing_to_compare(
     client.force_login(officer.user)
     page = text(client.get(url("compare", offer)).content.decode())
     assert "There is nothing to compare" in page
-    assert "Executive officers may not take part" in page
+    assert "You are not eligible for this offer because you are an executive officer of the company" in page
     assert "<form" not in page.split("There is nothing to compare")[1]
 
 

@@ -1,5 +1,6 @@
 """The election pages: choose, review, sign and submit; refusals; versions; PDFs; privacy."""
 
+import html
 import io
 import re
 import uuid
@@ -329,6 +330,42 @@ def test_modify_then_withdraw_keeps_every_version(sam_client, offer) -> None:
     assert history.count("/pdf/") == 3
 
 
+def withdraw_data(version: int) -> dict[str, object]:
+    return {
+        "expected_version": version,
+        "submission_token": str(uuid.uuid4()),
+        "confirm": "on",
+        "signature": "Sam Slide",
+    }
+
+
+def words(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_a_withdrawal_in_force_says_what_is_in_force(sam_client, offer) -> None:
+    elected = sam_client.post(url("confirm", offer), confirm_data())
+    assert "In force This is your election on record." in words(
+        sam_client.get(elected["Location"]).content.decode()
+    )
+
+    withdrawn = sam_client.post(url("withdraw", offer), withdraw_data(version=1))
+    page = words(sam_client.get(withdrawn["Location"]).content.decode())
+    assert (
+        "In force Your withdrawal is on record: you are not participating in the offer. None of your options "
+        "will be cancelled or exchanged, and every grant keeps its current terms. You may make a new election "
+        "before the deadline, January 20, 2003 at 9:00 PM PST."
+    ) in page
+    assert "This is your election on record" not in page
+    assert "Make a new election" in page
+
+    with time_machine.travel(offer.expires_at, tick=False):
+        sam_client.force_login(Election.objects.get(version=2).employee.user)  # a new session: days went by
+        closed = words(sam_client.get(withdrawn["Location"]).content.decode())
+    assert "every grant keeps its current terms." in closed
+    assert "You may make a new election" not in closed
+
+
 def test_posting_after_the_deadline_shows_the_election_on_record(sam_client, offer, during_offer) -> None:
     during_offer.move_to(offer.expires_at - timedelta(minutes=10))
     sam_client.post(url("confirm", offer), confirm_data())
@@ -424,7 +461,10 @@ def test_pages_show_the_right_state_for_an_ineligible_employee(client, offer) ->
     officer = EmployeeFactory(is_executive_officer=True)
     GrantFactory(employee=officer)
     client.force_login(officer.user)
-    assert "Executive officers may not take part" in client.get(url("offer", offer)).content.decode()
+    assert (
+        "You are not eligible for this offer because you are an executive officer of the company, and "
+        "executive officers may not take part in the offer."
+    ) in client.get(url("offer", offer)).content.decode()
     assert "no grant that can be exchanged" in client.get(url("elect", offer)).content.decode()
 
 

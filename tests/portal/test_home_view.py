@@ -23,14 +23,6 @@ def test_open_offer_shows_the_deadline_in_pacific_and_utc_and_the_countdown(sam_
     assert "Make an election" in html
 
 
-def test_upcoming_offer_says_when_it_opens(sam_client, offer) -> None:
-    with time_machine.travel(offer.opens_at - timedelta(days=1), tick=False):
-        html = sam_client.get(url("offer", offer)).content.decode()
-    assert "Not open yet" in html
-    assert "December 19, 2002 at 12:00 AM PST" in html
-    assert "Make an election" not in html
-
-
 def test_announcements_contacts_and_documents_are_shown(sam_client, offer) -> None:
     Announcement.objects.create(
         offer=offer,
@@ -67,3 +59,23 @@ def test_home_for_an_employee_without_any_offer(client, db) -> None:
 
 def test_home_sends_anonymous_users_to_sign_in(client, db) -> None:
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_home_does_not_lead_to_an_offer_not_yet_open(sam_client, offer) -> None:
+    with time_machine.travel(offer.opens_at - timedelta(days=1), tick=False):
+        response = sam_client.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is no stock option exchange offer at the moment" in page
+    assert offer.name not in page
+
+
+def test_home_leads_to_the_last_opened_offer_not_to_the_next_one(sam_client, offer) -> None:
+    OfferFactory(
+        slug="next-offer",
+        name="Next Exchange Program",
+        opens_at=offer.expires_at + timedelta(days=30),
+        expires_at=offer.expires_at + timedelta(days=60),
+    )
+    with time_machine.travel(offer.expires_at + timedelta(days=1), tick=False):
+        assert sam_client.get("/")["Location"] == url("offer", offer)

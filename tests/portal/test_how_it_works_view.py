@@ -2,13 +2,16 @@
 are listed (the overview, and the review the acknowledgement points to)."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from soxp_portal.accounts.roles import Role
 from soxp_portal.offers.models import OfferDocument
+from tests.console.setup.conftest import member_of
 from tests.documents.pdf_text import pdf_text
 from tests.factories import EmployeeFactory, GrantFactory, UserFactory
 from tests.portal.conftest import SLIDE_9_CHOICES, url
@@ -65,12 +68,15 @@ def test_an_ineligible_employee_may_read_the_page_and_the_pdf(client, offer) -> 
     client.force_login(officer.user)
 
     page = visible_text(client.get(url("how-it-works", offer)).content.decode())
-    assert "You cannot take part in this offer: Executive officers may not take part in the offer." in page
+    assert (
+        "You are not eligible for this offer because you are an executive officer of the company, and "
+        "executive officers may not take part in the offer." in page
+    )
     assert "so this example uses a grant of 1,000 outstanding shares" in page
 
     response = client.get(url("how-it-works-pdf", offer))
     assert response.status_code == 200
-    assert "Executive officers may not take part in the offer." in pdf_text(response.content)
+    assert "executive officers may not take part in the offer." in pdf_text(response.content)
 
 
 @pytest.mark.parametrize("name", ["how-it-works", "how-it-works-pdf"])
@@ -83,6 +89,12 @@ def test_anonymous_users_are_sent_to_sign_in(client, offer, name) -> None:
 @pytest.mark.parametrize("name", ["how-it-works", "how-it-works-pdf"])
 def test_an_unknown_offer_is_not_found(sam_client, offer, name) -> None:
     assert sam_client.get(reverse(f"portal:{name}", args=["no-such-offer"])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["how-it-works", "how-it-works-pdf"])
+def test_an_offer_not_open_yet_is_not_found(sam_client, offer, during_offer, name) -> None:
+    during_offer.move_to(offer.opens_at - timedelta(minutes=1))
+    assert sam_client.get(url(name, offer)).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["how-it-works", "how-it-works-pdf"])
@@ -135,3 +147,12 @@ def test_the_page_links_the_posted_documents_that_govern(sam_client, offer) -> N
     document.file.save("offer-to-exchange.pdf", ContentFile(b"%PDF-1.4"), save=True)
     html = sam_client.get(url("how-it-works", offer)).content.decode()
     assert f'<a href="{url("document", offer, str(document.pk))}">Offer to Exchange</a>' in html
+
+
+def test_the_administrators_preview_of_the_overview_links_the_generic_explanation(
+    client, offer, slide_9_employee
+) -> None:
+    client.force_login(member_of(Role.STOCK_ADMINISTRATOR))
+    html = client.get(reverse("console:preview-overview", args=[offer.slug, "E1001"])).content.decode()
+    assert f'href="{reverse("console:offer-how-it-works-pdf", args=[offer.slug])}"' in html
+    assert url("how-it-works", offer) not in html, "the employee's own page is not the administrator's"

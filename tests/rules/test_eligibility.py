@@ -10,8 +10,11 @@ from decimal import Decimal
 import pytest
 
 from soxp_portal.rules.eligibility import (
+    HOLDER_NOT_ELIGIBLE_FOR_EMPLOYEE,
     EmployeeEligibility,
     GrantEligibility,
+    Reason,
+    Requirement,
     can_accept_tender,
     employee_eligibility,
     grant_eligibility,
@@ -69,7 +72,7 @@ def test_slide_9_table(
 ) -> None:
     grant = slide_9_grants[index]
     result = judge(terms, grant)
-    assert result == GrantEligibility(grant.grant_id, eligible, required, required, reason)
+    assert result == GrantEligibility(grant.grant_id, eligible, required, required, reason, reason)
 
 
 def test_slide_9_outstanding_shares(slide_9_grants: list[GrantFacts]) -> None:
@@ -88,32 +91,104 @@ def test_alice_is_eligible(terms: OfferTerms, make_employee: MakeEmployee) -> No
     [
         pytest.param(
             {"status": "terminated", "termination_date": date(2003, 1, 10)},
-            "Not employed on January 20, 2003.",
+            Reason(
+                Requirement.EMPLOYED,
+                "Not employed on January 20, 2003.",
+                "your employment ended on January 10, 2003, according to the company's employee records "
+                "(the census)",
+            ),
             id="terminated",
         ),
         pytest.param(
+            {"status": "terminated", "termination_date": None},
+            Reason(
+                Requirement.EMPLOYED,
+                "Not employed on January 20, 2003.",
+                "the company's employee records (the census) show your employment as ended, without a date",
+            ),
+            id="terminated without a date",
+        ),
+        pytest.param(
             {"work_country": "CA"},
-            "Works in CA; the offer is open to employees working in US.",
+            Reason(
+                Requirement.WORK_COUNTRY,
+                "Works in CA; the offer is open to employees working in US.",
+                "the company's employee records (the census) show you working in CA, and the offer is open "
+                "only to employees working in the United States",
+            ),
             id="abroad",
         ),
         pytest.param(
             {"hire_date": date(2002, 12, 19)},
-            "Hired on December 19, 2002; the offer is open to employees hired before December 19, 2002.",
+            Reason(
+                Requirement.HIRED_IN_TIME,
+                "Hired on December 19, 2002; the offer is open to employees hired before December 19, 2002.",
+                "you were hired on December 19, 2002, and the offer is open only to employees hired before "
+                "December 19, 2002",
+            ),
             id="hired on the cut-off",
         ),
         pytest.param(
-            {"is_director": True}, "Directors of the company may not take part in the offer.", id="director"
+            {"is_director": True},
+            Reason(
+                Requirement.NOT_DIRECTOR,
+                "Directors of the company may not take part in the offer.",
+                "you are a director of the company, and directors may not take part in the offer",
+            ),
+            id="director",
         ),
         pytest.param(
-            {"is_executive_officer": True}, "Executive officers may not take part in the offer.", id="officer"
+            {"is_executive_officer": True},
+            Reason(
+                Requirement.NOT_EXECUTIVE_OFFICER,
+                "Executive officers may not take part in the offer.",
+                "you are an executive officer of the company, and executive officers may not take part in "
+                "the offer",
+            ),
+            id="officer",
         ),
     ],
 )
-def test_employee_ineligible_with_reason(
-    terms: OfferTerms, make_employee: MakeEmployee, changes: dict[str, object], reason: str
+def test_employee_ineligible_with_reason_for_each_audience(
+    terms: OfferTerms, make_employee: MakeEmployee, changes: dict[str, object], reason: Reason
 ) -> None:
     result = employee_eligibility(terms, make_employee(**changes), CANCELLATION)
     assert result == EmployeeEligibility(is_eligible=False, reasons=(reason,))
+
+
+def test_employee_is_told_the_census_termination_date_not_the_day_judged(
+    terms: OfferTerms, make_employee: MakeEmployee
+) -> None:
+    # On the portal the day judged is today; the employee reads when their employment ended.
+    gone = make_employee(status="terminated", termination_date=date(2002, 11, 20))
+    (reason,) = employee_eligibility(terms, gone, date(2003, 1, 10)).reasons
+    assert reason.for_administrator == "Not employed on January 10, 2003."
+    assert "January 10, 2003" not in reason.for_employee
+    assert reason.for_employee.startswith("your employment ended on November 20, 2002")
+
+
+def test_a_termination_date_after_the_day_judged_is_no_reason(
+    terms: OfferTerms, make_employee: MakeEmployee
+) -> None:
+    leaving = make_employee(status="terminated", termination_date=date(2003, 1, 21))
+    assert employee_eligibility(terms, leaving, CANCELLATION).is_eligible
+
+
+def test_the_employee_wording_speaks_to_the_employee(terms: OfferTerms, make_employee: MakeEmployee) -> None:
+    everything_wrong = make_employee(
+        status="terminated",
+        termination_date=date(2003, 1, 2),
+        work_country="GB",
+        hire_date=date(2003, 1, 1),
+        is_director=True,
+        is_executive_officer=True,
+    )
+    for reason in employee_eligibility(terms, everything_wrong, CANCELLATION).reasons:
+        assert " you" in f" {reason.for_employee}"
+        assert reason.for_employee[0].islower()
+        assert not reason.for_employee.endswith(".")
+        assert "employee is" not in reason.for_employee
+        assert " you" not in f" {reason.for_administrator.lower()}"
 
 
 def test_employee_ineligible_gets_every_reason_at_once(
@@ -129,12 +204,12 @@ def test_employee_ineligible_gets_every_reason_at_once(
     )
     result = employee_eligibility(terms, everything_wrong, CANCELLATION)
     assert not result.is_eligible
-    assert [reason.split()[0] for reason in result.reasons] == [
-        "Not",
-        "Works",
-        "Hired",
-        "Directors",
-        "Executive",
+    assert [reason.requirement for reason in result.reasons] == [
+        Requirement.EMPLOYED,
+        Requirement.WORK_COUNTRY,
+        Requirement.HIRED_IN_TIME,
+        Requirement.NOT_DIRECTOR,
+        Requirement.NOT_EXECUTIVE_OFFICER,
     ]
 
 
@@ -181,8 +256,13 @@ def test_hire_cutoff_reason_in_the_inclusive_reading(
     result = employee_eligibility(
         offer_to_exchange_terms, make_employee(hire_date=date(2002, 12, 20)), CANCELLATION
     )
-    assert result.reasons == (
-        "Hired on December 20, 2002; the offer is open to employees hired on or before December 19, 2002.",
+    (reason,) = result.reasons
+    assert reason.for_administrator == (
+        "Hired on December 20, 2002; the offer is open to employees hired on or before December 19, 2002."
+    )
+    assert reason.for_employee == (
+        "you were hired on December 20, 2002, and the offer is open only to employees hired on or before "
+        "December 19, 2002"
     )
 
 
@@ -413,7 +493,17 @@ def test_ineligible_employee_makes_every_grant_ineligible_with_the_first_reason(
         "The employee is not eligible for this offer: hired on December 19, 2002; the offer is open to "
         "employees hired before December 19, 2002."
     )
+    assert {result.reason_for_employee for result in results} == {HOLDER_NOT_ELIGIBLE_FOR_EMPLOYEE}
     assert results[3].is_lookback
+
+
+def test_a_grants_own_reason_reads_the_same_for_both_audiences(
+    terms: OfferTerms, slide_9_grants: list[GrantFacts], make_grant: MakeGrant
+) -> None:
+    expired = make_grant(expiration_date=CANCELLATION)
+    for grant in [*slide_9_grants, expired]:
+        result = judge(terms, grant)
+        assert result.reason_for_employee == result.reason
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,11 @@ def test_a_pdf_is_posted_for_employees_and_audited(staff_client, soxp_2003, exte
     assert document.file.read() == PDF
     event = AuditEvent.objects.get(event_type="offer.edited")
     assert event.data["documents"]["added"]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert "Offer to Exchange" in staff_client.get(documents_url(soxp_2003)).content.decode()
+    page = staff_client.get(documents_url(soxp_2003)).content.decode()
+    assert (
+        f'href="{reverse("console:offer-document", args=[soxp_2003.slug, document.pk])}">Offer to Exchange'
+        in page
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,8 @@ PAGES = [
     ("invitations", False),
 ]
 POST_ONLY = ["offer-document-delete", "census-confirm"]
+#: Addresses of one posted document.
+DOCUMENT_URLS = ["offer-document", "offer-document-delete"]
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def document(soxp_2003):
 
 
 def url_of(name: str, offer, document=None) -> str:
-    if name == "offer-document-delete":
+    if name in DOCUMENT_URLS:
         return reverse(f"console:{name}", args=[offer.slug, document.pk])
     needs_slug = dict(PAGES).get(name, False)
     return reverse(f"console:{name}", args=[offer.slug] if needs_slug else [])
@@ -41,14 +43,14 @@ def test_the_administrator_gets_the_page(staff_client, soxp_2003, extension_day,
     assert staff_client.get(url_of(name, soxp_2003)).status_code == 200
 
 
-@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY)
+@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY + ["offer-document"])
 def test_anonymous_users_are_sent_to_sign_in(client, soxp_2003, document, name) -> None:
     response = client.post(url_of(name, soxp_2003, document))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY)
+@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY + ["offer-document"])
 def test_an_employee_is_refused(client, soxp_2003, document, name) -> None:
     client.force_login(EmployeeFactory().user)
     if name not in POST_ONLY:
@@ -57,7 +59,7 @@ def test_an_employee_is_refused(client, soxp_2003, document, name) -> None:
     assert OfferDocument.objects.filter(pk=document.pk).exists()
 
 
-@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY)
+@pytest.mark.parametrize("name", [name for name, _ in PAGES] + POST_ONLY + ["offer-document"])
 def test_an_auditor_is_refused(client, auditor, soxp_2003, document, name) -> None:
     client.force_login(auditor)
     if name not in POST_ONLY:
@@ -74,6 +76,11 @@ def test_get_on_a_post_only_url_is_405(staff_client, soxp_2003, document, name) 
 def test_an_offer_that_does_not_exist_is_404(staff_client, db) -> None:
     for name in ("offer-edit", "offer-extend", "offer-documents"):
         assert staff_client.get(reverse(f"console:{name}", args=["nope"])).status_code == 404
+
+
+def test_the_administrator_opens_a_posted_document(staff_client, soxp_2003, document) -> None:
+    response = staff_client.get(url_of("offer-document", soxp_2003, document))
+    assert b"".join(response.streaming_content) == b"%PDF-1.4"
 
 
 def test_a_superuser_is_an_administrator(client, soxp_2003) -> None:

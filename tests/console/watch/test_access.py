@@ -19,6 +19,10 @@ def urls(offer: Offer, census: Census) -> list[tuple[str, str]]:
         ("get", url("paper-election", offer, "E1001")),
         ("get", url("paper-withdrawal", offer, "E1001")),
         ("get", url("election-pdf", offer, "E1001", election.confirmation_number)),
+        ("get", url("preview", offer)),
+        ("get", url("preview-overview", offer, "E1001")),
+        ("get", url("preview-grants", offer, "E1001")),
+        ("get", url("preview-compare", offer, "E1001")),
         ("post", url("reminders", offer)),
         ("post", url("reminders-send", offer)),
     ]
