@@ -2,11 +2,16 @@
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from scripts.chromium import ARGS, CHROMIUM
+from soxp_portal.offers.models import Employee, Grant, Offer
+from tests.e2e.scenes import Console, build_console
+from tests.factories import OfferFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the same
 # test are safe here (STACK.md, pitfalls).
@@ -41,3 +46,23 @@ def _test_database_can_be_dropped(django_db_setup: None, django_db_blocker) -> I
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def open_offer(soxp_2003: Offer, slide_9_employee: Employee) -> Offer:
+    """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
+    still outstanding on its cancellation date."""
+    now = timezone.now()
+    Grant.objects.update(expiration_date=now.date() + timedelta(days=3650))
+    return OfferFactory(
+        slug="live",
+        opens_at=now - timedelta(days=10),
+        expires_at=now + timedelta(days=20),
+        hire_cutoff_date=now.date() - timedelta(days=10),
+    )
+
+
+@pytest.fixture
+def console(open_offer: Offer, soxp_2003: Offer, slide_9_employee: Employee) -> Console:
+    """What the console shows: the open offer with an election, an offer still to open, a closed one."""
+    return build_console(open_offer, soxp_2003, slide_9_employee)

@@ -1,38 +1,14 @@
 """An employee signs in, elects, signs and gets a confirmation, in a real browser."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from soxp_portal.offers.models import Election, Grant, Offer
-from tests.factories import OfferFactory
+from soxp_portal.offers.models import Election, Offer
+from tests.e2e.browser import sign_in
 
 # serialized_rollback: a transactional test empties every table, the role groups that a migration
 # created included; this puts them back for the tests that follow.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
-    """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
-    still outstanding on its cancellation date."""
-    now = timezone.now()
-    Grant.objects.update(expiration_date=now.date() + timedelta(days=3650))
-    return OfferFactory(
-        slug="live",
-        opens_at=now - timedelta(days=10),
-        expires_at=now + timedelta(days=20),
-        hire_cutoff_date=now.date() - timedelta(days=10),
-    )
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.locator("main").get_by_role("button", name="Sign in").click()
 
 
 def test_employee_elects_in_the_browser(page: Page, live_server, open_offer: Offer, slide_9_employee) -> None:
