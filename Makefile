@@ -38,8 +38,15 @@ install: system-packages $(STAMP)
 system-packages:
 	@scripts/system-packages libharfbuzz-subset0 poppler-utils
 
-test-packages: system-packages
+test-packages: system-packages node_modules/.installed
 	@scripts/system-packages chromium
+
+# axe-core for the browser tests' accessibility checks: package.json pins it and `npm ci` installs
+# exactly the version in package-lock.json. Debian's npm is installed only where there is no npm at all.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || scripts/system-packages npm
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -68,4 +75,4 @@ screenshots: install test-packages
 	$(PY) scripts/screenshots.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

@@ -9,11 +9,12 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connection
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext
 from pytest_django.live_server_helper import LiveServer
 
 from scripts.chromium import ARGS, CHROMIUM, AssetWatch
-from soxp_portal.offers.models import Grant, Offer
+from soxp_portal.offers.models import Employee, Grant, Offer
+from tests.e2e.scenes import Console, build_console
 from tests.factories import OfferFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the same
@@ -92,7 +93,7 @@ def _test_database_can_be_dropped(django_db_setup: None, django_db_blocker) -> I
 
 
 @pytest.fixture
-def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
+def open_offer(soxp_2003: Offer, slide_9_employee: Employee) -> Offer:
     """The 2003 terms, open now (the live server runs on the real clock), with the slide 9 grants
     still outstanding on its cancellation date."""
     now = timezone.now()
@@ -105,8 +106,7 @@ def open_offer(soxp_2003: Offer, slide_9_employee) -> Offer:
     )
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.locator("main").get_by_role("button", name="Sign in").click()
+@pytest.fixture
+def console(open_offer: Offer, soxp_2003: Offer, slide_9_employee: Employee) -> Console:
+    """What the console shows: the open offer with an election, an offer still to open, a closed one."""
+    return build_console(open_offer, soxp_2003, slide_9_employee)

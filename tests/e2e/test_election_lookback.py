@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from soxp_portal.offers.actions import submit_election
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.factories import GrantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -9,7 +9,7 @@ from scripts.chromium import AssetWatch
 from soxp_portal.accounts.invitations import invitation_url
 from soxp_portal.accounts.roles import Role
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.e2e.conftest import sign_in
+from tests.e2e.browser import sign_in
 from tests.factories import EmployeeFactory, UserFactory
 from tests.linked_assets import PORTAL_ASSETS
 
@@ -58,14 +58,14 @@ def test_pages_work_with_javascript_off(browser, live_server, open_offer: Offer,
     assert not assets.failed, f"assets that did not load: {assets.failed}"
 
 
-#: Bootstrap's primary blue, the main navigation's background once bootstrap.min.css has loaded
-#: (an unstyled page leaves it transparent).
-PRIMARY = "rgb(13, 110, 253)"
+#: The main navigation's background once bootstrap.min.css and portal.css have loaded (#0a58ca, the
+#: darker blue that gives the menu its contrast; an unstyled page leaves it transparent).
+MENU_BAR = "rgb(10, 88, 202)"
 
 
 def looks_styled_and_scripted(page: Page) -> None:
     """bootstrap.min.css styled the page and bootstrap.bundle.min.js ran on it."""
-    expect(page.get_by_role("navigation", name="Main")).to_have_css("background-color", PRIMARY)
+    expect(page.get_by_role("navigation", name="Main")).to_have_css("background-color", MENU_BAR)
     assert page.evaluate("typeof window.bootstrap") == "object", page.url
 
 
