@@ -8,16 +8,23 @@ from django.core.files.base import ContentFile
 
 from soxp_portal.offers.models import Announcement, OfferDocument
 from tests.factories import EmployeeFactory, OfferFactory
-from tests.portal.conftest import url
+from tests.portal.conftest import confirm_data, url
 
 pytestmark = pytest.mark.django_db
 
 
-def test_open_offer_shows_the_deadline_in_pacific_and_utc_and_the_countdown(sam_client, offer) -> None:
+def test_open_offer_shows_the_deadline_in_pacific_with_the_employees_own_time_and_the_countdown(
+    sam_client, offer
+) -> None:
     html = sam_client.get(url("offer", offer)).content.decode()
     assert "Open" in html
-    assert "January 20, 2003 at 9:00 PM PST" in html
-    assert "2003-01-21 05:00 UTC" in html
+    assert "Deadline: <strong>January 20, 2003 at 9:00 PM PST</strong>" in html
+    # One zone for employees: the offer's, and their own (written by the browser) where it differs.
+    assert "UTC" not in html
+    assert (
+        '<span class="small text-body-secondary" data-local-time="2003-01-21T05:00:00Z" '
+        'data-offer-zone="America/Los_Angeles" hidden>In your time zone' in html
+    )
     assert f'data-countdown="{offer.expires_at.isoformat()}"' in html
     assert "Not participating" in html
     assert "Make an election" in html
@@ -27,7 +34,8 @@ def test_upcoming_offer_says_when_it_opens(sam_client, offer) -> None:
     with time_machine.travel(offer.opens_at - timedelta(days=1), tick=False):
         html = sam_client.get(url("offer", offer)).content.decode()
     assert "Not open yet" in html
-    assert "December 19, 2002 at 12:00 AM PST" in html
+    assert "Elections can be made from <strong>December 19, 2002 at 12:00 AM PST</strong>." in html
+    assert 'data-local-time="2002-12-19T08:00:00Z" data-offer-zone="America/Los_Angeles" hidden>' in html
     assert "Make an election" not in html
 
 
@@ -67,3 +75,17 @@ def test_home_for_an_employee_without_any_offer(client, db) -> None:
 
 def test_home_sends_anonymous_users_to_sign_in(client, db) -> None:
     assert client.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_the_election_in_force_shows_when_it_was_received_in_pacific_to_the_second(
+    sam_client, offer, during_offer
+) -> None:
+    during_offer.move_to(offer.expires_at - timedelta(hours=11, seconds=9, microseconds=876544))
+    sam_client.post(url("confirm", offer), confirm_data())  # 2003-01-20 09:59:50.123456 PST
+
+    html = sam_client.get(url("offer", offer)).content.decode()
+
+    assert "received January 20, 2003 at 9:59:50 AM PST.\n" in html
+    assert 'data-local-time="2003-01-20T17:59:50Z" data-offer-zone="America/Los_Angeles" data-seconds' in html
+    assert "123456" not in html
+    assert "UTC" not in html
