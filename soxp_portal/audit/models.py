@@ -10,11 +10,14 @@ account or a census row changes.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from soxp_portal.offers.models import AppendOnlyModel, Employee, Offer
+from soxp_portal.rules.wording import format_instant
 
 
 class AuditEventType(models.TextChoices):
@@ -112,4 +115,4 @@ class AuditEvent(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.event_type} at {self.at:%Y-%m-%d %H:%M:%S} UTC"
+        return f"#{self.sequence} {self.event_type}, {format_instant(self.at, UTC, seconds=True)}"

@@ -123,19 +123,24 @@ def deadline_distance(instant: datetime, deadline: datetime) -> DeadlineDistance
 
 
 def duration_text(delta: timedelta) -> str:
-    """ "2 days 3 h 4 min 5.25 s": exact to the microsecond, with the zero parts left out."""
-    micro_total = abs(delta) // timedelta(microseconds=1)
-    days, rest = divmod(micro_total, 86_400_000_000)
-    hours, rest = divmod(rest, 3_600_000_000)
-    minutes, rest = divmod(rest, 60_000_000)
-    seconds, micro = divmod(rest, 1_000_000)
+    """ "2 days 3 h 4 min 5 s": in whole seconds like the times beside it, with the zero parts left out.
+
+    The fraction of a second is dropped, never rounded up; a distance under one second reads "less
+    than 1 s", so an election a fraction of a second before the deadline does not read "0 s" before it.
+    """
+    seconds_total = abs(delta) // timedelta(seconds=1)
+    if seconds_total == 0 and delta:
+        return "less than 1 s"
+    days, rest = divmod(seconds_total, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, seconds = divmod(rest, 60)
     parts = [f"{days} day{'' if days == 1 else 's'}"] if days else []
     if hours:
         parts.append(f"{hours} h")
     if minutes:
         parts.append(f"{minutes} min")
-    if seconds or micro or not parts:
-        parts.append(f"{seconds}.{micro:06d}".rstrip("0").rstrip(".") + " s")
+    if seconds or not parts:
+        parts.append(f"{seconds} s")
     return " ".join(parts)
 
 

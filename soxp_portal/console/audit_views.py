@@ -2,6 +2,12 @@
 near an offer's deadline, and the chain's status. Read-only, for the auditor role (superusers pass;
 stock administrators do not unless they are auditors too).
 
+Times: each page shows every time in one zone, named in its column headers and beside each time, to
+the second. By default that is the offer's time zone, in which the deadline was announced (a page
+about one offer uses that offer's; the others use the zone every offer shares, or UTC if they differ);
+``?tz=utc`` shows the same page in UTC, as the trail stores it, and a link on the page switches. The
+events page reads its From and To filters in the zone it shows, and the switch keeps the same instants.
+
 Exports: ``?format=csv`` on the events page or the deadline report downloads the same filtered
 view. The download is itself an audit event (``export.downloaded``, with the filters), written
 *before* the file is streamed. The file then states the chain's last link at that moment, which is
@@ -16,8 +22,10 @@ import csv
 import itertools
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
@@ -46,17 +54,80 @@ MAX_WINDOW_MINUTES = 7 * 24 * 60
 DEFAULT_WINDOW_MINUTES = int(queries.DEFAULT_DEADLINE_WINDOW.total_seconds() // 60)
 
 
-class UTCDateTimeField(forms.DateTimeField):
-    """Read and shown in UTC whatever time zone is active, as its label says."""
+#: The query parameter and value that show an audit page in UTC rather than the offer's time zone.
+ZONE_PARAMETER, UTC_VALUE = "tz", "utc"
+UTC_NAME = "UTC"
+
+
+@dataclass(frozen=True)
+class ShownZone:
+    """The one time zone an audit page shows its times in, and the other one it can switch to."""
+
+    #: "America/Los_Angeles" or "UTC": the zone of every time on the page.
+    name: str
+    #: The zone the page shows without ``?tz=utc``; "UTC" when there is no single offer's zone.
+    offer_zone: str
+
+    @property
+    def is_utc(self) -> bool:
+        return self.name == UTC_NAME
+
+    @property
+    def can_switch(self) -> bool:
+        return self.offer_zone != UTC_NAME
+
+    @property
+    def other(self) -> str:
+        """The zone the page's switch shows."""
+        return self.offer_zone if self.is_utc else UTC_NAME
+
+    @property
+    def query(self) -> str:
+        """What links to the other audit pages add to keep this zone: "tz=utc", or nothing."""
+        return f"{ZONE_PARAMETER}={UTC_VALUE}" if self.is_utc and self.can_switch else ""
+
+
+def shown_zone(request: HttpRequest, offer_zones: Iterable[str]) -> ShownZone:
+    """UTC when asked (``?tz=utc``); otherwise the zone the offers share, or UTC if they differ."""
+    zones = set(offer_zones)
+    offer_zone = zones.pop() if len(zones) == 1 else UTC_NAME
+    asks_utc = request.GET.get(ZONE_PARAMETER) == UTC_VALUE
+    return ShownZone(name=UTC_NAME if asks_utc else offer_zone, offer_zone=offer_zone)
+
+
+def _offer_zones() -> Iterable[str]:
+    return Offer.objects.order_by().values_list("time_zone", flat=True).distinct()
+
+
+def switch_url(request: HttpRequest, zone: ShownZone, instants: dict[str, datetime | None]) -> str:
+    """This page in the other zone, the same filters kept: `instants` (From and To) re-expressed in it."""
+    query = request.GET.copy()
+    if zone.is_utc:
+        query.pop(ZONE_PARAMETER, None)
+    else:
+        query[ZONE_PARAMETER] = UTC_VALUE
+    for name, instant in instants.items():
+        if instant is not None:
+            query[name] = instant.astimezone(ZoneInfo(zone.other)).replace(tzinfo=None).isoformat()
+    return f"{request.path}?{query.urlencode()}" if query else request.path
+
+
+class ZonedDateTimeField(forms.DateTimeField):
+    """Read and shown in the page's zone (set by the form), whatever time zone is active, as its label says.
+
+    A wall-clock time that does not exist in that zone or happens twice (when daylight saving time
+    starts or ends) is refused rather than guessed; in UTC every time exists once.
+    """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S")
+    zone = ZoneInfo(UTC_NAME)
 
     def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(UTC):
+        with timezone.override(self.zone):
             return super().to_python(value)
 
     def prepare_value(self, value: Any) -> Any:
-        with timezone.override(UTC):
+        with timezone.override(self.zone):
             return super().prepare_value(value)
 
 
@@ -72,11 +143,15 @@ class EventFilterForm(forms.Form):
         required=False,
         choices=[("", "Any channel"), *AuditChannel.choices, (NO_CHANNEL, "None")],
     )
-    since = UTCDateTimeField(label="From (UTC)", required=False, help_text="On or after.")
-    until = UTCDateTimeField(label="To (UTC)", required=False, help_text="Before.")
+    since = ZonedDateTimeField(label="From", required=False, help_text="On or after.")
+    until = ZonedDateTimeField(label="To", required=False, help_text="Before.")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in ("since", "until"):
+            field = cast(ZonedDateTimeField, self.fields[name])
+            field.zone = ZoneInfo(zone_name)
+            field.label = f"{field.label} ({zone_name})"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -134,15 +209,22 @@ class DeadlineWindowForm(forms.Form):
 @require_GET
 @auditor_required
 def events(request: HttpRequest) -> HttpResponse:
-    form = EventFilterForm(request.GET)
-    context: dict[str, Any] = {"form": form, "offers": Offer.objects.order_by("-opens_at")}
+    offers = list(Offer.objects.order_by("-opens_at"))
+    zone = shown_zone(request, (offer.time_zone for offer in offers))
+    form = EventFilterForm(request.GET, zone_name=zone.name)
+    context: dict[str, Any] = {"form": form, "offers": offers, "zone": zone}
     if not form.is_valid():
+        context["switch_url"] = switch_url(request, zone, {})
         return render(request, "console/audit/events.html", context)
     filters = form.filters()
     if request.GET.get("format") == "csv":
         return _export(request, queries.events(filters), report="events", filters=filters.as_data())
     page_obj = Paginator(queries.events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    context.update(page_obj=page_obj, rows=[(shown, None) for shown in page_obj])
+    context.update(
+        page_obj=page_obj,
+        rows=[(shown, None) for shown in page_obj],
+        switch_url=switch_url(request, zone, {"since": filters.since, "until": filters.until}),
+    )
     return render(request, "console/audit/events.html", context)
 
 
@@ -155,8 +237,11 @@ def event(request: HttpRequest, sequence: int) -> HttpResponse:
         if sequence > 1
         else GENESIS_HASH
     )
+    zone = shown_zone(request, _offer_zones())
     context = {
         "event": shown,
+        "zone": zone,
+        "switch_url": switch_url(request, zone, {}),
         "data_json": json.dumps(shown.data, indent=2, sort_keys=True, ensure_ascii=False),
         "is_hash_valid": event_hash(shown) == shown.hash,
         "is_linked": previous_hash == shown.previous_hash,
@@ -169,7 +254,13 @@ def event(request: HttpRequest, sequence: int) -> HttpResponse:
 @auditor_required
 def employee(request: HttpRequest, employee_id: str) -> HttpResponse:
     person = get_object_or_404(Employee, employee_id=employee_id)
-    context = {"employee": person, "entries": queries.election_timeline(person)}
+    zone = shown_zone(request, _offer_zones())
+    context = {
+        "employee": person,
+        "entries": queries.election_timeline(person),
+        "zone": zone,
+        "switch_url": switch_url(request, zone, {}),
+    }
     return render(request, "console/audit/employee.html", context)
 
 
@@ -185,7 +276,16 @@ def deadline(request: HttpRequest, slug: str) -> HttpResponse:
         return _export(request, near, report="deadline", filters=filters)
     page_obj = Paginator(near, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(shown, queries.deadline_distance(shown.at, offer.expires_at)) for shown in page_obj]
-    context = {"audited_offer": offer, "form": form, "minutes": minutes, "page_obj": page_obj, "rows": rows}
+    zone = shown_zone(request, [offer.time_zone])
+    context = {
+        "audited_offer": offer,
+        "form": form,
+        "minutes": minutes,
+        "page_obj": page_obj,
+        "rows": rows,
+        "zone": zone,
+        "switch_url": switch_url(request, zone, {}),
+    }
     return render(request, "console/audit/deadline.html", context)
 
 

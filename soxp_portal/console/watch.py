@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -227,11 +227,10 @@ def employee(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
 
 def _recorded_message(election: Election, offer: Offer) -> str:
     what = "withdrawal" if election.kind == Election.Kind.WITHDRAWAL else "election"
-    received = format_instant(election.received_at, offer.zone)
-    received_utc = f"{election.received_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    received = format_instant(election.received_at, offer.zone, seconds=True)
     return (
         f"{election.get_channel_display()} {what} of {election.employee.full_name} recorded as version "
-        f"{election.version}, received {received} ({received_utc}). "
+        f"{election.version}, received {received}. "
         f"Confirmation {election.confirmation_number}; the employee is emailed the form."
     )
 

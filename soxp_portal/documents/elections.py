@@ -2,11 +2,11 @@
 
 Every version of an election (an election to exchange or a withdrawal) gets one PDF, modeled on the
 offer's paper forms but written in the portal's own words: who elected, what was tendered and what it
-yields, the terms the employee accepted, the typed signature, the server's time of receipt in UTC and
-in the offer's time zone, the channel, and the audit record when there is one. It is what an employee
-(or a dispute years later) relies on, so every value comes from the stored election, never from the
-offer's current state alone; dates that can still move (the new grant date follows extensions) are
-labelled "expected".
+yields, the terms the employee accepted, the typed signature, the server's time of receipt (in the
+offer's time zone first, then in UTC as the audit trail records it; both to the second), the channel,
+and the audit record when there is one. It is what an employee (or a dispute years later) relies on,
+so every value comes from the stored election, never from the offer's current state alone; dates that
+can still move (the new grant date follows extensions) are labelled "expected".
 
 The context is prepared here as ready-made strings: templates only place them.
 """
@@ -14,7 +14,7 @@ The context is prepared here as ready-made strings: templates only place them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from typing import Any
 
 from django.apps import apps
@@ -37,15 +37,6 @@ from soxp_portal.rules.wording import (
 
 ELECTION_TEMPLATE = "documents/election.html"
 WITHDRAWAL_TEMPLATE = "documents/withdrawal.html"
-
-
-def format_utc(instant: datetime) -> str:
-    """The server's instant to the microsecond, in UTC: "2003-01-10 18:00:00.000000 UTC".
-
-    Microseconds are kept because the deadline is an instant: an election a fraction of a second
-    before it counts and one at it does not (decision 3), and the form must show which.
-    """
-    return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
 
 
 @dataclass(frozen=True)
@@ -115,11 +106,12 @@ class ElectionDocument:
     withdrawn_lines: tuple[TenderedLine, ...]
     signature: str
     signature_note: str
-    received_utc: str
+    #: When the server received it, in the offer's time zone and in UTC, to the second.
     received_local: str
+    received_utc: str
     #: When a paper election was keyed in later than it arrived; None when the same instant.
-    recorded_utc: str | None
     recorded_local: str | None
+    recorded_utc: str | None
     channel: str
     channel_statement: str
     is_on_behalf: bool
@@ -305,7 +297,7 @@ def _version_statement(election: Election, previous: Election | None) -> str:
                 f"Version {election.version} of this employee's election; no earlier election is on record."
             )
         return f"Election {election.version} of this employee in this offer: the first one."
-    received = format_instant(previous.received_at, election.offer.zone)
+    received = format_instant(previous.received_at, election.offer.zone, seconds=True)
     previous_kind = "withdrawal" if previous.kind == Election.Kind.WITHDRAWAL else "election"
     if election.kind == Election.Kind.WITHDRAWAL:
         return (
@@ -323,7 +315,7 @@ def _delivered(election: Election) -> str:
 
 
 def _channel_statement(election: Election) -> str:
-    received = format_instant(election.received_at, election.offer.zone)
+    received = format_instant(election.received_at, election.offer.zone, seconds=True)
     if not election.is_on_behalf:
         return "Online: submitted and signed by the employee on the portal."
     return (
@@ -368,7 +360,8 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
     last_month = format_date(
         add_months(grant_date, offer.vesting_cliff_months + offer.vesting_monthly_installments)
     )
-    keyed_in_later = election.recorded_at != election.received_at
+    # A paper election keyed in later than it arrived states both times.
+    recorded = election.recorded_at if election.recorded_at != election.received_at else None
     return ElectionDocument(
         title="Withdrawal Form" if is_withdrawal else "Election Form",
         is_withdrawal=is_withdrawal,
@@ -399,10 +392,10 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         withdrawn_lines=tuple(_table_line(offer, line) for line in withdrawn),
         signature=election.signature,
         signature_note=_signature_note(election),
-        received_utc=format_utc(election.received_at),
-        received_local=format_instant(election.received_at, offer.zone),
-        recorded_utc=format_utc(election.recorded_at) if keyed_in_later else None,
-        recorded_local=format_instant(election.recorded_at, offer.zone) if keyed_in_later else None,
+        received_local=format_instant(election.received_at, offer.zone, seconds=True),
+        received_utc=format_instant(election.received_at, UTC, seconds=True),
+        recorded_local=format_instant(recorded, offer.zone, seconds=True) if recorded else None,
+        recorded_utc=format_instant(recorded, UTC, seconds=True) if recorded else None,
         channel=election.get_channel_display(),
         channel_statement=_channel_statement(election),
         is_on_behalf=election.is_on_behalf,

@@ -479,8 +479,8 @@ def _deadline_text(words: _Words) -> str:
     summary = words.summary
     return (
         f"An election, a change or a withdrawal counts only if the portal receives it before "
-        f"{summary.deadline} ({summary.deadline_utc}). The server's clock decides; after the deadline "
-        "nothing can be made or changed."
+        f"{summary.deadline}. The server's clock decides; after the deadline nothing can be made or "
+        "changed."
     )
 
 

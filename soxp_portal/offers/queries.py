@@ -7,7 +7,7 @@ of queries, whatever the number of grants.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.db.models import Prefetch, QuerySet
 
@@ -191,7 +191,6 @@ class OfferSummary:
     """The offer's terms and dates in words, as employees read them."""
 
     deadline: str
-    deadline_utc: str
     opens: str
     cancellation_date: str
     new_grant_date: str
@@ -220,7 +219,6 @@ def offer_summary(offer: Offer) -> OfferSummary:
     option_type = offer.get_new_option_type_display()
     return OfferSummary(
         deadline=format_instant(offer.expires_at, offer.zone),
-        deadline_utc=f"{offer.expires_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
         opens=format_instant(offer.opens_at, offer.zone),
         cancellation_date=format_date(offer.cancellation_date()),
         new_grant_date=format_date(offer.new_grant_date()),

@@ -8,9 +8,8 @@ write them ("$3.01", "December 19, 2002"), in one place so they never differ.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 _CENT = Decimal("0.01")
 
@@ -49,12 +48,21 @@ def format_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def format_instant(instant: datetime, zone: ZoneInfo) -> str:
-    """An aware instant in `zone`, as a deadline is announced: "January 20, 2003 at 9:00 PM PST"."""
+def format_instant(instant: datetime, zone: tzinfo, *, seconds: bool = False) -> str:
+    """An aware instant in `zone`, the zone named: "January 20, 2003 at 9:00 PM PST".
+
+    The one way the portal writes a time for a person: pages, emails, PDFs and messages (OFFER.md
+    decision 3: stored in UTC, shown in the offer's zone). `seconds` is for times whose order matters,
+    such as when an election was received or an audit event happened: "January 20, 2003 at 8:59:59 PM
+    PST", so that versions made within one minute read differently. Without it the time is given to the
+    minute, as deadlines are set and announced. A fraction is dropped, never rounded up, so a time shown
+    before the deadline was before it; microseconds are never shown.
+    """
     local = instant.astimezone(zone)
     hour = local.hour % 12 or 12
     meridiem = "AM" if local.hour < 12 else "PM"
-    return f"{format_date(local.date())} at {hour}:{local.minute:02d} {meridiem} {local.tzname()}"
+    clock = f"{hour}:{local.minute:02d}:{local.second:02d}" if seconds else f"{hour}:{local.minute:02d}"
+    return f"{format_date(local.date())} at {clock} {meridiem} {local.tzname()}"
 
 
 def format_shares(shares: int) -> str:

@@ -1,15 +1,18 @@
 // Progressive enhancements only: every page works without this file.
 (function () {
   "use strict";
-  // The deadline in the browser's own time zone, where it differs from the offer's.
+  // A time in the browser's own time zone, where it differs from the offer's (templates/portal/_local_time.html):
+  // the same parts as the server writes (rules/wording.py format_instant), seconds where the page shows them.
   document.querySelectorAll("[data-local-time]").forEach(function (element) {
     var instant = new Date(element.dataset.localTime);
     var browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!browserZone || browserZone === element.dataset.offerZone) { return; }
-    // timeStyle "long" includes the zone's name (dateStyle/timeStyle cannot be mixed with timeZoneName).
-    element.querySelector("span").textContent = instant.toLocaleString(undefined, {
-      dateStyle: "long", timeStyle: "long"
-    });
+    var parts = {
+      year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short"
+    };
+    if ("seconds" in element.dataset) { parts.second = "2-digit"; }
+    element.querySelector(".local-zone").textContent = browserZone;
+    element.querySelector(".local-instant").textContent = instant.toLocaleString(undefined, parts);
     element.hidden = false;
   });
   // A live countdown to the deadline; the server's clock still decides.

@@ -211,3 +211,10 @@ def test_at_in_another_offset_hashes_like_the_same_instant_in_utc(db: None) -> N
     assert event.at == NOW
     assert event.at.tzinfo == UTC
     assert event.hash == event_hash(AuditEvent.objects.get())
+
+
+def test_an_event_reads_as_its_number_type_and_time_in_utc_to_the_second(db: None) -> None:
+    event = record(
+        AuditEventType.CENSUS_IMPORTED, actor=None, at=datetime(2003, 1, 10, 18, 0, 7, 123456, tzinfo=UTC)
+    )
+    assert str(event) == f"#{event.sequence} census.imported, January 10, 2003 at 6:00:07 PM UTC"

@@ -39,8 +39,10 @@ def test_election_email_summarises_what_was_recorded(slide_9_election: Election)
     assert "G-1002: 1,000 shares at $4.50, granted March 5, 2001 -> 750 new shares" in body
     assert "G-1004 (lookback): 500 shares at $0.40, granted July 1, 2002 -> 375 new shares" in body
     assert "Total: 2,300 shares tendered -> 1,725 new shares" in body
-    assert "January 10, 2003 at 10:00 AM PST" in body
-    assert "2003-01-10 18:00:00.123456 UTC" in body
+    # The employee's convention: the offer's zone, named, to the second; no UTC, no microseconds.
+    assert "Received by the server:\n  January 10, 2003 at 10:00:00 AM PST\n  Online:" in body
+    assert "UTC" not in body
+    assert "123456" not in body
     assert "July 21, 2003" in body
     assert "January 20, 2003 at 9:00 PM PST" in body  # the deadline
     assert "Linda Duffy, Questions and account access: 949-453-7123" in body

@@ -99,7 +99,7 @@ def test_slide_9_pdf_uses_the_employees_largest_grant_and_their_dates(
     assert "February 21, 2004: 15 (total 390)" in text
     assert "January 21, 2006: 16 (total 750)" in text
     # The deadline in the offer's time zone, and the contacts.
-    assert "before January 20, 2003 at 9:00 PM PST (2003-01-21 05:00 UTC)" in text
+    assert "counts only if the portal receives it before January 20, 2003 at 9:00 PM PST." in text
     assert "cancellation date: January 20, 2003 if the offer is not extended" in text
     assert "Vincent J. Roth, Elections (fax or by hand): 949-450-7219, fax 949-450-7229" in text
     assert "Linda Duffy, Questions and account access: 949-453-7123" in text

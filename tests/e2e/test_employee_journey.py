@@ -1,6 +1,8 @@
 """An employee signs in, elects, signs and gets a confirmation, in a real browser, with every
 stylesheet and script of every page loaded as `make run` serves them."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
@@ -38,6 +40,12 @@ def test_employee_elects_in_the_browser(page: Page, live_server, open_offer: Off
     expect(page.get_by_role("status").first).to_contain_text("Your election is recorded")
     election = Election.objects.get()
     expect(page.locator("main")).to_contain_text(election.confirmation_number)
+    # When it was received: in the offer's zone from the server, and to the second in the browser's own.
+    berlin = election.received_at.astimezone(ZoneInfo("Europe/Berlin"))
+    local = page.locator("dd [data-local-time]")
+    expect(local).to_be_visible()
+    expect(local).to_contain_text("In your time zone (Europe/Berlin): ")
+    expect(local).to_contain_text(f"{berlin.hour % 12 or 12}:{berlin.minute:02d}:{berlin.second:02d}")
     assert sorted(election.tendered_grants.values_list("new_shares", flat=True)) == [375, 600, 750]
 
 

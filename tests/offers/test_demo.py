@@ -2,10 +2,11 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
@@ -139,3 +140,13 @@ def test_command_prints_the_logins(soxp_2003: Offer, capsys) -> None:
     assert f"password for all: {DEMO_PASSWORD}" in out
     assert "sam.slide@example.com" in out
     assert "admin@example.com" in out
+
+
+def test_command_prints_when_the_demo_opens_and_closes_in_the_offers_zone(soxp_2003: Offer, capsys) -> None:
+    with time_machine.travel(datetime(2026, 11, 25, 20, 0, tzinfo=UTC), tick=False):
+        call_command("setup_demo")
+    out = capsys.readouterr().out
+    assert (
+        "(the 2003 terms moved 1247 weeks): open November 12, 2026 at 12:00 AM PST "
+        "until December 14, 2026 at 9:00 PM PST." in out
+    )

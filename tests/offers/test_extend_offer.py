@@ -144,6 +144,8 @@ def test_every_eligible_employee_is_emailed_once_the_extension_commits(
     message = mail.outbox[0]
     assert "January 24, 2003 at 9:00 PM PST" in message.subject
     assert "The offer is extended to January 24." in message.body
+    assert "Deadline:               January 24, 2003 at 9:00 PM PST\n" in message.body
+    assert "UTC" not in message.body
     assert "July 25, 2003" in message.body
     assert f"/offers/{soxp_2003.slug}/" in message.body
 

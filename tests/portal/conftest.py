@@ -1,5 +1,6 @@
 """The employee pages are tested on soxp-2003 with the clock frozen inside its window."""
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -38,3 +39,16 @@ def url(name: str, offer: Offer, *args: str) -> str:
 
 
 SLIDE_9_CHOICES = {"tender-G-1001": "800", "tender-G-1002": "1000", "tender-G-1004": "500"}
+ACKS = {"ack_terms": "on", "ack_cancellation": "on", "ack_condition": "on", "ack_blackout": "on"}
+
+
+def confirm_data(version: int = 0, choices=None, **extra):
+    """The signed review form of the slide 9 employee (every grant tendered unless `choices` say otherwise)."""
+    return {
+        **(SLIDE_9_CHOICES if choices is None else choices),
+        "expected_version": version,
+        "submission_token": str(uuid.uuid4()),
+        "signature": "Sam Slide",
+        **ACKS,
+        **extra,
+    }

@@ -123,10 +123,15 @@ def test_issued_letter_is_linked_and_downloads_as_an_attachment(client, lettered
     signed_in(client, slide_9_employee)
     letter = letter_of(slide_9_employee)
     link = url("promise-letter", lettered, str(letter.pk))
+    # Stamped by the task with the real clock: fixed here so the page's wording can be checked.
+    PromiseLetter.objects.filter(pk=letter.pk).update(issued_at=datetime(2003, 1, 21, 7, 0, 15, tzinfo=UTC))
 
     page = client.get(url("offer", lettered)).content.decode()
     assert "Download your promise-to-grant letter (PDF)" in page
     assert f'href="{link}"' in page
+    # When it was issued, in the offer's zone, with the employee's own time where it differs.
+    assert "Issued January 20, 2003 at 11:00 PM PST</span>" in page
+    assert 'data-local-time="2003-01-21T07:00:15Z" data-offer-zone="America/Los_Angeles" hidden>' in page
 
     response = client.get(link)
     assert response.status_code == 200

@@ -16,22 +16,10 @@ from pypdf import PdfReader
 
 from soxp_portal.offers.models import Election
 from tests.factories import EmployeeFactory, GrantFactory, UserFactory
-from tests.portal.conftest import SLIDE_9_CHOICES, url
+from tests.portal.conftest import ACKS, DURING_OFFER, SLIDE_9_CHOICES, confirm_data, url
 
 pytestmark = pytest.mark.django_db
 ONLY_LOOKBACK = {"tender-G-1001": "0", "tender-G-1002": "0", "tender-G-1004": "500"}
-ACKS = {"ack_terms": "on", "ack_cancellation": "on", "ack_condition": "on", "ack_blackout": "on"}
-
-
-def confirm_data(version: int = 0, choices=None, **extra):
-    return {
-        **(SLIDE_9_CHOICES if choices is None else choices),
-        "expected_version": version,
-        "submission_token": str(uuid.uuid4()),
-        "signature": "Sam Slide",
-        **ACKS,
-        **extra,
-    }
 
 
 def radios(html: str) -> dict[str, dict[str, str]]:
@@ -271,7 +259,7 @@ def test_signed_review_submits_the_slide_9_election(
     assert len(mail.outbox) == 1
     page = sam_client.get(response["Location"]).content.decode()
     assert election.confirmation_number in page
-    assert "January 10, 2003 at 10:00 AM PST" in page
+    assert "January 10, 2003 at 10:00:00 AM PST" in page
 
 
 @pytest.mark.parametrize(
@@ -330,7 +318,12 @@ def test_modify_then_withdraw_keeps_every_version(sam_client, offer) -> None:
     assert history.count("/pdf/") == 3
 
 
-def withdraw_data(version: int) -> dict[str, object]:
+def received_cells(html: str) -> list[str]:
+    """The Received column of the History page, top to bottom (the times in the offer's zone)."""
+    return re.findall(r'<td data-label="Received"><span>([^<]*)<span', html)
+
+
+def withdraw_data(version: int) -> dict[str, str | int]:
     return {
         "expected_version": version,
         "submission_token": str(uuid.uuid4()),
@@ -364,6 +357,59 @@ def test_a_withdrawal_in_force_says_what_is_in_force(sam_client, offer) -> None:
         closed = words(sam_client.get(withdrawn["Location"]).content.decode())
     assert "every grant keeps its current terms." in closed
     assert "You may make a new election" not in closed
+
+
+def test_history_shows_three_versions_made_within_one_minute_at_distinct_times(
+    sam_client, offer, during_offer
+) -> None:
+    start = DURING_OFFER + timedelta(seconds=5)  # 10:00:05 AM Pacific
+    during_offer.move_to(start)
+    sam_client.post(url("confirm", offer), confirm_data())
+    during_offer.move_to(start + timedelta(seconds=20, microseconds=500_000))
+    sam_client.post(url("confirm", offer), confirm_data(version=1, choices=ONLY_LOOKBACK))
+    during_offer.move_to(start + timedelta(seconds=54, microseconds=999_999))
+    sam_client.post(url("withdraw", offer), withdraw_data(version=2))
+
+    html = sam_client.get(url("history", offer)).content.decode()
+
+    assert received_cells(html) == [
+        "January 10, 2003 at 10:00:59 AM PST",
+        "January 10, 2003 at 10:00:25 AM PST",
+        "January 10, 2003 at 10:00:05 AM PST",
+    ]
+    assert 'data-local-time="2003-01-10T18:00:25Z" data-offer-zone="America/Los_Angeles" data-seconds' in html
+    assert "500000" not in html
+    assert "999999" not in html
+
+
+def test_the_confirmation_shows_when_it_was_received_in_pacific_to_the_second(
+    sam_client, offer, during_offer
+) -> None:
+    during_offer.move_to(DURING_OFFER + timedelta(seconds=7, microseconds=654_321))
+    response = sam_client.post(url("confirm", offer), confirm_data())
+
+    page = sam_client.get(response["Location"]).content.decode()
+
+    assert (
+        '<dt class="col-sm-4">Received</dt><dd class="col-sm-8">January 10, 2003 at 10:00:07 AM PST'
+        '<span class="small text-body-secondary" data-local-time="2003-01-10T18:00:07Z" '
+        'data-offer-zone="America/Los_Angeles" data-seconds hidden>In your time zone' in page
+    )
+    assert "654321" not in page
+    assert "UTC" not in page
+
+
+def test_an_election_a_fraction_of_a_second_before_the_deadline_reads_before_it(
+    sam_client, offer, during_offer
+) -> None:
+    during_offer.move_to(offer.expires_at - timedelta(microseconds=1))
+    response = sam_client.post(url("confirm", offer), confirm_data())
+
+    page = sam_client.get(response["Location"]).content.decode()
+
+    # Truncated, never rounded up to the deadline (decision 3): 8:59:59.999999 PM reads 8:59:59 PM.
+    assert "January 20, 2003 at 8:59:59 PM PST" in page
+    assert "9:00:00 PM" not in page
 
 
 def test_posting_after_the_deadline_shows_the_election_on_record(sam_client, offer, during_offer) -> None:
@@ -491,4 +537,6 @@ def test_closed_offer_home_says_so(sam_client, offer) -> None:
     with time_machine.travel(offer.expires_at + timedelta(days=1), tick=False):
         html = sam_client.get(url("offer", offer)).content.decode()
     assert "Closed" in html
+    assert "The offer closed at <strong>January 20, 2003 at 9:00 PM PST</strong>." in html
+    assert 'data-local-time="2003-01-21T05:00:00Z" data-offer-zone="America/Los_Angeles" hidden>' in html
     assert "Make an election" not in html

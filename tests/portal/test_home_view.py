@@ -8,16 +8,23 @@ from django.core.files.base import ContentFile
 
 from soxp_portal.offers.models import Announcement, OfferDocument
 from tests.factories import EmployeeFactory, OfferFactory
-from tests.portal.conftest import url
+from tests.portal.conftest import confirm_data, url
 
 pytestmark = pytest.mark.django_db
 
 
-def test_open_offer_shows_the_deadline_in_pacific_and_utc_and_the_countdown(sam_client, offer) -> None:
+def test_open_offer_shows_the_deadline_in_pacific_with_the_employees_own_time_and_the_countdown(
+    sam_client, offer
+) -> None:
     html = sam_client.get(url("offer", offer)).content.decode()
     assert "Open" in html
-    assert "January 20, 2003 at 9:00 PM PST" in html
-    assert "2003-01-21 05:00 UTC" in html
+    assert "Deadline: <strong>January 20, 2003 at 9:00 PM PST</strong>" in html
+    # One zone for employees: the offer's, and their own (written by the browser) where it differs.
+    assert "UTC" not in html
+    assert (
+        '<span class="small text-body-secondary" data-local-time="2003-01-21T05:00:00Z" '
+        'data-offer-zone="America/Los_Angeles" hidden>In your time zone' in html
+    )
     assert f'data-countdown="{offer.expires_at.isoformat()}"' in html
     assert "Not participating" in html
     assert "Make an election" in html
@@ -79,3 +86,17 @@ def test_home_leads_to_the_last_opened_offer_not_to_the_next_one(sam_client, off
     )
     with time_machine.travel(offer.expires_at + timedelta(days=1), tick=False):
         assert sam_client.get("/")["Location"] == url("offer", offer)
+
+
+def test_the_election_in_force_shows_when_it_was_received_in_pacific_to_the_second(
+    sam_client, offer, during_offer
+) -> None:
+    during_offer.move_to(offer.expires_at - timedelta(hours=11, seconds=9, microseconds=876544))
+    sam_client.post(url("confirm", offer), confirm_data())  # 2003-01-20 09:59:50.123456 PST
+
+    html = sam_client.get(url("offer", offer)).content.decode()
+
+    assert "received January 20, 2003 at 9:59:50 AM PST.\n" in html
+    assert 'data-local-time="2003-01-20T17:59:50Z" data-offer-zone="America/Los_Angeles" data-seconds' in html
+    assert "123456" not in html
+    assert "UTC" not in html

@@ -250,8 +250,14 @@ CASES = [
                 "before January 21, 2003 at 12:00 AM EST",
                 *HOW_IT_WORKS,
             ),
-            "election form PDF": ("January 10, 2003 at 10:00 AM PST", "January 10, 2003 at 1:00 PM EST"),
-            "confirmation email": ("January 10, 2003 at 10:00 AM PST", "January 10, 2003 at 1:00 PM EST"),
+            "election form PDF": (
+                "January 10, 2003 at 10:00:00 AM PST",
+                "January 10, 2003 at 1:00:00 PM EST",
+            ),
+            "confirmation email": (
+                "January 10, 2003 at 10:00:00 AM PST",
+                "January 10, 2003 at 1:00:00 PM EST",
+            ),
             "reminder email": (
                 "before January 20, 2003 at 9:00 PM PST",
                 "before January 21, 2003 at 12:00 AM EST",

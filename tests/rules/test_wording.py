@@ -134,3 +134,41 @@ def test_format_ratio(ratio: Decimal, expected: str) -> None:
 )
 def test_join_in_words_lists_as_a_sentence_does(items: list[str], expected: str) -> None:
     assert join_in_words(items) == expected
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "expected"),
+    [
+        pytest.param(
+            datetime(2003, 1, 10, 18, 0, 7, 654321, tzinfo=UTC),
+            "America/Los_Angeles",
+            "January 10, 2003 at 10:00:07 AM PST",
+            id="received, microseconds dropped",
+        ),
+        pytest.param(
+            datetime(2003, 1, 21, 4, 59, 59, 999999, tzinfo=UTC),
+            "America/Los_Angeles",
+            "January 20, 2003 at 8:59:59 PM PST",
+            id="a microsecond before the deadline is never rounded up to it",
+        ),
+        pytest.param(
+            datetime(2003, 1, 21, 5, 0, tzinfo=UTC),
+            "UTC",
+            "January 21, 2003 at 5:00:00 AM UTC",
+            id="in UTC, named",
+        ),
+        pytest.param(
+            datetime(2003, 7, 18, 19, 5, 3, tzinfo=UTC),
+            "America/Los_Angeles",
+            "July 18, 2003 at 12:05:03 PM PDT",
+            id="summer",
+        ),
+    ],
+)
+def test_format_instant_to_the_second(instant: datetime, zone: str, expected: str) -> None:
+    assert format_instant(instant, ZoneInfo(zone), seconds=True) == expected
+
+
+def test_format_instant_to_the_minute_drops_the_seconds_without_rounding() -> None:
+    instant = datetime(2003, 1, 21, 4, 59, 59, 999999, tzinfo=UTC)
+    assert format_instant(instant, ZoneInfo("America/Los_Angeles")) == "January 20, 2003 at 8:59 PM PST"

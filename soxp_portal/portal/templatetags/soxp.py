@@ -25,11 +25,22 @@ def percent(fraction: Decimal | None) -> str:
 
 @register.filter
 def in_zone(instant: datetime | None, zone_name: str) -> str:
-    """An instant in the offer's time zone: "January 20, 2003 at 9:00 PM PST"."""
+    """A set time (a deadline, an opening) in the named zone, to the minute:
+    "January 20, 2003 at 9:00 PM PST"."""
     return "" if instant is None else format_instant(instant, ZoneInfo(zone_name))
 
 
 @register.filter
-def utc(instant: datetime | None) -> str:
-    """An instant in UTC to the microsecond, as the audit trail records it."""
-    return "" if instant is None else f"{instant.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
+def in_zone_to_second(instant: datetime | None, zone_name: str) -> str:
+    """A time whose order matters (an election received, an audit event) in the named zone, to the second:
+    "January 20, 2003 at 8:59:59 PM PST"."""
+    return "" if instant is None else format_instant(instant, ZoneInfo(zone_name), seconds=True)
+
+
+@register.filter
+def iso_instant(instant: datetime | None) -> str:
+    """The instant for the browser's script that writes it in the reader's own zone (static/js/portal.js):
+    ISO 8601 in UTC, to the second as the page shows it ("2003-01-21T05:00:00Z")."""
+    if instant is None:
+        return ""
+    return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"

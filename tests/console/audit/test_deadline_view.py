@@ -41,8 +41,25 @@ def test_the_default_window_is_one_hour_and_includes_late_events(
     assert "10 min before the deadline" in html
     assert "3 min after the deadline" in html
     assert "late" in html
-    assert "January 20, 2003 at 9:00 PM PST" in html
+    assert "Deadline in force: <strong>January 20, 2003 at 9:00 PM PST</strong>" in html
     assert "from 60 minutes before the deadline" in html
+
+
+def test_times_are_in_the_offers_zone_to_the_second_or_in_utc_on_request(
+    auditor_client: Client, offer: Offer, near_deadline
+) -> None:
+    html = report(auditor_client, offer).content.decode()
+    assert '<th scope="col">When (America/Los_Angeles)</th>' in html
+    assert '<td data-label="When"><div>January 20, 2003 at 8:50:00 PM PST</div></td>' in html
+    assert '<td data-label="When"><div>January 20, 2003 at 9:03:00 PM PST</div></td>' in html
+
+    html = report(auditor_client, offer, tz="utc").content.decode()
+    assert "Deadline in force: <strong>January 21, 2003 at 5:00 AM UTC</strong>" in html
+    assert '<th scope="col">When (UTC)</th>' in html
+    assert '<td data-label="When"><div>January 21, 2003 at 4:50:00 AM UTC</div></td>' in html
+    assert '<td data-label="When"><div>January 21, 2003 at 5:03:00 AM UTC</div></td>' in html
+    assert '<input type="hidden" name="tz" value="utc">' in html  # a new window keeps the zone
+    assert "PST" not in html
 
 
 def test_a_wider_window_takes_in_earlier_events(auditor_client: Client, offer: Offer, near_deadline) -> None:

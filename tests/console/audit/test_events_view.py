@@ -1,8 +1,11 @@
 """The events page: each filter narrows the trail; 50 events a page; queries do not grow with the page."""
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +16,7 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.offers.models import Election, Employee, Offer
 from tests.console.audit.conftest import SLIDE_9, elect, elect_late
+from tests.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,17 +88,49 @@ def test_the_channel_filter_can_ask_for_events_without_a_channel(
     assert shown(auditor_client, channel="none") == [census.sequence]
 
 
-def test_the_time_range_is_read_in_utc_from_inclusive_to_exclusive(
+def test_the_time_range_is_read_in_utc_from_inclusive_to_exclusive_when_the_page_shows_utc(
     auditor_client: Client, trail, deadline: datetime
 ) -> None:
     bob_at = trail["bob_fax"].at  # 2003-01-21 00:01 UTC: received at 00:00, entered a minute later
     assert bob_at == datetime.fromisoformat("2003-01-21T00:01:00+00:00")
-    assert shown(auditor_client, since="2003-01-21T00:01:00", until="2003-01-21T05:00:00") == sequences(
+    assert shown(
+        auditor_client, tz="utc", since="2003-01-21T00:01:00", until="2003-01-21T05:00:00"
+    ) == sequences(trail["bob_fax"])
+    after_bob = {"since": "2003-01-21T00:01:00.000001", "until": "2003-02-01T00:00:00"}
+    assert shown(auditor_client, tz="utc", **after_bob) == sequences(trail["sam_refused"])
+    assert shown(auditor_client, tz="utc", until="2003-01-21T00:01:00", employee="E-BOB") == []
+
+
+def test_the_time_range_is_read_in_the_offers_zone_the_page_shows_by_default(
+    auditor_client: Client, trail
+) -> None:
+    # Bob's event at 4:01 PM Pacific (00:01 UTC the next day): the range is read as Pacific wall time.
+    assert shown(auditor_client, since="2003-01-20T16:01:00", until="2003-01-20T21:00:00") == sequences(
         trail["bob_fax"]
     )
-    after_bob = {"since": "2003-01-21T00:01:00.000001", "until": "2003-02-01T00:00:00"}
-    assert shown(auditor_client, **after_bob) == sequences(trail["sam_refused"])
-    assert shown(auditor_client, until="2003-01-21T00:01:00", employee="E-BOB") == []
+    assert shown(auditor_client, since="2003-01-21T00:01:00", employee="E-BOB") == []
+    response = auditor_client.get(EVENTS, {"since": "2003-01-20T16:01:00"})
+    assert "From (America/Los_Angeles)" in response.content.decode()
+
+
+def test_the_switch_to_utc_keeps_the_same_instants_in_the_range(auditor_client: Client, trail) -> None:
+    response = auditor_client.get(EVENTS, {"employee": "E-BOB", "since": "2003-01-20T16:01:00"})
+    switch = response.context["switch_url"]
+    assert switch == f"{EVENTS}?employee=E-BOB&since=2003-01-21T00%3A01%3A00&tz=utc"
+    assert shown(auditor_client, **dict(parse_qsl(urlsplit(switch).query))) == sequences(trail["bob_fax"])
+    back = auditor_client.get(switch).context["switch_url"]
+    assert back == f"{EVENTS}?employee=E-BOB&since=2003-01-20T16%3A01%3A00"
+
+
+def test_a_wall_clock_time_that_does_not_exist_in_the_offers_zone_is_refused(
+    auditor_client: Client, trail
+) -> None:
+    # 2:30 AM on April 6, 2003 did not happen in California (the clocks went to 3:00); in UTC it did.
+    response = auditor_client.get(EVENTS, {"since": "2003-04-06T02:30:00"})
+    assert response.context.get("page_obj") is None
+    assert "be interpreted in time zone America/Los_Angeles" in response.content.decode()
+    in_utc = auditor_client.get(EVENTS, {"since": "2003-04-06T02:30:00", "tz": "utc"})
+    assert in_utc.context["page_obj"] is not None
 
 
 def test_filters_combine(auditor_client: Client, trail) -> None:
@@ -104,12 +140,55 @@ def test_filters_combine(auditor_client: Client, trail) -> None:
     assert shown(auditor_client, employee="E1001", channel="fax") == []
 
 
-def test_times_are_shown_in_the_offers_zone_and_in_utc_to_the_microsecond(
+def when_cells(html: str) -> list[str]:
+    return re.findall(r'<td data-label="When"><div>([^<]*)</div></td>', html)
+
+
+def test_times_are_shown_in_the_offers_zone_to_the_second_and_in_utc_on_request(
     auditor_client: Client, trail
 ) -> None:
     html = auditor_client.get(EVENTS, {"employee": "E-BOB"}).content.decode()
-    assert "January 20, 2003 at 4:01 PM PST" in html
-    assert "2003-01-21 00:01:00.000000 UTC" in html
+    assert '<th scope="col">When (America/Los_Angeles)</th>' in html
+    assert when_cells(html) == ["January 20, 2003 at 4:01:00 PM PST"]
+    assert "Times are in <strong>America/Los_Angeles</strong>, the offer's time zone, to the second." in html
+    assert f'<a href="{EVENTS}?employee=E-BOB&amp;tz=utc">Show the times in UTC</a>' in html
+    assert ".000000" not in html
+
+    html = auditor_client.get(EVENTS, {"employee": "E-BOB", "tz": "utc"}).content.decode()
+    assert '<th scope="col">When (UTC)</th>' in html
+    assert when_cells(html) == ["January 21, 2003 at 12:01:00 AM UTC"]
+    assert f'<a href="{EVENTS}?employee=E-BOB">Show the times in America/Los_Angeles</a>' in html
+    assert 'href="/console/audit/events/' in html
+    assert f'href="/console/audit/events/{trail["bob_fax"].sequence}/?tz=utc"' in html  # the zone is kept
+
+
+def test_sign_in_and_election_events_are_shown_in_one_zone_and_in_order(
+    auditor_client: Client, offer: Offer, slide_9_employee: Employee
+) -> None:
+    """A sign-in has no offer, an election has one: both read in the same zone, so the column is in order."""
+    signed_in = datetime(2003, 1, 10, 17, 59, 30, 250_000, tzinfo=UTC)  # 9:59:30 AM Pacific
+    with time_machine.travel(signed_in, tick=False) as clock:
+        Client().force_login(slide_9_employee.user)
+        elect(offer, slide_9_employee, SLIDE_9, at=signed_in + timedelta(seconds=40))
+        clock.move_to(signed_in + timedelta(seconds=90))
+        Client().force_login(slide_9_employee.user)
+
+    response = auditor_client.get(EVENTS, {"employee": "E1001"})
+    types = [event.event_type for event in response.context["page_obj"]]
+    html = response.content.decode()
+
+    assert types == ["auth.signed_in", "election.submitted", "auth.signed_in"]
+    assert when_cells(html) == [
+        "January 10, 2003 at 9:59:30 AM PST",
+        "January 10, 2003 at 10:00:10 AM PST",
+        "January 10, 2003 at 10:01:00 AM PST",
+    ]
+    html = auditor_client.get(EVENTS, {"employee": "E1001", "tz": "utc"}).content.decode()
+    assert when_cells(html) == [
+        "January 10, 2003 at 5:59:30 PM UTC",
+        "January 10, 2003 at 6:00:10 PM UTC",
+        "January 10, 2003 at 6:01:00 PM UTC",
+    ]
 
 
 def test_a_range_that_ends_before_it_starts_is_refused(auditor_client: Client, trail) -> None:
@@ -167,3 +246,17 @@ def test_the_number_of_queries_does_not_grow_with_the_page(
     assert len(response.context["page_obj"]) == 50
     assert len(many.captured_queries) == len(few.captured_queries)
     assert Election.objects.count() == 1
+
+
+def test_offers_in_different_zones_share_no_offers_zone_so_the_events_are_shown_in_utc(
+    auditor_client: Client, trail
+) -> None:
+    OfferFactory(slug="east", time_zone="America/New_York")
+    html = auditor_client.get(EVENTS, {"employee": "E-BOB"}).content.decode()
+    assert when_cells(html) == ["January 21, 2003 at 12:01:00 AM UTC"]
+    assert "Times are in <strong>UTC</strong>, as the audit trail stores them, to the second." in html
+    assert "Show the times in" not in html
+    # The deadline report is about one offer: its own zone.
+    offer = trail["bob_fax"].offer
+    html = auditor_client.get(reverse("console:audit-deadline", args=[offer.slug])).content.decode()
+    assert '<th scope="col">When (America/Los_Angeles)</th>' in html

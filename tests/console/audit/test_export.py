@@ -65,7 +65,8 @@ def test_the_export_writes_one_event_with_its_filters_before_the_file(
     assert exported.data == {
         "report": "events",
         "format": "csv",
-        "filters": {"employee_id": "E1001", "since": "2002-12-01T00:00:00.000000Z"},
+        # Read in the zone the page shows (midnight Pacific), recorded in UTC.
+        "filters": {"employee_id": "E1001", "since": "2002-12-01T08:00:00.000000Z"},
     }
     assert ["# chain_last_hash", exported.hash] in rows
 

@@ -34,11 +34,12 @@ def test_a_pdf_is_posted_for_employees_and_audited(staff_client, soxp_2003, exte
     assert document.file.read() == PDF
     event = AuditEvent.objects.get(event_type="offer.edited")
     assert event.data["documents"]["added"]["sha256"] == hashlib.sha256(PDF).hexdigest()
-    page = staff_client.get(documents_url(soxp_2003)).content.decode()
+    html = staff_client.get(documents_url(soxp_2003)).content.decode()
     assert (
         f'href="{reverse("console:offer-document", args=[soxp_2003.slug, document.pk])}">Offer to Exchange'
-        in page
+        in html
     )
+    assert "posted January 20, 2003 at 12:00 PM PST" in html  # in the offer's zone, as the whole console
 
 
 @pytest.mark.parametrize(

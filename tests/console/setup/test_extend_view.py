@@ -34,8 +34,10 @@ def test_the_preview_shows_the_effect_and_the_notice_and_changes_nothing(
     assert response.status_code == 200
     for text in ("January 24, 2003", "July 25, 2003", "July 24, 2003", "July 21, 2003", "July 18, 2003"):
         assert text in html
-    assert "January 21, 2003 at 9:00 AM EST" in html  # the notice's deadline, the day after MLK Day
-    assert "options to purchase 0 shares had been tendered" in html
+    # The notice's deadline, 9:00 a.m. Eastern the day after MLK Day, in the offer's zone as the whole page.
+    assert "Release by <strong>January 21, 2003 at 6:00 AM PST</strong>: 9:00 a.m. Eastern" in html
+    assert "EST" not in html
+    assert "As of January 20, 2003 at 12:00 PM PST, options to purchase 0 shares had been tendered" in html
     assert "about 0% of the options eligible for exchange" in html
     assert "You may now make, change or withdraw your election until January 24, 2003 at 9:00 PM PST" in html
     assert 'name="confirmed" value="True"' in html

@@ -39,8 +39,10 @@ def test_dashboard_shows_the_figures(admin_client: Client, offer: Offer, census:
     assert figure(html, "shares-eligible") == "5,700"
     assert figure(html, "shares-tendered") == "3,300"
     assert figure(html, "shares-new") == "2,475"
-    assert "January 20, 2003 at 9:00 PM PST" in html
-    assert "2003-01-21 05:00 UTC" in html
+    # One zone on the administrator's pages: the offer's, named; elections received to the second.
+    assert "deadline January 20, 2003 at 9:00 PM PST" in html
+    assert '<td data-label="Received">January 9, 2003 at 11:30:00 PM PST</td>' in html  # Alice withdraws
+    assert "UTC" not in html
 
 
 def test_empty_offer_shows_zeros(admin_client: Client, offer: Offer) -> None:

@@ -71,11 +71,11 @@ def test_an_unknown_filter_is_shown_as_an_error_and_lists_everyone(
 def test_each_row_shows_the_election_in_force(admin_client: Client, offer: Offer, census: Census) -> None:
     html = admin_client.get(url("employees", offer), {"q": "bob"}).content.decode()
     assert "Participating" in html
-    assert "v2 · January 9, 2003 at 10:00 AM PST" in html
+    assert "v2 · January 9, 2003 at 10:00:00 AM PST" in html
     assert "1,000 → 750" in html
     html = admin_client.get(url("employees", offer), {"q": "alice"}).content.decode()
     assert "Withdrawn" in html
-    assert "v2 · January 9, 2003 at 11:30 PM PST" in html
+    assert "v2 · January 9, 2003 at 11:30:00 PM PST" in html
 
 
 def test_pages_of_fifty_keep_the_search(admin_client: Client, offer: Offer) -> None:

@@ -24,6 +24,8 @@ def test_the_confirmation_shows_how_many_will_be_emailed(
     assert response.status_code == 200
     assert re.search(r'id="reminder-count"><strong>2</strong> eligible employees have made no election', html)
     assert "Send 2 reminders" in html
+    assert "The email reminds them of the deadline, January 20, 2003 at 9:00 PM PST, that" in html
+    assert "UTC" not in html
     assert not mail.outbox, "nothing is sent before the confirmation"
 
 
@@ -38,7 +40,9 @@ def test_the_reminder_goes_to_exactly_the_eligible_undecided(
     message = next(m for m in mail.outbox if m.to == [census.dave.email])
     assert message.subject.startswith("Reminder: make your election")
     assert "Dear Dave," in message.body
-    assert "January 20, 2003 at 9:00 PM PST" in message.body
+    # The employee's convention: the offer's zone, named; no second zone in an email.
+    assert "The deadline is January 20, 2003 at 9:00 PM PST. An election counts" in message.body
+    assert "UTC" not in message.body
     assert "http://testserver/offers/soxp-2003/" in message.body
     assert "keeps its current terms" in message.body
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from soxp_portal.offers.census import CensusImportError
 from soxp_portal.offers.demo import DEMO_PASSWORD, set_up_demo
 from soxp_portal.offers.models import Offer
+from soxp_portal.rules.wording import format_instant
 
 
 class Command(BaseCommand):
@@ -25,12 +26,12 @@ class Command(BaseCommand):
             ) from None
         except CensusImportError as error:
             raise CommandError("\n".join(str(e) for e in error.errors)) from error
-        offer, zone = demo.offer, demo.offer.zone
+        offer = demo.offer
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo offer '{offer.slug}' (the 2003 terms moved {demo.weeks} weeks): "
-                f"open {offer.opens_at.astimezone(zone):%a %b %d, %Y %I:%M %p %Z} "
-                f"until {offer.expires_at.astimezone(zone):%a %b %d, %Y %I:%M %p %Z}."
+                f"open {format_instant(offer.opens_at, offer.zone)} "
+                f"until {format_instant(offer.expires_at, offer.zone)}."
             )
         )
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
