@@ -9,6 +9,9 @@ every way to make, change or withdraw an election, and answer only GET (URLs und
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,28 +51,26 @@ def choose(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "console/watch/preview.html", {"offer": offer, "form": form}, status=status)
 
 
+def _preview_context(slug: str, employee_id: str, build: Callable[..., dict]) -> dict:
+    """``build`` (one of ``portal.pages``' contexts) for the employee, with the preview's own links."""
+    offer, employee = _offer_and_employee(slug, employee_id)
+    return build(offer, employee, links=preview_links(offer, employee), preview_of=employee)
+
+
 @require_safe
 @staff_required
 def overview(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
-    offer, employee = _offer_and_employee(slug, employee_id)
-    links = preview_links(offer, employee)
-    context = overview_context(offer, employee, links=links, preview_of=employee)
-    return render(request, "portal/home.html", context)
+    return render(request, "portal/home.html", _preview_context(slug, employee_id, overview_context))
 
 
 @require_safe
 @staff_required
 def grants(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
-    offer, employee = _offer_and_employee(slug, employee_id)
-    links = preview_links(offer, employee)
-    context = grants_context(offer, employee, links=links, preview_of=employee)
-    return render(request, "portal/grants.html", context)
+    return render(request, "portal/grants.html", _preview_context(slug, employee_id, grants_context))
 
 
 @require_safe
 @staff_required
 def compare(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
-    offer, employee = _offer_and_employee(slug, employee_id)
-    links = preview_links(offer, employee)
-    context = compare_context(offer, employee, request.GET, links=links, preview_of=employee)
+    context = _preview_context(slug, employee_id, partial(compare_context, query=request.GET))
     return render(request, "portal/compare.html", context, status=400 if context["errors"] else 200)

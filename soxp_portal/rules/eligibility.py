@@ -72,8 +72,13 @@ class GrantEligibility:
     is_required: bool
     #: Why, for the administrator and the eligibility report.
     reason: str
-    #: Why, for the employee who holds the grant: the same words unless the holder may not take part.
-    reason_for_employee: str
+    #: Why, for the employee who holds the grant: the same words (the default) unless the holder may
+    #: not take part.
+    reason_for_employee: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.reason_for_employee:
+            object.__setattr__(self, "reason_for_employee", self.reason)
 
 
 def is_hired_in_time(terms: OfferTerms, hire_date: date) -> bool:
@@ -300,7 +305,6 @@ def grant_eligibility(
             is_lookback=lookback,
             is_required=False,
             reason=obstacle,
-            reason_for_employee=obstacle,
         )
     if lookback:
         # Decision 2: eligible whatever the price, and it comes with every tender.
@@ -311,7 +315,6 @@ def grant_eligibility(
             is_lookback=True,
             is_required=True,
             reason=reason,
-            reason_for_employee=reason,
         )
     meets = meets_price_threshold(terms, grant.exercise_price)
     reason = _price_reason(terms, grant.exercise_price, meets=meets)
@@ -321,7 +324,6 @@ def grant_eligibility(
         is_lookback=False,
         is_required=False,
         reason=reason,
-        reason_for_employee=reason,
     )
 
 
