@@ -37,6 +37,7 @@ class AssetWatch:
     A page whose stylesheet or script answers 404 still renders, unstyled and without its
     countdown, so a walk through the pages says nothing unless it looks at these too. A response
     of 400 or more, or a request that never got one, is a failure; a redirect counts by where it ends.
+    The page's icon, which the browser fetches on its own, fails only by its response.
     """
 
     def __init__(self, context: BrowserContext, static_url: str = "/static/") -> None:
@@ -59,5 +60,10 @@ class AssetWatch:
             self.loaded.append(path)
 
     def _request_failed(self, request: Request) -> None:
-        if self._is_asset(request):
-            self.failed.append(f"{urlsplit(request.url).path}: {request.failure}")
+        if not self._is_asset(request):
+            return
+        if request.failure == "net::ERR_ABORTED" and request.resource_type not in ASSET_TYPES:
+            # The page's icon, which the browser fetches on its own and drops when the page is left;
+            # an icon that answers 404 is still caught by its response.
+            return
+        self.failed.append(f"{urlsplit(request.url).path}: {request.failure}")

@@ -194,7 +194,8 @@ def _elect_page(
 
 @employee_required
 def elect(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1, the choice per grant; a valid POST shows step 2, the review (nothing is saved yet).
+    """Step 1, the choice per grant; a valid POST shows step 2, the review (nothing is saved yet), and
+    the review's "Change my choices" posts the choices back here to be shown again.
 
     Keep for every grant is not an election (decision 10): the page is shown again saying what that
     means, not taking part, and, with an election in force, how to withdraw it.
@@ -205,6 +206,8 @@ def elect(request: HttpRequest, slug: str) -> HttpResponse:
         initial = _tender_initial(current_election(offer, request.employee), status)
         return _elect_page(request, offer, TenderForm(initial=initial, status=status), status)
     form = TenderForm(request.POST, status=status)
+    if "change" in request.POST:  # "Change my choices" on the review: the form again, as chosen
+        return _elect_page(request, offer, form, status, http_status=200 if form.is_valid() else 400)
     if not form.is_valid():
         return _elect_page(request, offer, form, status, http_status=400)
     tendered = form.tendered()

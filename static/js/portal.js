@@ -102,10 +102,16 @@
     });
     apply();
   });
-  // Lock each form's submit button after the first click (the server also ignores a repeated post).
+  // Each form posts once (the server also ignores a repeated post). The buttons are locked only after
+  // the browser has read the form: a button disabled during the submit event would drop its own
+  // name from the post ("Change my choices" is told from "Sign and submit" by its name).
   document.querySelectorAll("form[method=post]").forEach(function (form) {
-    form.addEventListener("submit", function () {
-      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.posted) { event.preventDefault(); return; }
+      form.dataset.posted = "true";
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+      }, 0);
     });
   });
 })();

@@ -41,13 +41,17 @@ def the_portal_as_make_run_serves_it(_live_server_handler: WSGIHandler) -> WSGIH
     return get_internal_wsgi_application()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     """pytest-django's live server, less its own static-files handler.
 
     That handler serves static/ through Django's finders whatever the settings say, which once hid
     that `make run` answered 404 for every stylesheet and script. Here the live server serves the
     application `make run` serves, with the same settings (DEBUG off, as pytest-django sets it).
+
+    One server for the session (each xdist worker), as pytest-django's own: stopping it after each
+    test ended SQLite's sharing of the in-memory test database with the server's request threads
+    while Chromium still held kept-alive connections to them, and closing those raised in the thread.
     """
     server = LiveServer(os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost", start=False)
     server.thread.static_handler = the_portal_as_make_run_serves_it

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from soxp_portal.offers.actions import submit_election
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.e2e.browser import sign_in
+from tests.e2e.browser import exchange, keep, sign_in
 from tests.factories import GrantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -30,18 +30,6 @@ def any_page(request: pytest.FixtureRequest, browser: Browser, browser_context_a
     context = browser.new_context(**browser_context_args, java_script_enabled=request.param)
     yield context.new_page()
     context.close()
-
-
-def grant(page: Page, grant_id: str) -> Locator:
-    return page.get_by_role("radiogroup", name=f"Grant {grant_id}")
-
-
-def keep(page: Page, grant_id: str) -> Locator:
-    return grant(page, grant_id).get_by_label("Keep")
-
-
-def exchange(page: Page, grant_id: str) -> Locator:
-    return grant(page, grant_id).get_by_label("Exchange all")
 
 
 def open_election(page: Page, base: str, employee: Employee) -> None:

@@ -53,7 +53,7 @@ def test_employee_elects_with_the_keyboard_alone(
         expect(box).to_be_checked()
     keys.tab_to("input[name=signature]")
     page.keyboard.type(slide_9_employee.full_name)
-    keys.tab_to("main form[method=post] button[type=submit]")
+    keys.tab_to("main form[method=post] button[type=submit]:not([formaction])")  # not "Change my choices"
     page.keyboard.press("Enter")
 
     page.wait_for_url(f"**{reverse('portal:history', args=[open_offer.slug])}*/")

@@ -247,6 +247,26 @@ def test_choosing_shows_the_review_with_what_is_surrendered_and_received(sam_cli
     assert not Election.objects.exists(), "nothing is saved before the employee signs"
 
 
+def test_change_my_choices_on_the_review_shows_the_form_as_chosen(sam_client, offer) -> None:
+    review = sam_client.post(url("elect", offer), {**ONLY_LOOKBACK, "expected_version": 0}).content.decode()
+    assert 'name="change"' in review
+    assert f'formaction="{url("elect", offer)}"' in review
+
+    # What the review's form posts when "Change my choices" is pressed, nothing signed yet.
+    unsigned = {**ONLY_LOOKBACK, "expected_version": 0, "submission_token": str(uuid.uuid4()), "change": "1"}
+    response = sam_client.post(url("elect", offer), unsigned)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Review your election" not in html
+    assert radios(html) == {
+        "G-1001": {"800": "", "0": "checked"},
+        "G-1002": {"1000": "", "0": "checked"},
+        "G-1004": {"500": "checked", "0": ""},
+    }
+    assert 'name="expected_version" value="0"' in html, "the version the employee saw is kept"
+    assert not Election.objects.exists()
+
+
 def test_signed_review_submits_the_slide_9_election(
     sam_client, offer, django_capture_on_commit_callbacks
 ) -> None:
