@@ -163,7 +163,55 @@ def walk_how_it_works(page: Page, base: str, width: int, env: dict[str, str]) ->
         )
 
 
-WALKS = {"employee": walk, "decision-support": walk_decision_support, "how-it-works": walk_how_it_works}
+def choose(page: Page, choices: dict[str, int]) -> None:
+    """Ticks, on the election form, Exchange (the grant's shares) or Keep (0) for each grant, in order."""
+    for grant_id, shares in choices.items():
+        page.check(f"input[name='tender-{grant_id}'][value='{shares}']")
+
+
+def walk_lookback(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The lookback rule as the slide 9 employee meets it (G-1004 is the lookback grant): another grant
+    brings it along on the form and the review; alone, it is reviewed as such; Keep for all is not an
+    election; without JavaScript the server explains. Nothing is submitted."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "sam.slide@example.com")
+    page.goto(f"{base}/offers/demo/elect/")
+    choose(page, {"G-1001": 800, "G-1002": 0})
+    shoot(page, "portal-election-lookback-brought-along", width)
+    page.click("text=Review my election")
+    shoot(page, "portal-review-lookback-brought-along", width)
+
+    page.goto(f"{base}/offers/demo/elect/")
+    choose(page, {"G-1001": 0, "G-1002": 0, "G-1004": 500})
+    page.click("text=Review my election")
+    shoot(page, "portal-review-lookback-alone", width)
+
+    page.goto(f"{base}/offers/demo/elect/")
+    choose(page, {"G-1001": 0, "G-1002": 0, "G-1004": 0})
+    page.click("text=Review my election")
+    shoot(page, "portal-election-keep-all", width)
+
+    if width == 1280:
+        without_script = page.context.browser.new_context(java_script_enabled=False)
+        watch = AssetWatch(without_script)
+        plain = without_script.new_page()
+        plain.set_viewport_size({"width": width, "height": 900})
+        sign_in(plain, base, "sam.slide@example.com")
+        plain.goto(f"{base}/offers/demo/elect/")
+        choose(plain, {"G-1001": 800, "G-1002": 0, "G-1004": 0})
+        plain.click("text=Review my election")
+        shoot(plain, "portal-election-lookback-no-javascript", width)
+        without_script.close()
+        if watch.failed:
+            sys.exit(f"These assets did not load without JavaScript: {sorted(set(watch.failed))}")
+
+
+WALKS = {
+    "lookback": walk_lookback,
+    "employee": walk,
+    "decision-support": walk_decision_support,
+    "how-it-works": walk_how_it_works,
+}
 
 
 def main() -> None:
