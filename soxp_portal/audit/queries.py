@@ -176,11 +176,12 @@ def election_timeline(employee: Employee) -> list[TimelineEntry]:
             subject_type=Election._meta.label, subject_id__in=[str(election.pk) for election in elections]
         ).order_by("sequence")
     }
-    latest = {election.offer_id: election.version for election in elections}
+    # Oldest version first, so the last one per offer that took effect is the one in force.
+    in_force = {election.offer_id: election.pk for election in elections if election.takes_effect}
     return [
         TimelineEntry(
             election=election,
-            is_in_force=latest[election.offer_id] == election.version,
+            is_in_force=in_force.get(election.offer_id) == election.pk,
             distance=deadline_distance(election.received_at, election.offer.expires_at),
             event=recorded.get(str(election.pk)),
         )

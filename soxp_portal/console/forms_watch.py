@@ -38,6 +38,14 @@ class PaperDeliveryForm(forms.Form):
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    evidence_only = forms.BooleanField(
+        label="Record it as evidence only: it does not take effect",
+        help_text=(
+            "The form stays in the employee's history and the audit trail, marked as received before "
+            "the version in force; the election in force does not change."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, zone: zoneinfo.ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

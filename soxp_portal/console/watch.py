@@ -29,7 +29,13 @@ from soxp_portal.console.forms_watch import (
 )
 from soxp_portal.console.views import record_download, staff_required
 from soxp_portal.documents.elections import audit_hash_for, document_filename, render_election_document
-from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
+from soxp_portal.offers.actions import (
+    ElectionError,
+    InvalidElection,
+    ReceivedBeforeRecord,
+    submit_election,
+    withdraw_election,
+)
 from soxp_portal.offers.models import Election, Employee, Offer
 from soxp_portal.offers.participation import (
     DayCount,
@@ -210,7 +216,8 @@ def employee(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
     now = timezone.now()
     versions = election_versions(elections_of(offer, person))
     status = employee_status(offer, person, now=now)
-    is_participating = bool(versions) and versions[0].election.is_participating
+    in_force = next((version.election for version in versions if version.is_current), None)
+    is_participating = in_force is not None and in_force.is_participating
     context = _offer_context(
         offer,
         now,
@@ -220,7 +227,8 @@ def employee(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
         is_participating=is_participating,
         # A paper form may be keyed in after the deadline if it was received before it: until closed.
         can_elect_on_paper=offer.closed_at is None and status.can_take_part,
-        can_withdraw_on_paper=offer.closed_at is None and is_participating,
+        # With a withdrawal in force, a fax withdrawal received before it can still be kept as evidence.
+        can_withdraw_on_paper=offer.closed_at is None and in_force is not None,
     )
     return render(request, "console/watch/employee.html", context)
 
@@ -228,9 +236,10 @@ def employee(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
 def _recorded_message(election: Election, offer: Offer) -> str:
     what = "withdrawal" if election.kind == Election.Kind.WITHDRAWAL else "election"
     received = format_instant(election.received_at, offer.zone, seconds=True)
+    effect = "" if election.takes_effect else " It is kept as evidence only: the version in force stays."
     return (
         f"{election.get_channel_display()} {what} of {election.employee.full_name} recorded as version "
-        f"{election.version}, received {received}. "
+        f"{election.version}, received {received}.{effect} "
         f"Confirmation {election.confirmation_number}; the employee is emailed the form."
     )
 
@@ -243,6 +252,7 @@ def _delivery(form: PaperElectionForm | PaperWithdrawalForm) -> dict[str, Any]:
         "submission_token": data["submission_token"],
         "channel": data["channel"],
         "received_at": data["received_at"],
+        "evidence_only": data["evidence_only"],
     }
 
 
@@ -261,6 +271,7 @@ def paper_election(request: HttpRequest, slug: str, employee_id: str) -> HttpRes
     current = current_election(offer, person)
     initial = {"expected_version": current.version if current else 0}
     form = PaperElectionForm(request.POST or None, initial=initial, status=status, zone=offer.zone)
+    received_before_record = False
     if request.method == "POST" and form.is_valid():
         try:
             election = submit_election(
@@ -268,10 +279,19 @@ def paper_election(request: HttpRequest, slug: str, employee_id: str) -> HttpRes
             )
         except ElectionError as error:
             _refuse(form, error)
+            received_before_record = isinstance(error, ReceivedBeforeRecord)
         else:
             messages.success(request, _recorded_message(election, offer))
             return redirect("console:employee", slug=offer.slug, employee_id=person.employee_id)
-    context = _offer_context(offer, now, person=person, status=status, current=current, form=form)
+    context = _offer_context(
+        offer,
+        now,
+        person=person,
+        status=status,
+        current=current,
+        form=form,
+        received_before_record=received_before_record,
+    )
     status_code = 400 if request.method == "POST" else 200
     return render(request, "console/watch/paper_election.html", context, status=status_code)
 
@@ -284,6 +304,7 @@ def paper_withdrawal(request: HttpRequest, slug: str, employee_id: str) -> HttpR
     current = current_election(offer, person)
     initial = {"expected_version": current.version if current else 0}
     form = PaperWithdrawalForm(request.POST or None, initial=initial, zone=offer.zone)
+    received_before_record = False
     if request.method == "POST" and form.is_valid():
         try:
             withdrawal = withdraw_election(
@@ -291,10 +312,13 @@ def paper_withdrawal(request: HttpRequest, slug: str, employee_id: str) -> HttpR
             )
         except ElectionError as error:
             _refuse(form, error)
+            received_before_record = isinstance(error, ReceivedBeforeRecord)
         else:
             messages.success(request, _recorded_message(withdrawal, offer))
             return redirect("console:employee", slug=offer.slug, employee_id=person.employee_id)
-    context = _offer_context(offer, now, person=person, current=current, form=form)
+    context = _offer_context(
+        offer, now, person=person, current=current, form=form, received_before_record=received_before_record
+    )
     status_code = 400 if request.method == "POST" else 200
     return render(request, "console/watch/paper_withdrawal.html", context, status=status_code)
 

@@ -18,6 +18,7 @@ from datetime import UTC, date
 from typing import Any
 
 from django.apps import apps
+from django.db.models import QuerySet
 
 from soxp_portal.documents.rendering import render_pdf
 from soxp_portal.offers.models import Election, Grant, Offer, TenderedGrant
@@ -92,6 +93,8 @@ class ElectionDocument:
     version_statement: str
     #: The previous version's confirmation number; None for a first election.
     previous_confirmation: str | None
+    #: For a paper form received before a version already on record: why it is not in force.
+    evidence_note: str | None
     lines: tuple[TenderedLine, ...]
     total_tendered: str
     total_new_shares: str
@@ -124,17 +127,31 @@ class ElectionDocument:
         return {"document": self}
 
 
+def _earlier_in_effect(election: Election) -> QuerySet[Election]:
+    return Election.objects.filter(
+        offer_id=election.offer_id,
+        employee_id=election.employee_id,
+        version__lt=election.version,
+        takes_effect=True,
+    ).order_by("-version")
+
+
 def previous_version(election: Election) -> Election | None:
-    """The version this one replaces: the same employee and offer, one version earlier."""
-    if election.version <= 1:
-        return None
+    """The version this one replaces: the one in force when it was received. For a form kept as
+    evidence only, that is what it would have replaced."""
     return (
-        Election.objects.filter(
-            offer_id=election.offer_id, employee_id=election.employee_id, version=election.version - 1
-        )
+        _earlier_in_effect(election)
+        .filter(received_at__lte=election.received_at)
         .only("confirmation_number", "kind", "received_at")
         .first()
     )
+
+
+def in_force_when_entered(election: Election) -> Election | None:
+    """For a form kept as evidence only: the version in force when it was entered, received after it."""
+    if election.takes_effect:
+        return None
+    return _earlier_in_effect(election).only("confirmation_number", "kind", "received_at", "version").first()
 
 
 def _tendered_lines(election: Election) -> list[TenderedGrant]:
@@ -310,6 +327,18 @@ def _version_statement(election: Election, previous: Election | None) -> str:
     )
 
 
+def _evidence_note(election: Election) -> str | None:
+    in_force = in_force_when_entered(election)
+    if in_force is None:
+        return None
+    received = format_instant(in_force.received_at, election.offer.zone, seconds=True)
+    return (
+        f"Not in force: it was received before confirmation {in_force.confirmation_number} (version "
+        f"{in_force.version}, received {received}), which was already on record. The last election "
+        "received before the deadline is the one in force, so this form is kept as evidence only."
+    )
+
+
 def _delivered(election: Election) -> str:
     return "by fax" if election.channel == Election.Channel.FAX else "by hand"
 
@@ -338,6 +367,7 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
     offer: Offer = election.offer
     employee = election.employee
     previous = previous_version(election)
+    evidence_note = _evidence_note(election)
     is_withdrawal = election.kind == Election.Kind.WITHDRAWAL
     grant_date = offer.new_grant_date()
     deadline = format_instant(offer.expires_at, offer.zone)
@@ -373,7 +403,8 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         confirmation_number=election.confirmation_number,
         kind=election.kind,
         version=election.version,
-        version_statement=_version_statement(election, previous),
+        version_statement=" ".join(filter(None, [_version_statement(election, previous), evidence_note])),
+        evidence_note=evidence_note,
         previous_confirmation=previous.confirmation_number if previous else None,
         lines=table,
         total_tendered=format_shares(sum(line.shares_tendered for line in lines)),

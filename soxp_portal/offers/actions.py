@@ -42,7 +42,7 @@ from soxp_portal.offers.models import (
     TenderedGrant,
 )
 from soxp_portal.offers.participation import tender_figures
-from soxp_portal.offers.queries import current_election, employee_status
+from soxp_portal.offers.queries import current_election, election_in_force_at, employee_status
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
@@ -68,6 +68,13 @@ class ElectionClosed(ElectionError):
 
 class StaleElection(ElectionError):
     reason = "stale"
+
+
+class ReceivedBeforeRecord(ElectionError):
+    """A paper form received before the version already on record: the last election received
+    governs, so it can only be kept as evidence, and only when the administrator says so."""
+
+    reason = "received_before_record"
 
 
 class InvalidElection(ElectionError):
@@ -121,6 +128,7 @@ def _snapshot(election: Election, lines: list[TenderedGrant]) -> dict[str, Any]:
         "received_at": election.received_at,
         "recorded_at": election.recorded_at,
         "signature": election.signature,
+        "takes_effect": election.takes_effect,
         "tendered": [
             {
                 "grant_id": line.grant.grant_id,
@@ -160,6 +168,19 @@ def _audit_refusal(
         )
 
 
+def _received_before_record(offer: Offer, received_at: datetime, in_force: Election) -> ReceivedBeforeRecord:
+    zone = offer.zone
+    what = "withdrawal" if in_force.kind == Election.Kind.WITHDRAWAL else "election"
+    return ReceivedBeforeRecord(
+        f"This form was received {format_instant(received_at, zone, seconds=True)}, before the {what} "
+        f"already on record (version {in_force.version}, confirmation {in_force.confirmation_number}, "
+        f"received {format_instant(in_force.received_at, zone, seconds=True)}). The last election received "
+        "before the deadline is the one in force, so this form cannot take effect. It can be recorded as "
+        "evidence only: kept in the employee's history and the audit trail, marked as not in force.",
+        current=in_force,
+    )
+
+
 def _create_version(
     offer: Offer,
     employee: Employee,
@@ -172,45 +193,57 @@ def _create_version(
     submission_token: uuid.UUID,
     channel: str,
     received_at: datetime | None,
+    evidence_only: bool,
     now: datetime,
     request: HttpRequest | None,
 ) -> Election:
     received_at = received_at or now
     with transaction.atomic():
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
-        latest = current_election(offer, employee)
-        if latest is not None and latest.submission_token == submission_token:
-            return latest  # the same form posted twice (a double click): one version, not two
+        repeated = Election.objects.filter(
+            offer=offer, employee=employee, submission_token=submission_token
+        ).first()
+        if repeated is not None:
+            return repeated  # the same form posted twice (a double click): one version, not two
         _check_window(offer, received_at=received_at, now=now, channel=channel)
-        if expected_version != (latest.version if latest else 0):
+        in_force = current_election(offer, employee)
+        if expected_version != (in_force.version if in_force else 0):
             raise StaleElection(
                 "Your election changed after this page was loaded (in another tab or window, or by the stock "
                 "administrator). Nothing was changed: review the election on record below and start again.",
-                current=latest,
+                current=in_force,
             )
+        # The last election received governs: a paper form received before the one in force (keyed in
+        # late) is kept as evidence only, judged against what was in force when it was received.
+        takes_effect = in_force is None or received_at >= in_force.received_at
+        if not takes_effect and not evidence_only:
+            raise _received_before_record(offer, received_at, in_force)
+        replaced = in_force if takes_effect else election_in_force_at(offer, employee, received_at)
         if not names_match(signature, employee):
             raise ElectionError(
                 f"The signature must be your full name as the company records it: {employee.full_name}.",
-                current=latest,
+                current=in_force,
             )
         if kind == Election.Kind.WITHDRAWAL:
-            if latest is None or not latest.is_participating:
+            if replaced is None or not replaced.is_participating:
                 raise ElectionError(
-                    "You have no election to withdraw: you are not taking part.", current=latest
+                    "You have no election to withdraw: you are not taking part.", current=in_force
                 )
             lines_wanted: dict[str, tuple[int, int]] = {}
         else:
             status = employee_status(offer, employee, now=received_at)
             problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
             if problems:
-                raise InvalidElection(problems, current=latest)
+                raise InvalidElection(problems, current=in_force)
             summary = exchange_summary(offer.terms, tendered)
             lines_wanted = {line.grant_id: (line.tendered_shares, line.new_shares) for line in summary.lines}
 
+        entered = Election.objects.filter(offer=offer, employee=employee).order_by("-version")
+        last_entered = entered.values_list("version", flat=True).first()
         election = Election.objects.create(
             offer=offer,
             employee=employee,
-            version=(latest.version if latest else 0) + 1,
+            version=(last_entered or 0) + 1,
             kind=kind,
             channel=channel,
             received_at=received_at,
@@ -219,6 +252,7 @@ def _create_version(
             confirmation_number=new_confirmation_number(),
             signature=" ".join(signature.split()),
             submission_token=submission_token,
+            takes_effect=takes_effect,
         )
         grants = {grant.grant_id: grant for grant in employee.grants.filter(grant_id__in=lines_wanted)}
         lines = TenderedGrant.objects.bulk_create(
@@ -227,10 +261,16 @@ def _create_version(
         )
         if kind == Election.Kind.WITHDRAWAL:
             event = AuditEventType.ELECTION_WITHDRAWN
-        elif latest is not None and latest.is_participating:
+        elif replaced is not None and replaced.is_participating:
             event = AuditEventType.ELECTION_MODIFIED
         else:
             event = AuditEventType.ELECTION_SUBMITTED
+        data: dict[str, Any] = {
+            "election": _snapshot(election, lines),
+            "replaces": replaced.confirmation_number if replaced else None,
+        }
+        if not takes_effect:
+            data["not_in_force_because"] = in_force.confirmation_number
         record(
             event,
             actor=actor,
@@ -240,10 +280,7 @@ def _create_version(
             offer=offer,
             on_behalf=channel != Election.Channel.WEB,
             channel=channel,
-            data={
-                "election": _snapshot(election, lines),
-                "replaces": latest.confirmation_number if latest else None,
-            },
+            data=data,
             request=request,
         )
     from soxp_portal.offers.tasks import send_election_confirmation
@@ -282,13 +319,16 @@ def submit_election(
     submission_token: uuid.UUID,
     channel: str = Election.Channel.WEB,
     received_at: datetime | None = None,
+    evidence_only: bool = False,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Election:
     """Submits or modifies an election: the grants tendered (grant id -> shares), whole grants only.
 
-    `expected_version` is the version on record when the form was loaded (0 for none): a form that is
-    out of date is refused, never silently applied. A new election replaces the last (slide 19).
+    `expected_version` is the version in force when the form was loaded (0 for none): a form that is
+    out of date is refused, never silently applied. A new election replaces the one in force (slide
+    19). A paper form received before the version in force is refused with :class:`ReceivedBeforeRecord`
+    unless `evidence_only` says to keep it as evidence, never in force.
     """
     return _record_version(
         offer,
@@ -301,6 +341,7 @@ def submit_election(
         submission_token=submission_token,
         channel=channel,
         received_at=received_at,
+        evidence_only=evidence_only,
         now=now,
         request=request,
     )
@@ -316,6 +357,7 @@ def withdraw_election(
     submission_token: uuid.UUID,
     channel: str = Election.Channel.WEB,
     received_at: datetime | None = None,
+    evidence_only: bool = False,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Election:
@@ -332,6 +374,7 @@ def withdraw_election(
         submission_token=submission_token,
         channel=channel,
         received_at=received_at,
+        evidence_only=evidence_only,
         now=now,
         request=request,
     )

@@ -392,10 +392,12 @@ class AppendOnlyModel(models.Model):
 
 
 class Election(AppendOnlyModel):
-    """One version of an employee's election in an offer. The latest version is the one in force.
+    """One version of an employee's election in an offer. The version in force is the last one
+    received before the deadline: the latest version that took effect.
 
-    A new election replaces the last (a modification) and a withdrawal returns the employee to
-    "not participating"; both are new rows, so the history is never rewritten.
+    A new election replaces the one in force (a modification) and a withdrawal returns the employee
+    to "not participating"; both are new rows, so the history is never rewritten. A paper form keyed
+    in after a version that was received later than it is kept as evidence and never takes effect.
     """
 
     class Kind(models.TextChoices):
@@ -423,6 +425,13 @@ class Election(AppendOnlyModel):
         null=True,
         blank=True,
         help_text="Sent with the form; a second post of the same form is the same election.",
+    )
+    takes_effect = models.BooleanField(
+        default=True,
+        help_text=(
+            "False for a paper form received before a version already on record: the last election "
+            "received governs, so it is kept as evidence and is never in force."
+        ),
     )
 
     class Meta:

@@ -133,11 +133,12 @@ def eligible_holdings_of(
 
 
 def current_elections(offer: Offer) -> QuerySet[Election]:
-    """The version in force of each employee who made one: the version no later version replaces."""
+    """The version in force of each employee who made one: the version that took effect and that no
+    later version that took effect replaces (``queries.current_election``)."""
     later = Election.objects.filter(
-        offer=offer, employee=OuterRef("employee"), version__gt=OuterRef("version")
+        offer=offer, employee=OuterRef("employee"), takes_effect=True, version__gt=OuterRef("version")
     )
-    return Election.objects.filter(offer=offer).filter(~Exists(later))
+    return Election.objects.filter(offer=offer, takes_effect=True).filter(~Exists(later))
 
 
 def with_totals(elections: QuerySet[Election]) -> QuerySet[Election]:
@@ -393,14 +394,18 @@ class ElectionVersion:
 
 
 def election_versions(elections: Iterable[Election]) -> list[ElectionVersion]:
-    """`elections` newest first (``queries.elections_of``), each with its totals from its loaded lines."""
+    """`elections` the last entered first (``queries.elections_of``), each with its totals from its
+    loaded lines; the first that took effect is the one in force."""
     versions = []
-    for position, election in enumerate(elections):
+    in_force_seen = False
+    for election in elections:
         lines = list(election.tendered_grants.all())
+        is_current = election.takes_effect and not in_force_seen
+        in_force_seen = in_force_seen or is_current
         versions.append(
             ElectionVersion(
                 election=election,
-                is_current=position == 0,
+                is_current=is_current,
                 grants_tendered=len(lines),
                 shares_tendered=sum(line.shares_tendered for line in lines),
                 new_shares=sum(line.new_shares for line in lines),

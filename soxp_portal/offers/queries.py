@@ -98,7 +98,7 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
 
 
 def elections_of(offer: Offer, employee: Employee) -> QuerySet[Election]:
-    """Every version of the employee's election, newest first, with the tendered grants loaded."""
+    """Every version of the employee's election, the last entered first, with the tendered grants loaded."""
     return (
         Election.objects.filter(offer=offer, employee=employee)
         .select_related("entered_by", "offer", "employee")
@@ -110,8 +110,17 @@ def elections_of(offer: Offer, employee: Employee) -> QuerySet[Election]:
 
 
 def current_election(offer: Offer, employee: Employee) -> Election | None:
-    """The version in force: the latest one."""
-    return elections_of(offer, employee).first()
+    """The version in force: the last one received (OFFER.md decisions 3 and 8).
+
+    That is the latest version that took effect: a version takes effect when it is received no
+    earlier than the one in force, and a paper form received before it is kept as evidence only.
+    """
+    return elections_of(offer, employee).filter(takes_effect=True).first()
+
+
+def election_in_force_at(offer: Offer, employee: Employee, instant: datetime) -> Election | None:
+    """The version that was in force at `instant` by the time it was received."""
+    return elections_of(offer, employee).filter(takes_effect=True, received_at__lte=instant).first()
 
 
 def offers_open_to_employees(now: datetime) -> QuerySet[Offer]:

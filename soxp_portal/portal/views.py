@@ -306,7 +306,9 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     offer = _offer(slug)
     elections = list(elections_of(offer, request.employee))
-    return render(request, "portal/history.html", _context(request, offer, elections=elections))
+    in_force = next((election for election in elections if election.takes_effect), None)
+    context = _context(request, offer, elections=elections, in_force=in_force)
+    return render(request, "portal/history.html", context)
 
 
 def _own_election(request: HttpRequest, offer: Offer, confirmation: str) -> Election:

@@ -217,6 +217,7 @@ ELECTION_KEYS = {
     "received_at",
     "recorded_at",
     "signature",
+    "takes_effect",
     "tendered",
     "total_tendered",
     "total_new_shares",
@@ -229,6 +230,7 @@ def election_data(
     def check(w: World, data: dict[str, Any]) -> None:
         election = data["election"]
         assert set(election) == ELECTION_KEYS
+        assert election["takes_effect"] is True
         assert (election["kind"], election["channel"], election["signature"]) == (
             kind,
             channel,
