@@ -73,3 +73,29 @@ def tamper(db: None) -> RawSQL:
             cursor.execute(sql.format(table=TABLE), params)
 
     return run
+
+
+def unreadable_time() -> str:
+    """A value for a time column that cannot be read back as a time.
+
+    PostgreSQL stores ``infinity``, which no Python datetime holds (psycopg refuses to read it);
+    SQLite stores any text, and a 13th month makes Django's parser raise.
+    """
+    return "infinity" if connection.vendor == "postgresql" else "2003-13-45 25:61:00"
+
+
+@contextmanager
+def check_constraints_ignored() -> Iterator[None]:
+    """On SQLite, lets raw SQL store what a column's CHECK refuses (text that is not JSON in a JSON
+    column), as someone editing the database file could."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            yield
+        finally:
+            cursor.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL's column types refuse this value outright"
+)

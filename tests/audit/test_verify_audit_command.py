@@ -10,7 +10,7 @@ from django.db import connections
 from soxp_portal.audit.chain import GENESIS_HASH
 from soxp_portal.audit.management.commands.verify_audit import Command
 from soxp_portal.audit.models import AuditEvent
-from tests.audit.conftest import RawSQL
+from tests.audit.conftest import RawSQL, unreadable_time
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,20 @@ def test_broken_chain_exits_with_status_1(
 def test_chunk_size_below_one_is_refused(db: None) -> None:
     with pytest.raises(CommandError, match="at least 1"):
         call_command("verify_audit", "--chunk-size", "0")
+
+
+def test_an_event_that_cannot_be_read_is_a_break_without_a_traceback(
+    chain: list[AuditEvent],
+    tamper: RawSQL,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tamper("UPDATE {table} SET at = %s WHERE sequence = 3", [unreadable_time()])
+
+    with pytest.raises(SystemExit) as exit_:
+        run_from_command_line(monkeypatch)
+
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == (
+        "CommandError: Audit chain BROKEN at event #3: the event's time cannot be read\n"
+    )

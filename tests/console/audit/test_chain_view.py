@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from soxp_portal.audit.log import last_link
 from soxp_portal.offers.models import Employee, Offer
-from tests.audit.conftest import RawSQL
+from tests.audit.conftest import RawSQL, unreadable_time
 from tests.console.audit.conftest import SLIDE_9, elect
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,18 @@ def test_a_changed_event_shows_where_the_chain_breaks(
     assert "its content does not match its hash" in html
     assert "The 2 events before it are intact" in html
     assert reverse("console:audit-event", args=[3]) in html
+
+
+def test_an_event_that_cannot_be_read_is_shown_as_the_break(
+    auditor_client: Client, elections: None, tamper: RawSQL
+) -> None:
+    tamper("UPDATE {table} SET at = %s WHERE sequence = 4", [unreadable_time()])
+
+    response = auditor_client.get(CHAIN)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The chain is broken at event #4" in html
+    assert "the event&#x27;s time cannot be read" in html
+    assert "The 3 events before it are intact" in html
+    assert reverse("console:audit-event", args=[4]) not in html  # its page could not show it either
