@@ -17,9 +17,10 @@ with the fields that fail alone. ``unreadable_fields`` finds the second kind on 
 from __future__ import annotations
 
 import decimal
+import functools
 import ipaddress
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -127,38 +128,53 @@ def fields_that_fail(model: type[models.Model], key: Any) -> tuple[str, ...]:
 
 def unreadable_fields(instance: models.Model) -> tuple[str, ...]:
     """The fields of a row that was read but holds what its field never holds (see the module's
-    docstring): a time SQLite could not parse, text in a number column, an address that is none."""
+    docstring): a time SQLite could not parse, text in a number column, an address that is none.
+
+    The chain walk asks this of every event, so each model's checks are worked out once.
+    """
     return tuple(
-        field.name
-        for field in instance._meta.concrete_fields
-        if not is_readable(field, getattr(instance, field.attname))
+        name
+        for name, attname, accepts in _field_checks(type(instance))
+        if not accepts(getattr(instance, attname))
     )
 
 
 def is_readable(field: models.Field[Any, Any], value: Any) -> bool:
     """Whether `value` is something `field` can hold, as Django reads it back."""
-    if value is None:
-        return field.null
-    if isinstance(field, models.ForeignKey):
-        field = field.target_field
+    return _accepts(field)(value)
+
+
+@functools.cache
+def _field_checks(model: type[models.Model]) -> tuple[tuple[str, str, Callable[[Any], bool]], ...]:
+    return tuple((field.name, field.attname, _accepts(field)) for field in model._meta.concrete_fields)
+
+
+def _accepts(field: models.Field[Any, Any]) -> Callable[[Any], bool]:
+    """A test of the values `field` can hold: None only if it is nullable, else a value of its type."""
+    of_type = _type_check(field.target_field if isinstance(field, models.ForeignKey) else field)
+    nullable = field.null
+    return lambda value: nullable if value is None else of_type(value)
+
+
+def _type_check(field: models.Field[Any, Any]) -> Callable[[Any], bool]:
     kind = field.get_internal_type()
     if kind in _INTEGER_TYPES:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if kind in _TEXT_TYPES:
-        return isinstance(value, str)
+        return lambda value: isinstance(value, str)
     if kind == "BooleanField":
-        return isinstance(value, bool)
+        return lambda value: isinstance(value, bool)
     if kind == "DateTimeField":
-        return isinstance(value, datetime) and value.utcoffset() is not None
+        return lambda value: isinstance(value, datetime) and value.utcoffset() is not None
     if kind == "DateField":
-        return isinstance(value, date) and not isinstance(value, datetime)
+        return lambda value: isinstance(value, date) and not isinstance(value, datetime)
     if kind == "DecimalField":
-        return isinstance(value, decimal.Decimal) and value.is_finite()
+        return lambda value: isinstance(value, decimal.Decimal) and value.is_finite()
     if kind == "UUIDField":
-        return isinstance(value, uuid.UUID)
+        return lambda value: isinstance(value, uuid.UUID)
     if kind == "GenericIPAddressField":
-        return isinstance(value, str) and _is_address(value)
-    return True
+        return lambda value: isinstance(value, str) and _is_address(value)
+    return lambda value: True
 
 
 def _is_address(value: str) -> bool:

@@ -120,30 +120,50 @@ def unreadable_problem(fields: Iterable[str]) -> str:
 
 
 def verify_events(events: Iterable[AuditEvent | UnreadableEvent]) -> ChainReport:
-    """Verifies events given in the order they claim to be in (ascending sequence)."""
+    """Verifies events given in the order they claim to be in (ascending sequence).
+
+    An event that breaks the chain is then asked which of its fields cannot be read: if any, that is
+    the break ("the event's time cannot be read"), since nothing else about it can be trusted. The
+    question is only asked of a breaking event, so the walk of an intact chain pays nothing for it.
+    """
     count = 0
     previous_hash = GENESIS_HASH
     for event in events:
         expected = count + 1
         if isinstance(event, UnreadableEvent):
             return _unreadable_break(count, previous_hash, event.sequence, event.fields)
+        try:
+            found = _break(event, expected, previous_hash)
+        except UNREADABLE_ERRORS:
+            if not event_unreadable_fields(event):
+                raise
+            found = (expected, "")  # the break is what cannot be read, named below
+        if found is None:
+            count = expected
+            previous_hash = event.hash
+            continue
         unreadable = event_unreadable_fields(event)
-        if "sequence" in unreadable:
-            return _unreadable_break(count, previous_hash, expected, unreadable)
-        problem = _sequence_problem(event.sequence, expected)
-        if problem:
-            bad = expected if event.sequence > expected else event.sequence
-            return ChainReport(False, count, previous_hash, bad, problem)
         if unreadable:
-            return _unreadable_break(count, previous_hash, event.sequence, unreadable)
-        if event.previous_hash != previous_hash:
-            return ChainReport(False, count, previous_hash, event.sequence, _link_problem(expected))
-        if event_hash(event) != event.hash:
-            problem = "its content does not match its hash (the event was changed after it was written)"
-            return ChainReport(False, count, previous_hash, event.sequence, problem)
-        count = expected
-        previous_hash = event.hash
+            at = expected if "sequence" in unreadable else event.sequence
+            return _unreadable_break(count, previous_hash, at, unreadable)
+        bad, problem = found
+        return ChainReport(False, count, previous_hash, bad, problem)
     return ChainReport(True, count, previous_hash)
+
+
+def _break(event: AuditEvent, expected: int, previous_hash: str) -> tuple[int, str] | None:
+    """Where and why `event` breaks the chain (it should be event #`expected`), or None."""
+    problem = _sequence_problem(event.sequence, expected)
+    if problem:
+        return (expected if event.sequence > expected else event.sequence), problem
+    if event.previous_hash != previous_hash:
+        return event.sequence, _link_problem(expected)
+    if event_hash(event) != event.hash:
+        return (
+            event.sequence,
+            "its content does not match its hash (the event was changed after it was written)",
+        )
+    return None
 
 
 def _unreadable_break(count: int, previous_hash: str, sequence: int, fields: Iterable[str]) -> ChainReport:
