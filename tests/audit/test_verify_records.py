@@ -316,15 +316,15 @@ def test_every_difference_is_reported_not_only_the_first(closed: Close) -> None:
 
 
 def test_a_row_that_cannot_be_read_is_reported_and_the_others_still_checked(closed: Close) -> None:
-    election = election_of(closed.sam)
-    garble_row(Election, election.pk, "received_at", unreadable_time())
-    change_row(Election, election_of(closed.alice).pk, signature="Mallory Forger")
+    unreadable, changed = election_of(closed.sam), election_of(closed.alice)
+    garble_row(Election, unreadable.pk, "received_at", unreadable_time())
+    change_row(Election, changed.pk, signature="Mallory Forger")
+    sequence = event_about(changed, AuditEventType.ELECTION_SUBMITTED).sequence
 
     assert reported() == [
-        f"offers_election id {election.pk}: the row cannot be read (received_at)",
-        f"offers_election id {election_of(closed.alice).pk} ({election_of(closed.alice).confirmation_number}): "
-        f'signature is "Mallory Forger", but event #{event_about(election_of(closed.alice), AuditEventType.ELECTION_SUBMITTED).sequence} '
-        'recorded "Alice Able"',
+        f"offers_election id {unreadable.pk}: the row cannot be read (received_at)",
+        f"offers_election id {changed.pk} ({changed.confirmation_number}): signature is "
+        f'"Mallory Forger", but event #{sequence} recorded "Alice Able"',
     ]
 
 
