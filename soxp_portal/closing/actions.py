@@ -196,6 +196,7 @@ def accept_tenders(
                                 "grant_id": grant.grant_id,
                                 "shares": grant.shares,
                                 "new_shares": grant.new_shares,
+                                "performance_condition": grant.line.grant.performance_condition,
                             }
                             for grant in sorted(planned.taken, key=lambda grant: grant.grant_id)
                         ],
@@ -387,6 +388,7 @@ def record_termination(
             channel=_channel(request),
             data={
                 "termination_date": termination_date,
+                "forfeit_reason": tender.forfeit_reason,
                 "before": before,
                 "forfeited_new_shares": sum(tender.accepted_grants.values_list("new_shares", flat=True)),
             },
@@ -438,6 +440,7 @@ def create_new_grants(
         if closing_price <= 0:
             raise ClosingError("The closing price must be more than zero.")
         terms = offer.terms
+        plan = offer.new_option_plan
         expiration = new_option_expiration(grant_date, offer.new_term_years)
         forfeit_reason = (
             f"Not employed in {', '.join(sorted(terms.eligible_countries))} on the new grant date "
@@ -463,6 +466,7 @@ def create_new_grants(
                             request=request,
                             granted=[],
                             forfeited=forfeit_reason,
+                            forfeited_on=tender.forfeited_on,
                         )
                     )
                     continue
@@ -471,7 +475,7 @@ def create_new_grants(
                         accepted_grant=line,
                         grant_id=new_grant_id(offer, line.grant.grant_id),
                         employee=tender.employee,
-                        plan_id=offer.new_option_plan_id,
+                        plan=plan,
                         option_type=offer.new_option_type,
                         grant_date=grant_date,
                         shares=line.new_shares,
@@ -496,6 +500,11 @@ def create_new_grants(
                                 "grant_id": new.grant_id,
                                 "shares": new.shares,
                                 "replaces": new.accepted_grant.grant.grant_id,
+                                "plan": plan.name,
+                                "option_type": new.option_type,
+                                "grant_date": new.grant_date,
+                                "expiration_date": new.expiration_date,
+                                "performance_condition": new.performance_condition,
                             }
                             for new in mine
                         ],

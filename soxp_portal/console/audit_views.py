@@ -42,6 +42,7 @@ from soxp_portal.audit import queries
 from soxp_portal.audit.chain import GENESIS_HASH, JSONValue, event_hash
 from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
+from soxp_portal.audit.records import verify_records
 from soxp_portal.audit.verify import verify_chain
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.reports import neutralise
@@ -49,6 +50,8 @@ from soxp_portal.offers.reports import neutralise
 auditor_required = role_required(Role.AUDITOR)
 
 PAGE_SIZE = 50
+#: The chain page lists this many of the records' differences; ``manage.py verify_audit`` lists all.
+MAX_SHOWN_DIFFERENCES = 500
 NO_CHANNEL = "none"
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 DEFAULT_WINDOW_MINUTES = int(queries.DEFAULT_DEADLINE_WINDOW.total_seconds() // 60)
@@ -292,7 +295,13 @@ def deadline(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @auditor_required
 def chain(request: HttpRequest) -> HttpResponse:
-    return render(request, "console/audit/chain.html", {"report": verify_chain()})
+    records = verify_records()
+    context = {
+        "report": verify_chain(),
+        "records": records,
+        "differences": records.differences[:MAX_SHOWN_DIFFERENCES],
+    }
+    return render(request, "console/audit/chain.html", context)
 
 
 def _export(

@@ -12,7 +12,7 @@ from django.db import connection
 from soxp_portal.audit.chain import GENESIS_HASH, event_hash
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.audit.verify import ChainReport, verify_chain, verify_events
-from tests.audit.conftest import RawSQL
+from tests.audit.conftest import RawSQL, check_constraints_ignored, sqlite_only, unreadable_time
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +151,49 @@ def test_removing_the_newest_events_is_not_visible_in_the_chain_alone(
 
     assert later.intact
     assert (later.count, later.last_hash) != (earlier.count, earlier.last_hash)
+
+
+def test_an_event_whose_time_cannot_be_read_is_a_break_at_that_event(
+    chain: list[AuditEvent], tamper: RawSQL
+) -> None:
+    tamper("UPDATE {table} SET at = %s WHERE sequence = 3", [unreadable_time()])
+
+    report = verify_chain()
+
+    assert (report.intact, report.first_bad_sequence, report.count) == (False, 3, 2)
+    assert report.last_hash == chain[1].hash
+    assert report.problem == "the event's time cannot be read"
+    assert report.is_unreadable
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 1000])
+def test_an_unreadable_event_is_found_whatever_the_chunk_it_is_read_in(
+    chain: list[AuditEvent], tamper: RawSQL, chunk_size: int
+) -> None:
+    tamper("UPDATE {table} SET recorded_at = %s WHERE sequence = 4", [unreadable_time()])
+
+    report = verify_chain(chunk_size=chunk_size)
+
+    assert (report.first_bad_sequence, report.count) == (4, 3)
+    assert report.problem == "the event's time of recording cannot be read"
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("at", "not a time", "the event's time cannot be read"),
+        ("ip_address", "not an address", "the event's IP address cannot be read"),
+        ("data", "{not json", "the event's data cannot be read"),
+    ],
+)
+def test_garbled_columns_that_read_without_an_error_are_a_break_too(
+    chain: list[AuditEvent], tamper: RawSQL, column: str, value: str, problem: str
+) -> None:
+    """SQLite hands back a time it cannot parse as None, and text that is not JSON as that text."""
+    with check_constraints_ignored():
+        tamper("UPDATE {table} SET " + column + " = %s WHERE sequence = 2", [value])  # noqa: S608
+
+    report = verify_chain()
+
+    assert (report.first_bad_sequence, report.count, report.problem) == (2, 1, problem)

@@ -459,3 +459,55 @@ def test_no_letter_for_a_promise_already_forfeited(
     with django_capture_on_commit_callbacks(execute=True):
         issue_letters(elected, actor=admin, now=AFTER_DEADLINE)
     assert list(PromiseLetter.objects.values_list("tender__employee__employee_id", flat=True)) == ["E1001"]
+
+
+def test_the_events_hold_every_stored_term_of_the_accepted_and_new_grants(
+    elected, slide_9_employee, alice, admin
+) -> None:
+    """What ``verify_audit`` checks the stored rows against (tests/audit/test_verify_records.py)."""
+    with_grant(alice, "G-A1", performance_condition="Vests only if 2003 revenue exceeds $60 million.")
+    elect(elected, alice, {"G-A1": 1000})
+    closed(elected, admin)
+    record_termination(
+        elected, slide_9_employee, termination_date=date(2003, 3, 31), actor=admin, now=AFTER_DEADLINE
+    )
+    create_new_grants(elected, closing_price=Decimal("1.23"), actor=admin, now=ON_GRANT_DATE)
+
+    def data(event_type: AuditEventType, employee: Employee) -> dict:
+        return AuditEvent.objects.get(event_type=event_type, employee=employee).data
+
+    assert data(AuditEventType.TENDERS_ACCEPTED, alice)["grants"] == [
+        {
+            "grant_id": "G-A1",
+            "shares": 1000,
+            "new_shares": 750,
+            "performance_condition": "Vests only if 2003 revenue exceeds $60 million.",
+        }
+    ]
+    assert data(AuditEventType.NEW_GRANTS_CREATED, alice)["granted"] == [
+        {
+            "grant_id": "SOXP-2003-G-A1",
+            "shares": 750,
+            "replaces": "G-A1",
+            "plan": elected.new_option_plan.name,
+            "option_type": "NSO",
+            "grant_date": "2003-07-21",
+            "expiration_date": "2013-07-21",
+            "performance_condition": "Vests only if 2003 revenue exceeds $60 million.",
+        }
+    ]
+    termination = data(AuditEventType.TERMINATION_RECORDED, slide_9_employee)
+    assert termination["forfeit_reason"] == Tender.objects.get(employee=slide_9_employee).forfeit_reason
+
+
+def test_the_event_of_a_promise_forfeited_on_the_grant_date_holds_the_day_it_ended(
+    elected, slide_9_employee, admin
+) -> None:
+    closed(elected, admin)
+    Employee.objects.filter(pk=slide_9_employee.pk).update(work_country="CA")
+
+    create_new_grants(elected, closing_price=Decimal("1.23"), actor=admin, now=ON_GRANT_DATE)
+
+    event = AuditEvent.objects.get(event_type=AuditEventType.NEW_GRANTS_CREATED, employee=slide_9_employee)
+    tender = Tender.objects.get(employee=slide_9_employee)
+    assert (event.data["forfeited_on"], event.data["forfeited"]) == ("2003-07-21", tender.forfeit_reason)
