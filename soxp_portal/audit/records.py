@@ -11,7 +11,8 @@ rows (table)                 event (subject)                               field
 ``offers_election``          ``election.submitted`` / ``.modified`` /      confirmation_number,
                              ``.withdrawn`` (the election)                 version, kind, channel,
                                                                            received_at, recorded_at,
-                                                                           signature (``data.election``);
+                                                                           signature, takes_effect
+                                                                           (``data.election``);
                                                                            offer_id, employee_id,
                                                                            entered_by_id (the event's
                                                                            offer, employee and actor)
@@ -107,6 +108,7 @@ ELECTION_SNAPSHOT_FIELDS = (
     "received_at",
     "recorded_at",
     "signature",
+    "takes_effect",
 )
 #: What each checked table is called in the report, singular and plural.
 TABLE_NOUNS = {

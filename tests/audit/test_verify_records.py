@@ -112,6 +112,16 @@ def test_a_changed_signature_is_found(closed: Close) -> None:
     )
 
 
+def test_an_election_made_to_take_effect_is_found(closed: Close) -> None:
+    """Marking a version as in force (or not) in place would change who participates."""
+    election = election_of(closed.sam)
+    change_row(Election, election.pk, takes_effect=False)
+
+    [difference] = verify_records().differences
+
+    assert (difference.field, difference.stored, difference.audited) == ("takes_effect", "false", "true")
+
+
 def test_a_changed_time_and_who_entered_an_election_are_found(closed: Close) -> None:
     election = election_of(closed.alice)
     change_row(Election, election.pk, received_at=election.received_at - timedelta(days=30))
