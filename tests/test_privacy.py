@@ -44,7 +44,7 @@ def test_an_employees_pages_and_election_pdf_are_not_stored(
 
 def test_the_audit_csv_is_not_stored(client: Client) -> None:
     client.force_login(member_of(Role.AUDITOR, "auditor@example.com"))
-    assert_not_stored(client.get(reverse("console:audit-events"), {"format": "csv"}))
+    assert_not_stored(client.post(reverse("console:audit-events-csv")))
 
 
 def test_a_streamed_response_is_marked_too(rf: RequestFactory) -> None:

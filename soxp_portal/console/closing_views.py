@@ -293,9 +293,11 @@ class TenderList(ListView):
 tenders = TenderList.as_view()
 
 
+@require_POST
 @staff_required
 def letter_pdf(request: HttpRequest, slug: str, employee_id: str) -> FileResponse:
-    """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists."""
+    """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists. A POST,
+    as every audited download is."""
     letter = get_object_or_404(
         PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
         tender__offer__slug=slug,

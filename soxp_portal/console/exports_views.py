@@ -1,5 +1,7 @@
 """The exports page of an offer and the downloads, for stock administrators only.
 
+A download is a POST from the page's buttons (with its CSRF token): it writes to the audit trail, which
+a GET must not do, or any link or image elsewhere could add events in the administrator's name.
 A download is refused, with the page's own sentence, while its step of the close has not been taken.
 Otherwise it writes one ``export.downloaded`` audit event (the export, the format, the number of rows
 when one counting query knows it, and the offer) in its own transaction, and only then streams the
@@ -21,7 +23,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from soxp_portal.closing.exports import ocf
 from soxp_portal.closing.exports.catalogue import EXPORTS, EXPORTS_BY_KEY, Export, Situation
@@ -49,7 +51,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "console/exports/index.html", {"offer": situation.offer, "rows": rows})
 
 
-@require_GET
+@require_POST
 @staff_required
 def download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpResponseBase:
     situation = _situation(slug)

@@ -27,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from soxp_portal.accounts.invitations import users_awaiting_invitation
 from soxp_portal.console.forms_setup import (
@@ -194,10 +194,11 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @staff_required
-@require_safe
+@require_POST
 def offer_how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """What employees read first among the offer's documents, with the generic example instead of an
-    employee's grant: the administrator sees the explanation the terms produce."""
+    employee's grant: the administrator sees the explanation the terms produce. A POST, as every audited
+    download is."""
     offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
     explained = explanation(offer, None, now=timezone.now())
     record_download(request, offer, export="how-it-works", fmt="pdf")
