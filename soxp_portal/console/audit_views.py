@@ -140,7 +140,9 @@ class EventFilterForm(forms.Form):
         label="Employee ID", required=False, max_length=64, help_text="The census ID, e.g. E1001."
     )
     event_type = forms.ChoiceField(
-        label="Event type", required=False, choices=[("", "Any type"), *AuditEventType.choices]
+        label="Event type",
+        required=False,
+        choices=[("", "Any type"), (queries.ANY_REFUSAL, "Every refusal"), *AuditEventType.choices],
     )
     channel = forms.ChoiceField(
         label="Channel",
