@@ -112,6 +112,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
+# A refused form (a stale or missing CSRF token) is the portal's 403 page, and is audited.
+CSRF_FAILURE_VIEW = "soxp_portal.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")  # links in emails sent by commands
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", default=14)
@@ -127,6 +129,11 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
 AXES_COOLOFF_TIME = 1  # hours
+# Refusals, CSRF failures, reset requests and employees' downloads in the audit trail (audit.repeats):
+# per kind, from one user (or client address) on one URL pattern, the first AUDIT_REPEAT_LIMIT in a
+# window of AUDIT_REPEAT_WINDOW_SECONDS are recorded one by one and the rest summarised in one event.
+AUDIT_REPEAT_LIMIT = env_int("AUDIT_REPEAT_LIMIT", default=5)
+AUDIT_REPEAT_WINDOW_SECONDS = env_int("AUDIT_REPEAT_WINDOW_SECONDS", default=15 * 60)
 # A lock-out holds the pair (account, client address): someone elsewhere cannot lock an employee out.
 # The address is the client's behind TRUSTED_PROXY_COUNT proxies, not the proxy's (soxp_portal.client).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from soxp_portal.portal import views as portal_views
 
+#: Every 403 is the portal's page, and audited (soxp_portal.errors).
+handler403 = "soxp_portal.errors.permission_denied"
+
 urlpatterns = [
     path("accounts/", include("soxp_portal.accounts.urls")),
     path("admin/", admin.site.urls),

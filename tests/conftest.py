@@ -53,6 +53,9 @@ def module_transaction(django_db_setup: None, django_db_blocker) -> Iterator[Non
     """
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
+        # As Django's TestCase marks its own: code that opens a durable transaction (an audited
+        # refusal, audit.repeats) runs inside it as it does inside a test's transaction.
+        atomic._from_testcase = True  # type: ignore[attr-defined]
         atomic.__enter__()
     yield
     with django_db_blocker.unblock():

@@ -37,14 +37,15 @@ def test_an_employees_pages_and_election_pdf_are_not_stored(
             ("portal:offer", []),
             ("portal:grants", []),
             ("portal:history", []),
-            ("portal:election-pdf", [election.confirmation_number]),
         ]:
             assert_not_stored(client.get(reverse(name, args=[soxp_2003.slug, *args])))
+        pdf = reverse("portal:election-pdf", args=[soxp_2003.slug, election.confirmation_number])
+        assert_not_stored(client.post(pdf))
 
 
 def test_the_audit_csv_is_not_stored(client: Client) -> None:
     client.force_login(member_of(Role.AUDITOR, "auditor@example.com"))
-    assert_not_stored(client.get(reverse("console:audit-events"), {"format": "csv"}))
+    assert_not_stored(client.post(reverse("console:audit-events-csv")))
 
 
 def test_a_streamed_response_is_marked_too(rf: RequestFactory) -> None:

@@ -21,6 +21,8 @@ from soxp_portal.accounts.invitations import invitation_token_generator
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.templatetags.accounts_tags import duration_in_words
 from soxp_portal.accounts.throttle import reset_email_allowed
+from soxp_portal.audit.models import AuditEventType
+from soxp_portal.audit.repeats import record_repeatable
 from soxp_portal.client import client_address
 
 # Named explicitly because AxesStandaloneBackend is also configured: login() must know which backend
@@ -65,9 +67,23 @@ class PasswordResetView(auth_views.PasswordResetView):
         return {"valid_for": duration_in_words(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))}
 
     def form_valid(self, form: ResetPasswordForm) -> HttpResponse:
-        """Over a limit the email is not sent, and the answer is the same (accounts.throttle)."""
+        """Over a limit the email is not sent, and the answer is the same (accounts.throttle).
+
+        Every request is audited as ``password.reset_requested``, about the account asked for if there
+        is one: the email typed, whether it was within the limits and whether an email went out.
+        Repeats from one address are limited (``audit.repeats``), like the emails themselves."""
         email = form.cleaned_data["email"]
-        if reset_email_allowed(email, client_address(self.request), now=timezone.now()):
+        now = timezone.now()
+        allowed = reset_email_allowed(email, client_address(self.request), now=now)
+        recipients = list(form.get_users(email)) if allowed else []
+        record_repeatable(
+            AuditEventType.PASSWORD_RESET_REQUESTED,
+            self.request,
+            at=now,
+            subject=recipients[0] if recipients else User.objects.filter(email__iexact=email).first(),
+            data={"email": email.strip().lower(), "within_limits": allowed, "emailed": bool(recipients)},
+        )
+        if allowed:
             return super().form_valid(form)
         return HttpResponseRedirect(self.get_success_url())
 

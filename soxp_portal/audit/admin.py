@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from soxp_portal.audit.models import AuditEvent
+from soxp_portal.audit.models import AuditEvent, RepeatWindow
 
 
 @admin.register(AuditEvent)
@@ -44,6 +44,23 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
         "previous_hash",
         "hash",
     )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RepeatWindow)
+class RepeatWindowAdmin(admin.ModelAdmin[RepeatWindow]):
+    """The limit's counts of repeated events (``audit.repeats``), for reading only."""
+
+    list_display = ("event_type", "route", "user", "ip_address", "recorded", "suppressed", "window_ends_at")
+    list_filter = ("event_type",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -44,6 +44,26 @@ class AuditEventType(models.TextChoices):
     AUTH_SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"
     AUTH_LOCKED_OUT = "auth.locked_out", "Locked out"
     ROLE_CHANGED = "role.changed", "Role changed"
+    ACCESS_REFUSED = "access.refused", "Access refused (403)"
+    CSRF_FAILED = "csrf.failed", "Form refused: CSRF check failed"
+    PASSWORD_RESET_REQUESTED = "password.reset_requested", "Password reset requested"
+    PASSWORD_CHANGED = "password.changed", "Password changed"
+    CONSOLE_REFUSED = "console.refused", "Console action refused"
+    DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded by the employee"
+    REPEATS_SUMMARISED = "audit.repeats_summarised", "Repeated events summarised"
+
+
+#: The refusals, which the auditor's events page can show together ("Every refusal").
+REFUSAL_EVENT_TYPES = frozenset(
+    {
+        AuditEventType.ELECTION_REFUSED,
+        AuditEventType.AUTH_SIGN_IN_FAILED,
+        AuditEventType.AUTH_LOCKED_OUT,
+        AuditEventType.ACCESS_REFUSED,
+        AuditEventType.CSRF_FAILED,
+        AuditEventType.CONSOLE_REFUSED,
+    }
+)
 
 
 class AuditChannel(models.TextChoices):
@@ -116,3 +136,34 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.event_type}, {format_instant(self.at, UTC, seconds=True)}"
+
+
+class RepeatWindow(models.Model):
+    """How often one kind of event came from one source in the current window (``audit.repeats``).
+
+    A source is the signed-in user, or the client address when nobody is signed in, on one URL pattern
+    (so ``/console/offers/a/`` and ``/console/offers/b/`` count together). The first
+    ``AUDIT_REPEAT_LIMIT`` events of a window are recorded one by one; the rest are only counted here,
+    and when the window has ended one ``audit.repeats_summarised`` event records how many there were.
+    A working table, not part of the trail: rows are deleted once their window is summarised.
+    """
+
+    key = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the kind, the source and the URL pattern."
+    )
+    event_type = models.CharField(max_length=64, help_text="The dotted type, e.g. access.refused.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    route = models.CharField(max_length=300, help_text="The URL pattern, e.g. console/offers/<slug:slug>/.")
+    window_ends_at = models.DateTimeField(db_index=True)
+    recorded = models.PositiveIntegerField(default=0, help_text="Events recorded one by one in this window.")
+    suppressed = models.PositiveIntegerField(
+        default=0, help_text="Events counted, not recorded, in this window."
+    )
+    first_suppressed_at = models.DateTimeField(null=True, blank=True)
+    last_suppressed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_type} on {self.route}: {self.recorded} recorded, {self.suppressed} counted"

@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from soxp_portal.audit.chain import JSONValue, utc_iso
-from soxp_portal.audit.models import AuditEvent
+from soxp_portal.audit.models import REFUSAL_EVENT_TYPES, AuditEvent
 from soxp_portal.offers.models import Election, Employee, Offer
 
 DEFAULT_DEADLINE_WINDOW = timedelta(hours=1)
+#: The event-type filter's value for every kind of refusal at once (``REFUSAL_EVENT_TYPES``).
+ANY_REFUSAL = "refusals"
 EXPORT_CHUNK_SIZE = 2000
 
 EXPORT_COLUMNS = (
@@ -47,7 +49,8 @@ class EventFilters:
     """What the auditor narrowed the trail to. Empty values mean "any".
 
     ``channel`` is None for any channel and ``""`` for events with no channel (sign-in events of
-    other systems, census imports). ``since`` is inclusive and ``until`` exclusive, both UTC.
+    other systems, census imports). ``event_type`` is one dotted type, or ``ANY_REFUSAL`` for every
+    kind of refusal. ``since`` is inclusive and ``until`` exclusive, both UTC.
     """
 
     employee_id: str = ""
@@ -81,7 +84,9 @@ def events(filters: EventFilters | None = None) -> QuerySet[AuditEvent]:
         queryset = queryset.filter(
             Q(employee_number=filters.employee_id) | Q(employee__employee_id=filters.employee_id)
         )
-    if filters.event_type:
+    if filters.event_type == ANY_REFUSAL:
+        queryset = queryset.filter(event_type__in=sorted(REFUSAL_EVENT_TYPES))
+    elif filters.event_type:
         queryset = queryset.filter(event_type=filters.event_type)
     if filters.channel is not None:
         queryset = queryset.filter(channel=filters.channel)

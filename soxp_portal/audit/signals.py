@@ -1,6 +1,14 @@
-"""Sign-ins and changes of role in the audit trail, each written by ``record``.
+"""Sign-ins, changes of role and changes of password in the audit trail, each written by ``record``.
 
 Sign-ins: success, failure and lock-out.
+
+Passwords: every change of a login's stored password (a reset link completed, an invitation's first
+password, Django's admin site, a command) writes one ``password.changed`` event about the login, in
+the transaction of the change, with who did it (the signed-in user; none for an emailed link) and
+how. A new login's first password and the rehashing of a password at sign-in are not changes. The
+password itself is never recorded. These are not limited like refusals (``audit.repeats``): every
+change needs an emailed link (itself limited per account), an invitation, the admin site or a shell,
+so no one can flood them, and the trail should hold every change of a credential.
 
 Connected from ``AuditConfig.ready``. Requests run in autocommit (``ATOMIC_REQUESTS`` is off). A
 failure and a lock-out must survive whatever the request does next, so they are written in a
@@ -231,6 +239,44 @@ def record_group_change(
         record_role_change(users[pk], roles, roles_of(pk), actor=actor, request=request, via=via)
 
 
+_PASSWORD_PAGES = {
+    "accounts:password-reset-confirm": "password reset completed (the emailed link)",
+    "accounts:invitation": "first password chosen (the invitation link)",
+}
+
+
+def _password_how(request: HttpRequest | None) -> str:
+    if request is None:
+        return "set outside the portal's pages (a command or the system)"
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name in _PASSWORD_PAGES:
+        return _PASSWORD_PAGES[match.view_name]
+    if match is not None and "admin" in match.namespaces:
+        return "set in Django's admin site"
+    return f"set at {request.path}"
+
+
+def record_password_change(
+    sender: Any, instance: AbstractBaseUser, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """After a User is saved with a password ``set_password`` gave it: one ``password.changed``."""
+    update_fields = kwargs.get("update_fields")
+    if raw or created or getattr(instance, "_password", None) is None:
+        return
+    if update_fields is not None and "password" not in update_fields:
+        return
+    actor, request, via = _origin()
+    record(
+        AuditEventType.PASSWORD_CHANGED,
+        actor=actor,
+        at=timezone.now(),
+        subject=instance,
+        channel=channel_of(request),
+        data={"email": getattr(instance, "email", ""), "how": _password_how(request), "via": via},
+        request=request,
+    )
+
+
 def connect() -> None:
     from axes.signals import user_locked_out
 
@@ -240,6 +286,7 @@ def connect() -> None:
     user = get_user_model()
     pre_save.connect(remember_flags, sender=user, dispatch_uid="soxp_audit_role_flags_before")
     post_save.connect(record_flag_change, sender=user, dispatch_uid="soxp_audit_role_flags")
+    post_save.connect(record_password_change, sender=user, dispatch_uid="soxp_audit_password_changed")
     m2m_changed.connect(
         record_group_change, sender=user.groups.through, dispatch_uid="soxp_audit_role_groups"
     )

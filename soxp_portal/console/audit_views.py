@@ -8,12 +8,15 @@ about one offer uses that offer's; the others use the zone every offer shares, o
 ``?tz=utc`` shows the same page in UTC, as the trail stores it, and a link on the page switches. The
 events page reads its From and To filters in the zone it shows, and the switch keeps the same instants.
 
-Exports: ``?format=csv`` on the events page or the deadline report downloads the same filtered
-view. The download is itself an audit event (``export.downloaded``, with the filters), written
-*before* the file is streamed. The file then states the chain's last link at that moment, which is
-the export's own event: its last two rows are ``# chain_last_sequence,<n>`` and
-``# chain_last_hash,<hash>``, and it lists the matching events up to and including event #n, so
-events written while it streams do not appear. A cut-off download has no such rows.
+Exports: the Download CSV button of the events page or the deadline report POSTs (with its CSRF
+token) to ``events.csv`` or ``deadline.csv`` with the page's own query string, and downloads the same
+filtered view. A download is a POST because it writes to the trail: a GET that did would let any link
+or image on another site add events in the auditor's name. The download is itself an audit event
+(``export.downloaded``, with the filters), written *before* the file is streamed. The file then
+states the chain's last link at that moment, which is the export's own event: its last two rows are
+``# chain_last_sequence,<n>`` and ``# chain_last_hash,<hash>``, and it lists the matching events up
+to and including event #n, so events written while it streams do not appear. A cut-off download has
+no such rows.
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from soxp_portal.accounts.roles import Role, role_required
 from soxp_portal.audit import queries
@@ -139,7 +143,9 @@ class EventFilterForm(forms.Form):
         label="Employee ID", required=False, max_length=64, help_text="The census ID, e.g. E1001."
     )
     event_type = forms.ChoiceField(
-        label="Event type", required=False, choices=[("", "Any type"), *AuditEventType.choices]
+        label="Event type",
+        required=False,
+        choices=[("", "Any type"), (queries.ANY_REFUSAL, "Every refusal"), *AuditEventType.choices],
     )
     channel = forms.ChoiceField(
         label="Channel",
@@ -220,8 +226,6 @@ def events(request: HttpRequest) -> HttpResponse:
         context["switch_url"] = switch_url(request, zone, {})
         return render(request, "console/audit/events.html", context)
     filters = form.filters()
-    if request.GET.get("format") == "csv":
-        return _export(request, queries.events(filters), report="events", filters=filters.as_data())
     page_obj = Paginator(queries.events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(
         page_obj=page_obj,
@@ -229,6 +233,18 @@ def events(request: HttpRequest) -> HttpResponse:
         switch_url=switch_url(request, zone, {"since": filters.since, "until": filters.until}),
     )
     return render(request, "console/audit/events.html", context)
+
+
+@require_POST
+@auditor_required
+def events_csv(request: HttpRequest) -> HttpResponse:
+    """The events page's view as CSV: its filters are the query string of the page it was asked from."""
+    zone = shown_zone(request, _offer_zones())
+    form = EventFilterForm(request.GET, zone_name=zone.name)
+    if not form.is_valid():
+        return redirect(f"{reverse('console:audit-events')}?{request.GET.urlencode()}")
+    filters = form.filters()
+    return _export(request, queries.events(filters), report="events", filters=filters.as_data())
 
 
 @require_GET
@@ -274,9 +290,6 @@ def deadline(request: HttpRequest, slug: str) -> HttpResponse:
     form = DeadlineWindowForm({"window": DEFAULT_WINDOW_MINUTES, **request.GET.dict()})
     minutes = form.minutes()
     near = queries.events_near_deadline(offer, window=timedelta(minutes=minutes))
-    if request.GET.get("format") == "csv":
-        filters = {"offer": offer.slug, "window_minutes": minutes}
-        return _export(request, near, report="deadline", filters=filters)
     page_obj = Paginator(near, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(shown, queries.deadline_distance(shown.at, offer.expires_at)) for shown in page_obj]
     zone = shown_zone(request, [offer.time_zone])
@@ -290,6 +303,16 @@ def deadline(request: HttpRequest, slug: str) -> HttpResponse:
         "switch_url": switch_url(request, zone, {}),
     }
     return render(request, "console/audit/deadline.html", context)
+
+
+@require_POST
+@auditor_required
+def deadline_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The deadline report as CSV, for the window in the query string of the page it was asked from."""
+    offer = get_object_or_404(Offer, slug=slug)
+    minutes = DeadlineWindowForm({"window": DEFAULT_WINDOW_MINUTES, **request.GET.dict()}).minutes()
+    near = queries.events_near_deadline(offer, window=timedelta(minutes=minutes))
+    return _export(request, near, report="deadline", filters={"offer": offer.slug, "window_minutes": minutes})
 
 
 @require_GET

@@ -3,7 +3,8 @@
 The close page shows every step with where it stands: done (when, by whom), available, or not yet and
 why. Before the tenders are accepted it shows what the accept will do (the pre-close reconciliation:
 every election whose basis changed, and the totals), worked out in one pass over the plan. Every step
-is a POST that runs one action; a refusal (``ClosingError``) becomes a message and changes nothing.
+is a POST that runs one action; a refusal (``ClosingError``) becomes a message and changes nothing
+but the audit trail, which records it (``console.refused``).
 
 The tender list follows the promise-to-grant letters while they are made: it asks the browser to
 reload it every few seconds (a ``Refresh`` header: no script, which the content security policy
@@ -51,7 +52,7 @@ from soxp_portal.closing.queries import (
     tender_totals,
 )
 from soxp_portal.console.forms_closing import AcceptForm, NewGrantsForm, TenderSearchForm, TerminationForm
-from soxp_portal.console.views import record_download, staff_required
+from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.console.watch import _offer_context
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules.wording import format_date, format_instant, format_money
@@ -76,6 +77,16 @@ def _refuse(request: HttpRequest, offer: Offer, anchor: str, form: Form) -> Http
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
+    return _back(offer, anchor)
+
+
+def _refused_step(
+    request: HttpRequest, offer: Offer, action: str, refusal: ClosingError | str, anchor: str
+) -> HttpResponse:
+    """A step the close's order or calendar refused: the reason as a message, audited, back to the step."""
+    reason = str(refusal)
+    record_refusal(request, offer, action=action, reason=reason)
+    messages.error(request, reason)
     return _back(offer, anchor)
 
 
@@ -128,8 +139,7 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         accept_tenders(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
     except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "accept")
+        return _refused_step(request, offer, "close.accept", error, "accept")
     totals = tender_totals(offer)
     messages.success(
         request,
@@ -148,8 +158,7 @@ def cancel(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         closing = cancel_tendered_grants(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
     except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "cancel")
+        return _refused_step(request, offer, "close.cancel", error, "cancel")
     totals = tender_totals(offer)
     messages.success(
         request,
@@ -167,8 +176,7 @@ def letters(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         issue_letters(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
     except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "letters")
+        return _refused_step(request, offer, "close.letters", error, "letters")
     messages.success(
         request,
         f"The promise-to-grant letters are being made and emailed to the "
@@ -195,8 +203,7 @@ def termination(request: HttpRequest, slug: str) -> HttpResponse:
             request=request,
         )
     except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "terminations")
+        return _refused_step(request, offer, "close.termination", error, "terminations")
     forfeited = tender.accepted_grants.aggregate(shares=Sum("new_shares", default=0))["shares"]
     messages.success(
         request,
@@ -222,8 +229,7 @@ def new_grants(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         create_new_grants(offer, closing_price=price, actor=request.user, now=now, request=request)  # type: ignore[arg-type]
     except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "new-grants")
+        return _refused_step(request, offer, "close.new_grants", error, "new-grants")
     totals = new_grant_totals(offer)
     messages.success(
         request,
@@ -243,8 +249,7 @@ def _confirm_new_grants(
         note = (
             f"The new grants were already made on {format_instant(done, offer.zone)}." if done else step.note
         )
-        messages.error(request, note)
-        return _back(offer, "new-grants")
+        return _refused_step(request, offer, "close.new_grants", note, "new-grants")
     context = _offer_context(
         offer,
         now,
@@ -293,9 +298,11 @@ class TenderList(ListView):
 tenders = TenderList.as_view()
 
 
+@require_POST
 @staff_required
 def letter_pdf(request: HttpRequest, slug: str, employee_id: str) -> FileResponse:
-    """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists."""
+    """The participant's promise-to-grant letter as it was issued and emailed; 404 until it exists. A POST,
+    as every audited download is."""
     letter = get_object_or_404(
         PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
         tender__offer__slug=slug,

@@ -1,9 +1,12 @@
 """The exports page of an offer and the downloads, for stock administrators only.
 
-A download is refused, with the page's own sentence, while its step of the close has not been taken.
-Otherwise it writes one ``export.downloaded`` audit event (the export, the format, the number of rows
-when one counting query knows it, and the offer) in its own transaction, and only then streams the
-file: CSV and JSON as they are written, XLSX from a temporary file that is deleted when it is closed.
+A download is a POST from the page's buttons (with its CSRF token): it writes to the audit trail,
+which a GET must not do, or any link or image elsewhere could add events in the administrator's name.
+A download is refused, with the page's own sentence (and a ``console.refused`` event), while its step
+of the close has not been taken. Otherwise it writes one ``export.downloaded`` audit event (the export,
+the format, the number of rows when one counting query knows it, and the offer) in its own
+transaction, and only then streams the file: CSV and JSON as they are written, XLSX from a temporary
+file that is deleted when it is closed.
 """
 
 from __future__ import annotations
@@ -21,13 +24,13 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from soxp_portal.closing.exports import ocf
 from soxp_portal.closing.exports.catalogue import EXPORTS, EXPORTS_BY_KEY, Export, Situation
 from soxp_portal.closing.exports.writers import Table, csv_chunks, json_array_chunks, write_xlsx
 from soxp_portal.closing.models import Closing
-from soxp_portal.console.views import record_download, staff_required
+from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.offers.models import Offer
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,7 +52,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "console/exports/index.html", {"offer": situation.offer, "rows": rows})
 
 
-@require_GET
+@require_POST
 @staff_required
 def download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpResponseBase:
     situation = _situation(slug)
@@ -58,7 +61,9 @@ def download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpRespons
         raise Http404("There is no such export.")
     reason = export.unavailable(situation)
     if reason:
-        messages.error(request, f"{export.title} cannot be downloaded yet. {reason}")
+        message = f"{export.title} cannot be downloaded yet. {reason}"
+        record_refusal(request, situation.offer, action=f"export.{export.key}.{fmt}", reason=message)
+        messages.error(request, message)
         return redirect("console:exports", situation.offer.slug)
     if export.table is None:
         return _json_response(request, export, situation)

@@ -340,6 +340,8 @@ class ExtensionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.offer, self.now = offer, now
         self.fields["new_expires_at"].help_text = f"In the offer's time zone, {offer.time_zone}."
+        #: Why the offer's rules refuse the new deadline (not a typing mistake): the view audits it.
+        self.deadline_refusal: list[str] = []
 
     def clean_new_expires_at(self) -> datetime:
         expires_at = in_zone(self.cleaned_data["new_expires_at"], self.offer.time_zone)
@@ -347,6 +349,7 @@ class ExtensionForm(forms.Form):
         if self.offer.closed_at is not None:
             problems.insert(0, "The offer is closed; its deadline can no longer move.")
         if problems:
+            self.deadline_refusal = problems
             raise ValidationError(problems)
         return expires_at
 

@@ -27,7 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from soxp_portal.accounts.invitations import users_awaiting_invitation
 from soxp_portal.console.forms_setup import (
@@ -41,7 +41,7 @@ from soxp_portal.console.forms_setup import (
     OfferTermsForm,
     short_window_warning,
 )
-from soxp_portal.console.views import record_download, staff_required
+from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.documents.how_it_works import explanation, render_explanation
 from soxp_portal.offers.actions import (
     BUSINESS_DAYS_AFTER_RATIO_CHANGE,
@@ -95,6 +95,7 @@ def offer_create(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except OfferError as error:
+            record_refusal(request, None, action="offer.create", reason=str(error))
             form.add_error(None, str(error))
         else:
             return _saved(
@@ -111,6 +112,7 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
     locked = terms_locked_message(offer, timezone.now())
     if locked:
         if request.method == "POST":
+            record_refusal(request, offer, action="offer.edit", reason=locked)
             messages.error(request, locked)
             return redirect("console:offer-edit", slug=offer.slug)
         return render(request, "console/setup/offer_locked.html", {"offer": offer, "locked": locked})
@@ -125,6 +127,7 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
         except OfferError as error:
+            record_refusal(request, offer, action="offer.edit", reason=str(error))
             form.add_error(None, str(error))
         else:
             if not changes:
@@ -157,6 +160,7 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
         except OfferError as error:
+            record_refusal(request, offer, action="offer.decision_support", reason=str(error))
             decision_support.add_error(None, str(error))
         else:
             messages.success(
@@ -194,10 +198,11 @@ def offer_documents(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @staff_required
-@require_safe
+@require_POST
 def offer_how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """What employees read first among the offer's documents, with the generic example instead of an
-    employee's grant: the administrator sees the explanation the terms produce."""
+    employee's grant: the administrator sees the explanation the terms produce. A POST, as every audited
+    download is."""
     offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
     explained = explanation(offer, None, now=timezone.now())
     record_download(request, offer, export="how-it-works", fmt="pdf")
@@ -251,6 +256,8 @@ def offer_extend(request: HttpRequest, slug: str) -> HttpResponse:
     form = ExtensionForm(request.POST or None, offer=offer, now=now)
     context: dict[str, Any] = {"offer": offer, "form": form, "ratio_days": BUSINESS_DAYS_AFTER_RATIO_CHANGE}
     if request.method != "POST" or not form.is_valid():
+        if form.deadline_refusal:
+            record_refusal(request, offer, action="offer.extend", reason=" ".join(form.deadline_refusal))
         return render(request, "console/setup/extend.html", context)
     announcement = form.cleaned_data["announcement"].strip()
     if form.cleaned_data["confirmed"] and announcement:
@@ -265,6 +272,7 @@ def offer_extend(request: HttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
         except OfferError as error:
+            record_refusal(request, offer, action="offer.extend", reason=str(error))
             messages.error(request, str(error))
             return redirect("console:offer-extend", slug=offer.slug)
         messages.success(

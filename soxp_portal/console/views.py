@@ -1,4 +1,5 @@
-"""The console's entry: the offers an administrator runs; and what every console download does."""
+"""The console's entry: the offers an administrator runs; what every console download does; and how a
+refused action is audited."""
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from soxp_portal.accounts.roles import Role, role_required
 from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditChannel, AuditEventType
+from soxp_portal.audit.repeats import record_repeatable
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules import window
 
@@ -49,3 +51,13 @@ def record_download(
             data={"export": export, "format": fmt, "offer": offer.slug, **data},
             request=request,
         )
+
+
+def record_refusal(request: HttpRequest, offer: Offer | None, *, action: str, reason: str) -> None:
+    """A console action the offer's rules refused (the terms locked, a deadline that cannot move, a step
+    of the close too early or out of order): one ``console.refused`` event with the action and the
+    reason the administrator was shown. Repeats are limited (``audit.repeats``); nothing else changed,
+    so the event is written on its own."""
+    record_repeatable(
+        AuditEventType.CONSOLE_REFUSED, request, offer=offer, data={"action": action, "reason": reason}
+    )

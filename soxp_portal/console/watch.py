@@ -323,9 +323,11 @@ def paper_withdrawal(request: HttpRequest, slug: str, employee_id: str) -> HttpR
     return render(request, "console/watch/paper_withdrawal.html", context, status=status_code)
 
 
+@require_POST
 @staff_required
 def election_pdf(request: HttpRequest, slug: str, employee_id: str, confirmation: str) -> HttpResponse:
-    """The Election or Withdrawal Form of any version, as the employee received it."""
+    """The Election or Withdrawal Form of any version, as the employee received it. A POST: the download
+    is audited, and a GET that wrote to the trail could be started by any link elsewhere."""
     election = get_object_or_404(
         Election.objects.select_related("offer", "offer__new_option_plan", "employee", "entered_by"),
         offer__slug=slug,

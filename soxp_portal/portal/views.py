@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from soxp_portal.accounts.roles import employee_required, is_stock_administrator
+from soxp_portal.audit.models import AuditEventType
+from soxp_portal.audit.repeats import record_repeatable
 from soxp_portal.closing.letters import letter_filename
-from soxp_portal.closing.models import PromiseLetter
+from soxp_portal.closing.models import PromiseLetter, Tender
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
 from soxp_portal.documents.how_it_works import Explanation, explanation, render_explanation
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
@@ -119,15 +121,18 @@ def how_it_works_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+@require_POST
 @employee_required
 def promise_letter(request: HttpRequest, slug: str, pk: int) -> FileResponse:
-    """The employee's own promise-to-grant letter, as stored when it was issued; anyone else's is a 404."""
+    """The employee's own promise-to-grant letter, as stored when it was issued; anyone else's is a 404.
+    Audited as ``document.downloaded`` (so a POST, see ``_record_download``)."""
     letter = get_object_or_404(
         PromiseLetter.objects.select_related("tender__offer", "tender__employee"),
         pk=pk,
         tender__offer=_offer(slug),
         tender__employee=request.employee,
     )
+    _record_download(request, letter.tender, document="promise-letter", sha256=letter.sha256)
     return FileResponse(
         letter.pdf.open("rb"),
         as_attachment=True,
@@ -326,15 +331,36 @@ def election(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse
     return render(request, "portal/election.html", context)
 
 
+@require_POST
 @employee_required
 def election_pdf(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
+    """The employee's own Election or Withdrawal Form of any version; audited as ``document.downloaded``."""
     offer = _offer(slug)
     shown = _own_election(request, offer, confirmation)
     pdf = render_election_document(shown, audit_hash=audit_hash_for(shown))
+    _record_download(
+        request,
+        shown,
+        document="election-form" if shown.is_participating else "withdrawal-form",
+        confirmation_number=shown.confirmation_number,
+        version=shown.version,
+    )
     name = f"{shown.kind}-{shown.confirmation_number}.pdf"
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _record_download(request: HttpRequest, subject: Election | Tender, *, document: str, **data: Any) -> None:
+    """An employee took a copy of their own form or letter: ``document.downloaded``, before it is sent.
+
+    The download is a POST (a button with the CSRF token), so no page elsewhere can start it, and its
+    repeats are limited (``audit.repeats``): an employee downloading a form a hundred times a minute
+    adds a handful of events, not a hundred.
+    """
+    record_repeatable(
+        AuditEventType.DOCUMENT_DOWNLOADED, request, subject=subject, data={"document": document, **data}
+    )
 
 
 @employee_required

@@ -104,8 +104,9 @@
   });
   // Each form posts once (the server also ignores a repeated post). The buttons are locked only after
   // the browser has read the form: a button disabled during the submit event would drop its own
-  // name from the post ("Change my choices" is told from "Sign and submit" by its name).
-  document.querySelectorAll("form[method=post]").forEach(function (form) {
+  // name from the post ("Change my choices" is told from "Sign and submit" by its name). A download
+  // (data-download) leaves the page where it is and may be asked for again, so it is not locked.
+  document.querySelectorAll("form[method=post]:not([data-download])").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (form.dataset.posted) { event.preventDefault(); return; }
       form.dataset.posted = "true";

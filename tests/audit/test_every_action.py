@@ -176,7 +176,7 @@ def sign_in(w: World, password: str = PASSWORD) -> None:
 def download_export(w: World) -> None:
     from soxp_portal.console import exports_views
 
-    response = exports_views.download(w.request(w.admin, method="get"), w.offer.slug, "eligibility", "csv")
+    response = exports_views.download(w.request(w.admin), w.offer.slug, "eligibility", "csv")
     assert response.status_code == 200
     b"".join(response.streaming_content)  # type: ignore[attr-defined]
 

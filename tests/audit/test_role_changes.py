@@ -215,17 +215,22 @@ def test_an_admin_save_that_changes_no_role_writes_no_role_event(user: User, adm
     assert [e for e in role_events() if e.subject_id == str(user.pk)] == []
 
 
-def test_create_administrator_writes_one_event_for_the_group_and_staff_status(monkeypatch) -> None:
+def test_create_administrator_writes_one_event_for_the_group_and_the_superuser_flags(monkeypatch) -> None:
     monkeypatch.setenv("ADMIN_PASSWORD", "stock-option-tender-2003")
     call_command(
-        "create_administrator", "ada@example.com", "--password-from-env", "ADMIN_PASSWORD", stdout=StringIO()
+        "create_administrator",
+        "ada@example.com",
+        "--password-from-env",
+        "ADMIN_PASSWORD",
+        "--superuser",
+        stdout=StringIO(),
     )
 
     [event] = role_events()
     assert event.actor is None
     assert event.data["roles"] == {
         "before": NO_ROLES,
-        "after": {"groups": ["Stock administrators"], "is_staff": True, "is_superuser": False},
+        "after": {"groups": ["Stock administrators"], "is_staff": True, "is_superuser": True},
     }
     assert event.data["via"] == "command: manage.py create_administrator"
 

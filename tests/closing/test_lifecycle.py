@@ -263,7 +263,7 @@ def test_the_life_of_the_2003_offer_on_the_demo_census(django_capture_on_commit_
     exports = {
         key: list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
         for key in ("cancellations", "new-grants")
-        if (response := client.get(reverse("console:export-download", args=[offer.slug, key, "csv"])))
+        if (response := client.post(reverse("console:export-download", args=[offer.slug, key, "csv"])))
     }
     assert sum(int(row["shares_cancelled"]) for row in exports["cancellations"]) == 14_533
     assert {row["cancellation_date"] for row in exports["cancellations"]} == {"2003-01-24"}

@@ -42,11 +42,11 @@ def sign_and_submit(page: Page, signature: str) -> str:
     return Election.objects.order_by("-version").values_list("confirmation_number", flat=True).first()
 
 
-def pdf_of(place: Page | Locator, link_name: str) -> str:
-    """The text of the PDF that clicking a link downloads."""
+def pdf_of(place: Page | Locator, button_name: str) -> str:
+    """The text of the PDF that clicking a download's button (a POST: every download is audited) gives."""
     page = place if isinstance(place, Page) else place.page
     with page.expect_download() as download:
-        place.get_by_role("link", name=link_name).first.click()
+        place.get_by_role("button", name=button_name).first.click()
     assert download.value.suggested_filename.endswith(".pdf")
     return pdf_text(Path(download.value.path()).read_bytes())
 
@@ -133,6 +133,12 @@ def test_employee_elects_changes_and_withdraws_and_the_administrator_and_auditor
     ):
         assert words in text, words
     assert "G-1002" not in text, "the grant kept is not on the form"
+    # The page stays where it is and the form can be downloaded again: each copy is audited.
+    assert first in pdf_of(page, "Download the election form (PDF)")
+    downloads = AuditEvent.objects.filter(
+        event_type=AuditEventType.DOCUMENT_DOWNLOADED, subject_id=str(election.pk)
+    )
+    assert downloads.count() == 2
 
     # Modify: exchange G-1002 as well.
     page.get_by_role("link", name="Change my election").click()

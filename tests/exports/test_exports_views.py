@@ -7,6 +7,7 @@ import json
 import openpyxl
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 
 from soxp_portal.audit.models import AuditEvent, AuditEventType
@@ -63,7 +64,7 @@ def test_the_page_says_what_is_not_available_yet_and_why(admin_client, scenario)
 def test_final_elections_are_not_available_before_the_deadline(admin_client, scenario):
     with time_machine.travel(DURING_OFFER, tick=False):
         html = admin_client.get(page_url(scenario.offer)).content.decode()
-        response = admin_client.get(download_url(scenario.offer, "elections", "csv"), follow=True)
+        response = admin_client.post(download_url(scenario.offer, "elections", "csv"), follow=True)
     assert download_url(scenario.offer, "elections", "csv") not in html
     assert "Elections are final only after the deadline, January 20, 2003 at 9:00 PM PST" in html
     assert response.redirect_chain == [(page_url(scenario.offer), 302)]
@@ -76,7 +77,7 @@ def test_final_elections_are_not_available_before_the_deadline(admin_client, sce
 def test_a_download_before_its_step_is_refused_with_a_message_and_no_audit_event(
     admin_client, scenario, key, fmt
 ):
-    response = admin_client.get(download_url(scenario.offer, key, fmt), follow=True)
+    response = admin_client.post(download_url(scenario.offer, key, fmt), follow=True)
     assert response.redirect_chain == [(page_url(scenario.offer), 302)]
     assert "cannot be downloaded yet" in response.content.decode()
     assert not exports_downloaded().exists()
@@ -84,7 +85,7 @@ def test_a_download_before_its_step_is_refused_with_a_message_and_no_audit_event
 
 @pytest.mark.parametrize(("key", "fmt"), DOWNLOADS)
 def test_each_download_writes_exactly_one_audit_event_before_the_file(admin_client, admin, closed, key, fmt):
-    response = admin_client.get(download_url(closed.offer, key, fmt))
+    response = admin_client.post(download_url(closed.offer, key, fmt))
     assert response.status_code == 200
     assert exports_downloaded().count() == 1  # written before a byte of the file was read
     content = body(response)
@@ -107,7 +108,7 @@ def test_row_counts_in_the_audit_event(admin_client, closed):
         ("new-grants", "csv"),
         ("ocf-transactions", "json"),
     ]:
-        body(admin_client.get(download_url(closed.offer, key, fmt)))
+        body(admin_client.post(download_url(closed.offer, key, fmt)))
     counts = {event.data["export"]: event.data["rows"] for event in exports_downloaded()}
     assert counts == {
         "eligibility": 11,
@@ -119,7 +120,7 @@ def test_row_counts_in_the_audit_event(admin_client, closed):
 
 
 def test_csv_download_neutralises_a_formula_in_a_name(admin_client, closed):
-    response = admin_client.get(download_url(closed.offer, "elections", "csv"))
+    response = admin_client.post(download_url(closed.offer, "elections", "csv"))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(body(response).decode())))
     mallory = next(row for row in rows if row["employee_id"] == "E-MAL")
@@ -127,7 +128,7 @@ def test_csv_download_neutralises_a_formula_in_a_name(admin_client, closed):
 
 
 def test_xlsx_download_opens_with_the_cancellations(admin_client, closed):
-    response = admin_client.get(download_url(closed.offer, "cancellations", "xlsx"))
+    response = admin_client.post(download_url(closed.offer, "cancellations", "xlsx"))
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Cancellations"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -141,7 +142,7 @@ def test_xlsx_download_opens_with_the_cancellations(admin_client, closed):
 
 
 def test_xlsx_download_keeps_the_name_as_text(admin_client, closed):
-    response = admin_client.get(download_url(closed.offer, "elections", "xlsx"))
+    response = admin_client.post(download_url(closed.offer, "elections", "xlsx"))
     sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Final elections"]
     mallory = next(row for row in sheet.iter_rows() if row[0].value == "E-MAL")
     assert mallory[1].value == MALICIOUS
@@ -149,8 +150,8 @@ def test_xlsx_download_keeps_the_name_as_text(admin_client, closed):
 
 
 def test_ocf_downloads_are_json_documents(admin_client, closed):
-    transactions = json.loads(body(admin_client.get(download_url(closed.offer, "ocf-transactions", "json"))))
-    terms = json.loads(body(admin_client.get(download_url(closed.offer, "ocf-vesting-terms", "json"))))
+    transactions = json.loads(body(admin_client.post(download_url(closed.offer, "ocf-transactions", "json"))))
+    terms = json.loads(body(admin_client.post(download_url(closed.offer, "ocf-vesting-terms", "json"))))
     assert transactions["file_type"] == "OCF_TRANSACTIONS_FILE"
     assert len(transactions["items"]) == 9
     assert terms["file_type"] == "OCF_VESTING_TERMS_FILE"
@@ -158,28 +159,54 @@ def test_ocf_downloads_are_json_documents(admin_client, closed):
 
 
 def test_unknown_exports_and_formats_are_not_found(admin_client, closed):
-    assert admin_client.get(download_url(closed.offer, "payroll", "csv")).status_code == 404
-    assert admin_client.get(download_url(closed.offer, "eligibility", "json")).status_code == 404
-    assert admin_client.get(download_url(closed.offer, "ocf-transactions", "csv")).status_code == 404
+    assert admin_client.post(download_url(closed.offer, "payroll", "csv")).status_code == 404
+    assert admin_client.post(download_url(closed.offer, "eligibility", "json")).status_code == 404
+    assert admin_client.post(download_url(closed.offer, "ocf-transactions", "csv")).status_code == 404
     assert admin_client.get(reverse("console:exports", args=["no-such-offer"])).status_code == 404
     assert not exports_downloaded().exists()
 
 
-@pytest.mark.parametrize("url", [page_url, lambda offer: download_url(offer, "eligibility", "csv")])
-def test_anonymous_visitors_are_sent_to_sign_in(client, soxp_2003, url):
-    response = client.get(url(soxp_2003))
+def open_page(client, offer):
+    return client.get(page_url(offer))
+
+
+def download(client, offer, fmt: str = "csv"):
+    return client.post(download_url(offer, "eligibility", fmt))
+
+
+@pytest.mark.parametrize("visit", [open_page, download])
+def test_anonymous_visitors_are_sent_to_sign_in(client, soxp_2003, visit):
+    response = visit(client, soxp_2003)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("url", [page_url, lambda offer: download_url(offer, "eligibility", "xlsx")])
-def test_auditors_and_employees_are_refused(client, auditor, scenario, url):
+@pytest.mark.parametrize("visit", [open_page, lambda client, offer: download(client, offer, "xlsx")])
+def test_auditors_and_employees_are_refused(client, auditor, scenario, visit):
     for user in (auditor, scenario.sam.user):
         client.force_login(user)
-        assert client.get(url(scenario.offer)).status_code == 403
+        assert visit(client, scenario.offer).status_code == 403
     assert not exports_downloaded().exists()
 
 
-def test_a_post_is_not_allowed(admin_client, closed):
-    assert admin_client.post(download_url(closed.offer, "eligibility", "csv")).status_code == 405
+def test_a_post_of_the_page_and_a_get_of_a_download_are_not_allowed(admin_client, closed):
+    """A download writes to the audit trail, so a link or an image elsewhere must not be able to start one."""
+    assert admin_client.get(download_url(closed.offer, "eligibility", "csv")).status_code == 405
     assert admin_client.post(page_url(closed.offer)).status_code == 405
+    assert not exports_downloaded().exists()
+
+
+def test_a_download_without_the_csrf_token_is_refused(admin, closed):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    assert download(client, closed.offer).status_code == 403
+    assert not exports_downloaded().exists()
+
+
+def test_the_page_downloads_with_buttons_that_post_a_csrf_token(admin_client, closed):
+    html = admin_client.get(page_url(closed.offer)).content.decode()
+    for key, fmt in DOWNLOADS:
+        assert f'formaction="{download_url(closed.offer, key, fmt)}"' in html
+    assert html.count('<form method="post" class="d-inline" data-download>') == len(EXPORTS)
+    assert html.count('name="csrfmiddlewaretoken"') >= len(EXPORTS)
+    assert f'href="{download_url(closed.offer, "eligibility", "csv")}"' not in html

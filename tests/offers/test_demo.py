@@ -106,6 +106,12 @@ def test_demo_administrator_and_auditor_work_in_the_console_not_the_admin_site(d
         response = client.get("/admin/")
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+    client.force_login(User.objects.get(email="admin@example.com"))
+    assert client.get("/console/").status_code == 200
+    assert client.get(f"/console/offers/{demo.offer.slug}/").status_code == 200
+    client.force_login(User.objects.get(email="auditor@example.com"))
+    assert client.get("/console/audit/").status_code == 200
+    assert client.get("/console/").status_code == 403, "an auditor only audits"
 
 
 def test_setting_up_the_demo_again_changes_nothing(demo) -> None:

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.closing.actions import (
     accept_tenders,
     cancel_tendered_grants,
@@ -128,12 +129,12 @@ def test_issued_letter_is_linked_and_downloads_as_an_attachment(client, lettered
 
     page = client.get(url("offer", lettered)).content.decode()
     assert "Download your promise-to-grant letter (PDF)" in page
-    assert f'href="{link}"' in page
+    assert f'<form method="post" action="{link}" class="d-inline" data-download>' in page
     # When it was issued, in the offer's zone, with the employee's own time where it differs.
     assert "Issued January 20, 2003 at 11:00 PM PST</span>" in page
     assert 'data-local-time="2003-01-21T07:00:15Z" data-offer-zone="America/Los_Angeles" hidden>' in page
 
-    response = client.get(link)
+    response = client.post(link)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="promise-to-grant-soxp-2003-E1001.pdf"'
@@ -144,7 +145,7 @@ def test_issued_letter_is_linked_and_downloads_as_an_attachment(client, lettered
 def test_another_employees_letter_is_a_404(client, lettered, slide_9_employee, bob_with_grant) -> None:
     sams = letter_of(slide_9_employee)
 
-    response = signed_in(client, bob_with_grant).get(url("promise-letter", lettered, str(sams.pk)))
+    response = signed_in(client, bob_with_grant).post(url("promise-letter", lettered, str(sams.pk)))
 
     assert response.status_code == 404
 
@@ -152,7 +153,7 @@ def test_another_employees_letter_is_a_404(client, lettered, slide_9_employee, b
 def test_a_letter_under_another_offers_address_is_a_404(client, lettered, slide_9_employee) -> None:
     letter = letter_of(slide_9_employee)
 
-    response = signed_in(client, slide_9_employee).get(f"/offers/another-offer/letters/{letter.pk}/")
+    response = signed_in(client, slide_9_employee).post(f"/offers/another-offer/letters/{letter.pk}/")
 
     assert response.status_code == 404
 
@@ -160,19 +161,53 @@ def test_a_letter_under_another_offers_address_is_a_404(client, lettered, slide_
 def test_a_letter_is_a_404_while_its_offer_has_not_opened(client, lettered, slide_9_employee) -> None:
     link = url("promise-letter", lettered, str(letter_of(slide_9_employee).pk))
     signed_in(client, slide_9_employee)
-    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 200
 
     with time_machine.travel(lettered.opens_at - timedelta(days=1), tick=False):
-        assert client.get(link).status_code == 404
+        assert client.post(link).status_code == 404
 
 
 def test_letter_download_needs_sign_in(client, lettered, slide_9_employee) -> None:
     link = url("promise-letter", lettered, str(letter_of(slide_9_employee).pk))
 
-    response = client.get(link)
+    response = client.post(link)
 
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_get_of_the_letter_is_refused_because_the_download_is_audited(
+    client, lettered, slide_9_employee
+) -> None:
+    link = url("promise-letter", lettered, str(letter_of(slide_9_employee).pk))
+    signed_in(client, slide_9_employee)
+    before = AuditEvent.objects.count()
+
+    assert client.get(link).status_code == 405
+    assert AuditEvent.objects.count() == before
+
+
+def test_downloading_the_letter_writes_one_document_downloaded_event(
+    client, lettered, slide_9_employee
+) -> None:
+    letter = letter_of(slide_9_employee)
+    signed_in(client, slide_9_employee)
+    before = AuditEvent.objects.count()
+
+    response = client.post(url("promise-letter", lettered, str(letter.pk)), REMOTE_ADDR="198.51.100.7")
+
+    assert response.status_code == 200
+    [event] = AuditEvent.objects.filter(sequence__gt=before)
+    assert event.event_type == AuditEventType.DOCUMENT_DOWNLOADED
+    assert (event.actor, event.employee, event.offer) == (slide_9_employee.user, slide_9_employee, lettered)
+    assert (event.subject_type, event.subject_id) == ("closing.Tender", str(letter.tender_id))
+    assert event.ip_address == "198.51.100.7"
+    assert event.data == {
+        "document": "promise-letter",
+        "sha256": letter.sha256,
+        "path": url("promise-letter", lettered, str(letter.pk)),
+        "method": "POST",
+    }
 
 
 def test_a_non_participant_sees_no_outcome_and_no_letter(client, lettered) -> None:

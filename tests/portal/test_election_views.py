@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.offers.models import Election
 from tests.factories import EmployeeFactory, GrantFactory, UserFactory
 from tests.portal.conftest import ACKS, DURING_OFFER, SLIDE_9_CHOICES, confirm_data, url
@@ -470,7 +471,7 @@ def test_a_double_click_creates_one_version(sam_client, offer) -> None:
 def test_the_pdf_of_each_version_holds_the_election(sam_client, offer) -> None:
     sam_client.post(url("confirm", offer), confirm_data())
     election = Election.objects.get()
-    response = sam_client.get(url("election-pdf", offer, election.confirmation_number))
+    response = sam_client.post(url("election-pdf", offer, election.confirmation_number))
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     for expected in (
@@ -503,7 +504,51 @@ def test_another_employees_election_is_not_found(client, offer, slide_9_employee
     bobs = Election.objects.get(employee=bob).confirmation_number
     client.force_login(slide_9_employee.user)
     assert client.get(url("election", offer, bobs)).status_code == 404
-    assert client.get(url("election-pdf", offer, bobs)).status_code == 404
+    assert client.post(url("election-pdf", offer, bobs)).status_code == 404
+    assert not AuditEvent.objects.filter(event_type=AuditEventType.DOCUMENT_DOWNLOADED).exists()
+
+
+def test_the_pdf_is_a_post_from_a_button_and_a_get_is_refused(sam_client, offer) -> None:
+    """The download is audited, so no link or image elsewhere may start it; the portal.js submit lock
+    leaves the form alone (data-download), so the employee can download it again."""
+    sam_client.post(url("confirm", offer), confirm_data())
+    election = Election.objects.get()
+    pdf = url("election-pdf", offer, election.confirmation_number)
+    page = sam_client.get(url("election", offer, election.confirmation_number)).content.decode()
+    history = sam_client.get(url("history", offer)).content.decode()
+    for shown in (page, history):
+        assert f'<form method="post" action="{pdf}" class="d-inline" data-download>' in shown
+        assert f'href="{pdf}"' not in shown
+    assert "Download the election form (PDF)</button>" in page
+    before = AuditEvent.objects.count()
+    assert sam_client.get(pdf).status_code == 405
+    assert AuditEvent.objects.count() == before
+
+
+def test_downloading_the_pdf_writes_one_document_downloaded_event(
+    sam_client, offer, slide_9_employee
+) -> None:
+    sam_client.post(url("confirm", offer), confirm_data())
+    election = Election.objects.get()
+    before = AuditEvent.objects.count()
+
+    sam_client.post(url("election-pdf", offer, election.confirmation_number), HTTP_USER_AGENT="Reader/2")
+
+    [event] = AuditEvent.objects.filter(sequence__gt=before)
+    assert event.event_type == AuditEventType.DOCUMENT_DOWNLOADED
+    assert (event.actor, event.employee, event.offer) == (slide_9_employee.user, slide_9_employee, offer)
+    assert (event.subject_type, event.subject_id, event.user_agent) == (
+        "offers.Election",
+        str(election.pk),
+        "Reader/2",
+    )
+    assert event.data == {
+        "document": "election-form",
+        "confirmation_number": election.confirmation_number,
+        "version": 1,
+        "path": url("election-pdf", offer, election.confirmation_number),
+        "method": "POST",
+    }
 
 
 @pytest.mark.parametrize("name", ["offer", "grants", "elect", "withdraw", "history"])

@@ -154,5 +154,7 @@ def test_the_administrators_preview_of_the_overview_links_the_generic_explanatio
 ) -> None:
     client.force_login(member_of(Role.STOCK_ADMINISTRATOR))
     html = client.get(reverse("console:preview-overview", args=[offer.slug, "E1001"])).content.decode()
-    assert f'href="{reverse("console:offer-how-it-works-pdf", args=[offer.slug])}"' in html
+    assert (
+        f'<form method="post" action="{reverse("console:offer-how-it-works-pdf", args=[offer.slug])}"' in html
+    )
     assert url("how-it-works", offer) not in html, "the employee's own page is not the administrator's"

@@ -50,7 +50,7 @@ def employee_urls(offer: Offer, on_record: dict[str, str]) -> list[tuple[str, st
         ("post", url("withdraw", offer)),
         ("get", url("history", offer)),
         ("get", url("election", offer, confirmation)),
-        ("get", url("election-pdf", offer, confirmation)),
+        ("post", url("election-pdf", offer, confirmation)),
         ("get", url("document", offer, on_record["document"])),
     ]
 
@@ -69,8 +69,8 @@ def test_every_employee_page_of_an_offer_not_yet_open_is_not_found(sam_client, o
 
 def test_the_same_pages_answer_once_the_offer_is_open(sam_client, offer, on_record) -> None:
     for method, address in employee_urls(offer, on_record):
-        if method == "get":
-            assert sam_client.get(address).status_code == 200, address
+        if method == "get" or address.endswith("/pdf/"):
+            assert getattr(sam_client, method)(address).status_code == 200, address
 
 
 @pytest.mark.parametrize(

@@ -260,3 +260,44 @@ def test_offers_in_different_zones_share_no_offers_zone_so_the_events_are_shown_
     offer = trail["bob_fax"].offer
     html = auditor_client.get(reverse("console:audit-deadline", args=[offer.slug])).content.decode()
     assert '<th scope="col">When (America/Los_Angeles)</th>' in html
+
+
+def test_the_new_kinds_are_offered_and_every_refusal_is_one_choice(
+    auditor_client: Client, trail, offer: Offer, slide_9_employee: Employee, stock_admin: User
+) -> None:
+    """Refusals of every kind (a role, a form's CSRF check, a console step, an election, a sign-in) are
+    shown together with "Every refusal", each with its reason, path and address; a download is not one."""
+    employee = Client(REMOTE_ADDR="192.0.2.55")
+    employee.force_login(slide_9_employee.user)
+    employee.get("/console/")
+    Client(enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.56").post(reverse("accounts:login"))
+    administrator = Client()
+    administrator.force_login(stock_admin)
+    administrator.post(reverse("console:close-cancel", args=[offer.slug]))
+    Client().post(reverse("accounts:password-reset"), {"email": "someone@example.com"})
+
+    html = auditor_client.get(EVENTS).content.decode()
+    for kind in (
+        "access.refused",
+        "csrf.failed",
+        "console.refused",
+        "password.reset_requested",
+        "password.changed",
+        "document.downloaded",
+        "audit.repeats_summarised",
+    ):
+        assert f'<option value="{kind}">' in html, kind
+    assert '<option value="refusals">Every refusal</option>' in html
+
+    response = auditor_client.get(EVENTS, {"event_type": "refusals"})
+    kinds = [event.event_type for event in response.context["page_obj"]]
+    assert kinds == ["election.refused", "access.refused", "csrf.failed", "console.refused"]
+    page = response.content.decode()
+    assert "Your login does not have the role this page needs. " in page
+    assert "(GET <code>/console/</code>)" in page
+    assert "from 192.0.2.55" in page
+    assert "CSRF cookie not set." in page
+    assert "Accept the tenders first: only accepted grants are cancelled." in page
+
+    only = auditor_client.get(EVENTS, {"event_type": "access.refused"}).context["page_obj"]
+    assert [event.event_type for event in only] == ["access.refused"]

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
-from soxp_portal.audit.models import AuditEvent
+from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.closing.actions import accept_tenders, cancel_tendered_grants
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
 from soxp_portal.offers.actions import submit_election, withdraw_election
@@ -152,7 +152,8 @@ def cancelled(offer: Offer, accepted: Participants, admin: User) -> Participants
 
 
 def snapshot(offer: Offer) -> tuple:
-    """Everything a step can change: a refused step must leave it as it was."""
+    """Everything a step can change: a refused step must leave it as it was (its only trace is the
+    ``console.refused`` event of a refusal by the close's rules, tests/console/test_refusals_audited.py)."""
     closing = Closing.objects.filter(offer=offer).values_list(
         "accepted_at", "cancelled_at", "letters_requested_at", "new_grants_created_at"
     )
@@ -166,7 +167,7 @@ def snapshot(offer: Offer) -> tuple:
         list(Tender.objects.values_list("forfeited_on", flat=True)),
         list(Employee.objects.order_by("pk").values_list("status", "termination_date")),
         Offer.objects.values_list("closed_at", "new_exercise_price").get(pk=offer.pk),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(event_type=AuditEventType.CONSOLE_REFUSED).count(),
     )
 
 

@@ -26,7 +26,7 @@ def test_the_stock_administrator_gets_every_page(
 def test_anonymous_visitors_are_sent_to_sign_in(
     client: Client, offer: Offer, participants: Participants
 ) -> None:
-    for method, address in [*addresses(offer), ("get", url("close-letter", offer, "E1001"))]:
+    for method, address in [*addresses(offer), ("post", url("close-letter", offer, "E1001"))]:
         response = getattr(client, method)(address)
         assert response.status_code == 302, address
         assert response["Location"].startswith(f"/accounts/login/?next={address}"), address
@@ -37,13 +37,16 @@ def test_an_employee_or_an_auditor_gets_403(
     client: Client, offer: Offer, participants: Participants, auditor, who
 ) -> None:
     client.force_login(participants.sam.user if who == "employee" else auditor)
-    for method, address in [*addresses(offer), ("get", url("close-letter", offer, "E1001"))]:
+    for method, address in [*addresses(offer), ("post", url("close-letter", offer, "E1001"))]:
         assert getattr(client, method)(address).status_code == 403, address
 
 
-def test_the_steps_refuse_get(admin_client: Client, offer: Offer, participants: Participants) -> None:
+def test_the_steps_and_the_letter_download_refuse_get(
+    admin_client: Client, offer: Offer, participants: Participants
+) -> None:
     for name in ACTIONS:
         assert admin_client.get(url(name, offer)).status_code == 405, name
+    assert admin_client.get(url("close-letter", offer, "E1001")).status_code == 405
 
 
 def test_an_unknown_offer_is_404(admin_client: Client, offer: Offer) -> None:

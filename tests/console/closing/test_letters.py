@@ -46,8 +46,8 @@ def test_issuing_the_letters_follows_their_progress(
     assert 'id="issued-count">3 of 3 (100%)<' in html
     assert 'id="emailed-count">3 of 3 (100%)<' in html
     assert "Every accepted participant's letter is issued and emailed." in html
-    assert f'href="{url("close-letter", offer, "E1001")}"' in html
-    assert f'href="{url("close-letter", offer, "E-ALICE")}"' not in html  # not accepted: no letter
+    assert f'<form method="post" action="{url("close-letter", offer, "E1001")}"' in html
+    assert url("close-letter", offer, "E-ALICE") not in html  # not accepted: no letter
 
     close = admin_client.get(url("close", offer)).content.decode()
     assert 'id="emailed-count">3 of 3 (100%)<' in close
@@ -70,7 +70,7 @@ def test_the_letter_downloads_as_issued(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url("close-letters", offer))
-    response = admin_client.get(url("close-letter", offer, "E1001"))
+    response = admin_client.post(url("close-letter", offer, "E1001"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="promise-to-grant-soxp-2003-E1001.pdf"' in response["Content-Disposition"]
@@ -84,7 +84,7 @@ def test_a_letter_that_does_not_exist_is_404(
     admin_client: Client, offer: Offer, accepted: Participants
 ) -> None:
     for employee_id in ("E1001", "E-ALICE", "E-NOBODY"):  # not made yet; not accepted; no such employee
-        assert admin_client.get(url("close-letter", offer, employee_id)).status_code == 404, employee_id
+        assert admin_client.post(url("close-letter", offer, employee_id)).status_code == 404, employee_id
 
 
 def test_the_tender_list_filters_and_searches(
@@ -132,7 +132,7 @@ def test_downloading_a_letter_is_audited(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url("close-letters", offer))
     before = AuditEvent.objects.count()
-    admin_client.get(url("close-letter", offer, "E1001"), HTTP_USER_AGENT="Browser/1.0")
+    admin_client.post(url("close-letter", offer, "E1001"), HTTP_USER_AGENT="Browser/1.0")
 
     [event] = AuditEvent.objects.filter(sequence__gt=before)
     letter = PromiseLetter.objects.get(tender__employee=accepted.sam)

@@ -113,7 +113,7 @@ def test_how_the_exchange_works_is_listed_first_and_cannot_be_removed(staff_clie
     html = staff_client.get(documents_url(soxp_2003)).content.decode()
     html = html[html.index('id="documents-heading"') :]
     preview = reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug])
-    assert f'href="{preview}"' in html
+    assert f'<form method="post" action="{preview}"' in html
     assert html.index("How the exchange works") < html.index("Offer to Exchange")
     assert html.count("Remove<span") == 1, "only the posted document can be removed"
 
@@ -121,7 +121,7 @@ def test_how_the_exchange_works_is_listed_first_and_cannot_be_removed(staff_clie
 def test_the_administrator_previews_the_explanation_with_a_generic_grant_and_it_is_audited(
     staff_client, soxp_2003, extension_day
 ) -> None:
-    response = staff_client.get(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
+    response = staff_client.post(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="how-the-exchange-works-soxp-2003.pdf"'
     text = pdf_text(response.content)
@@ -131,13 +131,14 @@ def test_the_administrator_previews_the_explanation_with_a_generic_grant_and_it_
     assert event.data == {"export": "how-it-works", "format": "pdf", "offer": "soxp-2003"}
 
 
-def test_the_preview_is_read_only(staff_client, soxp_2003) -> None:
-    response = staff_client.post(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
+def test_a_get_of_the_preview_is_refused_because_the_download_is_audited(staff_client, soxp_2003) -> None:
+    response = staff_client.get(reverse("console:offer-how-it-works-pdf", args=[soxp_2003.slug]))
     assert response.status_code == 405
     assert not AuditEvent.objects.filter(event_type="export.downloaded").exists()
 
 
 def test_the_preview_of_an_unknown_offer_is_not_found(staff_client, soxp_2003) -> None:
     assert (
-        staff_client.get(reverse("console:offer-how-it-works-pdf", args=["no-such-offer"])).status_code == 404
+        staff_client.post(reverse("console:offer-how-it-works-pdf", args=["no-such-offer"])).status_code
+        == 404
     )

@@ -15,11 +15,10 @@ PAGES = [
     ("offer-edit", True),
     ("offer-extend", True),
     ("offer-documents", True),
-    ("offer-how-it-works-pdf", True),
     ("census", False),
     ("invitations", False),
 ]
-POST_ONLY = ["offer-document-delete", "census-confirm"]
+POST_ONLY = ["offer-document-delete", "census-confirm", "offer-how-it-works-pdf"]
 #: Addresses of one posted document.
 DOCUMENT_URLS = ["offer-document", "offer-document-delete"]
 
@@ -34,7 +33,7 @@ def document(soxp_2003):
 def url_of(name: str, offer, document=None) -> str:
     if name in DOCUMENT_URLS:
         return reverse(f"console:{name}", args=[offer.slug, document.pk])
-    needs_slug = dict(PAGES).get(name, False)
+    needs_slug = dict(PAGES).get(name, name == "offer-how-it-works-pdf")
     return reverse(f"console:{name}", args=[offer.slug] if needs_slug else [])
 
 

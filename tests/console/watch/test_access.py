@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def urls(offer: Offer, census: Census) -> list[tuple[str, str]]:
-    """(method, address) of every watch page; the two reminder steps are POST only."""
+    """(method, address) of every watch page; the two reminder steps and the audited form download are POST
+    only."""
     election = Election.objects.get(employee=census.sam)
     return [
         ("get", url("dashboard", offer)),
@@ -18,7 +19,7 @@ def urls(offer: Offer, census: Census) -> list[tuple[str, str]]:
         ("get", url("employee", offer, "E1001")),
         ("get", url("paper-election", offer, "E1001")),
         ("get", url("paper-withdrawal", offer, "E1001")),
-        ("get", url("election-pdf", offer, "E1001", election.confirmation_number)),
+        ("post", url("election-pdf", offer, "E1001", election.confirmation_number)),
         ("get", url("preview", offer)),
         ("get", url("preview-overview", offer, "E1001")),
         ("get", url("preview-grants", offer, "E1001")),
@@ -51,9 +52,15 @@ def test_an_employee_or_an_auditor_gets_403(
         assert getattr(client, method)(address).status_code == 403, address
 
 
-def test_the_reminder_steps_refuse_get(admin_client: Client, offer: Offer, census: Census) -> None:
+def test_the_reminder_steps_and_the_form_download_refuse_get(
+    admin_client: Client, offer: Offer, census: Census
+) -> None:
     assert admin_client.get(url("reminders", offer)).status_code == 405
     assert admin_client.get(url("reminders-send", offer)).status_code == 405
+    election = Election.objects.get(employee=census.sam)
+    assert (
+        admin_client.get(url("election-pdf", offer, "E1001", election.confirmation_number)).status_code == 405
+    )
 
 
 def test_unknown_offer_employee_or_confirmation_is_404(
@@ -64,6 +71,7 @@ def test_unknown_offer_employee_or_confirmation_is_404(
         "/console/offers/nope/",
         url("employee", offer, "E-NOBODY"),
         url("paper-election", offer, "E-NOBODY"),
-        url("election-pdf", offer, "E-ALICE", other),  # Sam's form under Alice's id
     ):
         assert admin_client.get(address).status_code == 404, address
+    # Sam's form under Alice's id
+    assert admin_client.post(url("election-pdf", offer, "E-ALICE", other)).status_code == 404

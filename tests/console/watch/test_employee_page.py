@@ -28,7 +28,8 @@ def test_every_version_is_listed_newest_first_in_the_offers_zone_to_the_second(
     assert "Withdrawal" in versions
     assert "the employee" in versions  # entered online by Alice herself
     for version in (election, withdrawal):
-        assert url("election-pdf", offer, "E-ALICE", version.confirmation_number) in versions
+        pdf = url("election-pdf", offer, "E-ALICE", version.confirmation_number)
+        assert f'<form method="post" action="{pdf}" class="d-inline" data-download>' in versions
 
 
 def test_grants_are_shown_with_their_eligibility(admin_client: Client, offer: Offer, census: Census) -> None:
@@ -51,7 +52,7 @@ def test_an_ineligible_employee_shows_why_and_no_paper_buttons(
 
 def test_the_pdf_is_the_versions_form(admin_client: Client, offer: Offer, census: Census) -> None:
     withdrawal = Election.objects.get(employee=census.alice, version=2)
-    response = admin_client.get(url("election-pdf", offer, "E-ALICE", withdrawal.confirmation_number))
+    response = admin_client.post(url("election-pdf", offer, "E-ALICE", withdrawal.confirmation_number))
     assert response["Content-Type"] == "application/pdf"
     assert (
         response["Content-Disposition"]
@@ -67,7 +68,7 @@ def test_downloading_a_form_is_audited(admin_client: Client, offer: Offer, censu
 
     election = Election.objects.get(employee=census.sam)
     before = AuditEvent.objects.count()
-    admin_client.get(url("election-pdf", offer, "E1001", election.confirmation_number))
+    admin_client.post(url("election-pdf", offer, "E1001", election.confirmation_number))
 
     [event] = AuditEvent.objects.filter(sequence__gt=before)
     assert (event.event_type, event.employee, event.subject_id) == (

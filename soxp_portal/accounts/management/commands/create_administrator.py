@@ -4,10 +4,17 @@
     ADMIN_PASSWORD=... python manage.py create_administrator ada@example.com \
         --password-from-env ADMIN_PASSWORD
 
+    python manage.py create_administrator root@example.com --superuser
+
 A new login needs a password: it is asked for twice (never echoed), or read from the environment
 variable named by ``--password-from-env`` for scripts, and checked by the password validators. An
-existing login keeps its password unless it has none or ``--password-from-env`` is given. The change
-of role (the group and staff status together) is audited as one ``role.changed`` event, with no actor.
+existing login keeps its password unless it has none or ``--password-from-env`` is given.
+
+Stock administrators work in the console (``/console/``), not in Django's admin site, so the role
+alone gives no staff status: ``/admin/`` stays closed to them. ``--superuser`` makes the login a
+superuser as well (staff status and every permission), for the person who is to run ``/admin/`` on
+purpose. The command only grants: an existing login keeps the flags it has. The change of role (the
+group and any flags together) is audited as one ``role.changed`` event, with no actor.
 """
 
 from __future__ import annotations
@@ -28,7 +35,10 @@ from soxp_portal.audit.signals import role_change
 
 
 class Command(BaseCommand):
-    help = "Create (or promote) a stock administrator: the role's group, staff status, an audited change."
+    help = (
+        "Create (or promote) a stock administrator: the role's group, an audited change. The role works in "
+        "the console and gives no access to Django's admin site (/admin/) unless --superuser is given."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("email", help="The administrator's login email address.")
@@ -37,8 +47,16 @@ class Command(BaseCommand):
             metavar="VAR",
             help="Read the password from this environment variable instead of asking (for scripts).",
         )
+        parser.add_argument(
+            "--superuser",
+            action="store_true",
+            help="Also make the login a superuser (staff status, every permission): it opens Django's "
+            "admin site at /admin/. Only for the person who is to run it.",
+        )
 
-    def handle(self, *args: Any, email: str, password_from_env: str | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, email: str, password_from_env: str | None, superuser: bool, **options: Any
+    ) -> None:
         email = email.strip().lower()
         try:
             validate_email(email)
@@ -53,24 +71,32 @@ class Command(BaseCommand):
             password = self._password(user, password_from_env)
         group, _ = Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)
         had_role = not created and user.groups.filter(pk=group.pk).exists()
-        was_staff = user.is_staff
-        if had_role and was_staff and password is None:
+        has_flags_asked = not superuser or (user.is_superuser and user.is_staff)
+        if had_role and has_flags_asked and password is None:
             self.stdout.write(f"{email} is already a stock administrator; nothing was changed.")
             return
         details = {
             "role": Role.STOCK_ADMINISTRATOR.value,
             "account_created": created,
             "sign_in_changed": password is not None,
+            "superuser_asked": superuser,
         }
         via = "command: manage.py create_administrator"
         with role_change(user, via=via, data=details, always=password is not None):
             if password is not None:
                 user.set_password(password)
-            user.is_staff = True
+            if superuser:
+                user.is_staff = user.is_superuser = True
             user.save()
             user.groups.add(group)
         verb = "Created" if created else "Promoted"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {email}: a stock administrator, with staff status."))
+        if user.is_superuser:
+            where = "a superuser too, with Django's admin site at /admin/"
+        elif user.is_staff:
+            where = "it keeps the staff status it had"
+        else:
+            where = "working in the console; /admin/ stays closed (--superuser opens it)"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {email}: a stock administrator, {where}."))
 
     def _password(self, user: User, variable: str | None) -> str:
         if variable:
