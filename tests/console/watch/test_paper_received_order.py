@@ -101,7 +101,7 @@ def test_kept_as_evidence_every_page_shows_the_withdrawal_in_force(
         ).content.decode()
     )
     assert "Not in force This form was received before a version that was already on record." in shown
-    pdf = client.get(reverse("portal:election-pdf", args=[offer.slug, evidence.confirmation_number]))
+    pdf = client.post(reverse("portal:election-pdf", args=[offer.slug, evidence.confirmation_number]))
     assert f"Not in force: it was received before confirmation {withdrawn.confirmation_number}" in pdf_text(
         pdf.content
     )
