@@ -36,6 +36,7 @@ from soxp_portal.closing.notices import send_forfeiture_notice
 from soxp_portal.closing.planning import PlannedTender, close_plan
 from soxp_portal.closing.tasks import enqueue_letters
 from soxp_portal.offers.adapters import employee_facts
+from soxp_portal.offers.limits import price_problem
 from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
 from soxp_portal.rules.vesting import new_option_expiration
@@ -407,6 +408,9 @@ def parse_closing_price(text: str) -> Decimal:
         raise ClosingError("The closing price must be more than zero.")
     if price.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ClosingError("The closing price has at most four decimal places.")
+    problem = price_problem(price, "The closing price")
+    if problem:
+        raise ClosingError(problem)
     return price
 
 
@@ -435,8 +439,9 @@ def create_new_grants(
                 f"The new grants are made on {format_date(grant_date)}, at the closing price of "
                 f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
             )
-        if closing_price <= 0:
-            raise ClosingError("The closing price must be more than zero.")
+        problem = price_problem(closing_price, "The closing price")
+        if problem:
+            raise ClosingError(problem)
         terms = offer.terms
         expiration = new_option_expiration(grant_date, offer.new_term_years)
         forfeit_reason = (

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
-from django.forms import Form
+from django.forms import Field, Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -71,11 +71,38 @@ def _back(offer: Offer, anchor: str) -> HttpResponse:
     return redirect(f"{reverse('console:close', args=[offer.slug])}#{anchor}")
 
 
+#: Django's own messages, which do not say which field they are about ("This field is required.").
+GENERIC_ERRORS = frozenset(
+    {"required", "invalid", "max_length", "min_length", "invalid_choice", "null_characters_not_allowed"}
+)
+
+
+def _is_generic(field: Field, code: str | None) -> bool:
+    """Django's own wording for `code`, not one the form wrote for the field."""
+    if code not in GENERIC_ERRORS:
+        return False
+    defaults = next(
+        (
+            cls.default_error_messages
+            for cls in type(field).__mro__
+            if code in vars(cls).get("default_error_messages", {})
+        ),
+        {},
+    )
+    return field.error_messages.get(code, defaults.get(code)) == defaults.get(code)
+
+
 def _refuse(request: HttpRequest, offer: Offer, anchor: str, form: Form) -> HttpResponse:
-    """An invalid form: each error as a message, and back to the step. Nothing was changed."""
-    for errors in form.errors.values():
+    """An invalid form: each error as a message, and back to the step. Nothing was changed.
+
+    The messages stand apart from the form, so each of Django's generic ones is prefixed with its
+    field's label; the portal's own name their field already ("The closing price must be ...")."""
+    for name, errors in form.errors.as_data().items():
+        field = form.fields.get(name)
         for error in errors:
-            messages.error(request, error)
+            prefix = f"{field.label}: " if field is not None and _is_generic(field, error.code) else ""
+            for text in error.messages:
+                messages.error(request, prefix + text)
     return _back(offer, anchor)
 
 
