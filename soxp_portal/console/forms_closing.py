@@ -75,6 +75,23 @@ class NewGrantsForm(forms.Form):
             raise ValidationError(str(error)) from None
 
 
+class PriceCorrectionForm(NewGrantsForm):
+    """A closing price typed wrong, corrected on every new option: the right price and why."""
+
+    reason = forms.CharField(
+        label="Why it is corrected",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the audit trail, e.g. the exchange's record of the close.",
+        error_messages={"required": "Say why the price is corrected: the reason is kept in the audit trail."},
+    )
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, offer=offer, **kwargs)
+        field = self.fields["closing_price"]
+        field.label = f"Corrected {str(field.label)[0].lower()}{str(field.label)[1:]}"
+
+
 class TenderSearchForm(forms.Form):
     q = forms.CharField(label="Name, employee id or email", required=False, max_length=200)
     shown = forms.ChoiceField(label="Show", required=False, choices=TenderShown.choices)
