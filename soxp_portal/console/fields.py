@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from soxp_portal.offers.limits import EARLIEST_DATE, LATEST_DATE, date_problem, price_problem
 
@@ -58,3 +59,18 @@ def price_validator(what: str, *, zero_allowed: bool = False) -> Callable[[Decim
             raise ValidationError(problem, code="price_out_of_range")
 
     return validate
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Rows ticked by id. An id beyond what the id column holds is refused as no such choice before the
+    query: SQLite cannot even compare a number that large, and no row has it."""
+
+    def _check_values(self, value: Any) -> Any:
+        low, high = connection.ops.integer_field_range(self.queryset.model._meta.pk.get_internal_type())
+        for choice in value if isinstance(value, list | tuple) else ():
+            text = str(choice).strip()
+            if text.lstrip("-").isdigit() and not low <= int(text) <= high:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:20]}
+                )
+        return super()._check_values(value)

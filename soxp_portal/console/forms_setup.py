@@ -21,7 +21,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from soxp_portal.console.fields import BoundedDateField, BoundedDateTimeField, price_validator
+from soxp_portal.console.fields import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    RowsChoiceField,
+    price_validator,
+)
 from soxp_portal.offers.actions import DECIMAL_PLACES, TERM_FIELDS
 from soxp_portal.offers.limits import (
     MAX_PRICE,
@@ -36,6 +41,7 @@ from soxp_portal.rules.wording import format_date, format_money, format_price_in
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_CENSUS_BYTES = 100 * 1024 * 1024
+MAX_CONTACTS = 20
 MIN_VOLATILITY_PERCENT = Decimal(1)
 COMMON_ZONES = (
     ("America/Los_Angeles", "Pacific (America/Los_Angeles)"),
@@ -116,7 +122,7 @@ class OfferTermsForm(forms.ModelForm):
         "A price equal to the threshold is eligible (the presentation's reading, 'or higher')",
         "Price threshold",
     )
-    covered_plans = forms.ModelMultipleChoiceField(
+    covered_plans = RowsChoiceField(
         queryset=Plan.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -271,7 +277,11 @@ class BaseContactFormSet(forms.BaseFormSet):
         return rows
 
 
-ContactFormSet = forms.formset_factory(ContactForm, formset=BaseContactFormSet, extra=2, max_num=20)
+#: At most 20 contacts, and never more forms than that whatever the post claims (`absolute_max`): a
+#: crafted TOTAL_FORMS would otherwise have the page built and shown with 1,020 of them.
+ContactFormSet = forms.formset_factory(
+    ContactForm, formset=BaseContactFormSet, extra=2, max_num=MAX_CONTACTS, absolute_max=MAX_CONTACTS
+)
 
 
 class DocumentForm(forms.Form):

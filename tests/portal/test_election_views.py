@@ -585,3 +585,17 @@ def test_an_unsigned_review_of_a_valid_choice_is_shown_again_with_what_is_missin
     assert response.context["preview"].total_new == 1725
     assert response.context["form"].errors["ack_terms"] == ["This field is required."]
     assert not Election.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["tender-\x00", "tender-" + "x" * 100, "tender-../G-1001", "tender-"])
+def test_a_posted_key_that_is_no_grant_id_is_refused_before_the_rules_and_the_audit_trail(
+    sam_client, offer, key: str
+) -> None:
+    """Issue 11, item 4: a grant "id" holding a NUL reached the refusal's audit event, which PostgreSQL
+    cannot store; a key that is no grant id at all is refused by the form, without echoing it."""
+    response = sam_client.post(url("confirm", offer), confirm_data(**{key: "1000"}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A grant was posted that is not one of yours; reload the page." in html
+    assert "x" * 100 not in html
+    assert not Election.objects.exists()

@@ -150,6 +150,7 @@ RANGE = "must be from January 1, 1990 to December 31, 2100"
         ({"price_threshold": "99999999999"}, "price_threshold", "at most $1,000,000.00 a share"),
         ({"price_threshold": "1000000.01"}, "price_threshold", "at most $1,000,000.00 a share"),
         ({"price_threshold": "NaN"}, "price_threshold", "Enter a number"),
+        ({"covered_plans": ["99999999999999999999"]}, "covered_plans", "Select a valid choice"),
         (
             {"new_grant_delay_months": "32767"},
             "new_grant_delay_months",
