@@ -262,6 +262,10 @@ class Case:
     one_refused: bool = True
     #: A request made first, as the person would (the link of a password reset, before its form).
     prepare: Callable[[Client, World], None] | None = None
+    #: The URL's arguments (``args``) at the positions a person could type (``hostile``), made hostile in
+    #: turn: an employee id, a reset link's uid and token.
+    args: Callable[[World], list[str]] = lambda w: []
+    hostile: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -383,6 +387,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: reverse("accounts:password-reset-confirm", args=[uid(w.bob.user), "set-password"]),
             lambda w: NEW_PASSWORD,
             prepare=reset_link,
+            args=lambda w: [uid(w.bob.user), "token"],
+            hostile=(0, 1),
         ),
     ),
     "accounts:invitation": (
@@ -392,6 +398,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: reverse("accounts:invitation", args=[uid(w.erin.user), "set-password"]),
             lambda w: NEW_PASSWORD,
             prepare=invitation_link,
+            args=lambda w: [uid(w.erin.user), "token"],
+            hostile=(0, 1),
         ),
     ),
     "portal:compare": (
@@ -469,6 +477,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: {"tender-G-BOB": "1000", "signature": w.bob.full_name, **delivery(0)},
             forms=lambda w: [forms_watch.PaperElectionForm(status=status_of(w, w.bob), zone=w.offer.zone)],
             extra=("tender-G-1001", "tender-G-NOPE", f"tender-{LONG}"),
+            args=lambda w: [w.offer.slug, "E-BOB"],
+            hostile=(1,),
         ),
     ),
     "console:paper-withdrawal": (
@@ -478,6 +488,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: console("paper-withdrawal", w.offer.slug, "E1001"),
             lambda w: {"signature": "Sam Slide", **delivery(1)},
             forms=lambda w: [forms_watch.PaperWithdrawalForm(zone=w.offer.zone)],
+            args=lambda w: [w.offer.slug, "E1001"],
+            hostile=(1,),
         ),
     ),
     "console:preview": (
@@ -499,6 +511,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: {"price": "1.50", "growth": "25"},
             method="get",
             forms=lambda w: [portal_forms.CompareForm()],
+            args=lambda w: [w.offer.slug, "E1001"],
+            hostile=(1,),
         ),
     ),
     "console:reminders": (
@@ -980,6 +994,10 @@ def test_a_form_never_answers_5xx(name: str, world: World) -> None:
                     outcome = send(client, case.method, path, data, below=400 if label == "valid" else 500)
                     if outcome is not None:
                         failures.append(f"{name} [{number}] {label}: {outcome}")
+                for label, hostile_path in hostile_paths(case.hostile, case.args(world), name):
+                    outcome = send(client, case.method, hostile_path, case.data(world))
+                    if outcome is not None:
+                        failures.append(f"{name} [{number}] {label}: {outcome}")
     assert not failures, "\n".join(failures)
 
 
@@ -987,8 +1005,9 @@ def test_a_form_never_answers_5xx(name: str, world: World) -> None:
 STAND_INS = ["STANDIN", "987654321", "12345678-1234-5678-1234-567812345678"]
 
 
-def hostile_paths(page: Page, args: list[str], name: str) -> Iterator[tuple[str, str]]:
-    for position in page.hostile:
+def hostile_paths(positions: tuple[int, ...], args: list[str], name: str) -> Iterator[tuple[str, str]]:
+    """The URL `name` with each of the arguments at `positions` made hostile in turn."""
+    for position in positions:
         for stand_in in STAND_INS:
             try:
                 path = reverse(name, args=[stand_in if i == position else arg for i, arg in enumerate(args)])
@@ -1006,7 +1025,7 @@ def test_a_page_never_answers_5xx(name: str, world: World) -> None:
     with time_machine.travel(page.clock, tick=False):
         client = signed_in(page.role, world)
         args = page.args(world)
-        requests = list(hostile_paths(page, args, name))
+        requests = list(hostile_paths(page.hostile, args, name))
         if page.fetch_valid:
             requests.append(
                 ("a hostile query string", f"{reverse(name, args=args)}?{urlencode(HOSTILE_QUERY)}")
