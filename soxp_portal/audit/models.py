@@ -39,6 +39,7 @@ class AuditEventType(models.TextChoices):
     REMINDERS_SENT = "reminders.sent", "Reminders sent"
     TERMINATION_RECORDED = "termination.recorded", "Termination recorded"
     NEW_GRANTS_CREATED = "new_grants.created", "New grants created"
+    NEW_GRANTS_PRICE_CORRECTED = "new_grants.price_corrected", "New grants' exercise price corrected"
     EXPORT_DOWNLOADED = "export.downloaded", "Export downloaded"
     AUTH_SIGNED_IN = "auth.signed_in", "Signed in"
     AUTH_SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"

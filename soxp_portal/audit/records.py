@@ -97,6 +97,7 @@ TENDER_EVENTS = (
     AuditEventType.TENDERS_ACCEPTED,
     AuditEventType.LETTERS_ISSUED,
     AuditEventType.NEW_GRANTS_CREATED,
+    AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
     AuditEventType.TERMINATION_RECORDED,
 )
 #: The fields of an election that its event's ``data.election`` holds under the same names.
@@ -494,7 +495,13 @@ def _check_tender(
     if tender is not None:
         _check_forfeiture(check, tender, row, by_type)
     _check_letter(check, tender, employee, by_type[AuditEventType.LETTERS_ISSUED], events)
-    _check_new_grants(check, lines, by_type[AuditEventType.NEW_GRANTS_CREATED], events)
+    _check_new_grants(
+        check,
+        lines,
+        by_type[AuditEventType.NEW_GRANTS_CREATED],
+        events,
+        corrections=by_type[AuditEventType.NEW_GRANTS_PRICE_CORRECTED],
+    )
 
 
 def _accepted_row(line: AcceptedGrant, employee: str) -> str:
@@ -640,7 +647,11 @@ def _check_new_grants(
     lines: Sequence[AcceptedGrant],
     events: Sequence[AuditEvent],
     all_events: Sequence[_EventOrUnreadable],
+    *,
+    corrections: Sequence[AuditEvent] = (),
 ) -> None:
+    """Each new grant against the event that created it; its exercise price against the last
+    ``new_grants.price_corrected`` event after that one, if the price was corrected since."""
     granted = [(line.new_grant, line) for line in lines if getattr(line, "new_grant", None) is not None]
     stored = {new.grant_id: (f"id {new.pk} ({new.grant_id})", (new, line)) for new, line in granted}
     check.counts[NewGrant] += len(stored)
@@ -654,10 +665,13 @@ def _check_new_grants(
         shared = {"created_at": event.at, "employee_id": event.employee_id}
         if "exercise_price" in data:
             shared["exercise_price"] = data["exercise_price"]
+        sequence = event.sequence
+        later = [fix for fix in corrections if fix.sequence > event.sequence]
+        price = _data(later[-1]).get("exercise_price") if later else None
+        if isinstance(price, Mapping) and "after" in price:
+            shared["exercise_price"], sequence = price["after"], later[-1].sequence
         entries = [{**entry, **shared} for entry in data["granted"] if isinstance(entry, Mapping)]
-        _check_lines(
-            check, NewGrant, stored, entries, _NEW_GRANT_FIELDS, event.sequence, lambda key: f"({key})"
-        )
+        _check_lines(check, NewGrant, stored, entries, _NEW_GRANT_FIELDS, sequence, lambda key: f"({key})")
 
 
 # Reading the events ------------------------------------------------------------------------------

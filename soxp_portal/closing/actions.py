@@ -9,6 +9,8 @@ The steps run in order, each once:
 4. ``create_new_grants`` on or after the new grant date, at the closing price the administrator enters.
 
 ``record_termination`` may be used between acceptance and the new grants: the promise is forfeited.
+``correct_closing_price`` may be used after them, while the price has not left the portal (an export
+that states it makes it final): a price typed wrong is corrected on every new option, audited.
 
 Every step locks the offer's ``Closing`` row first, so two administrators pressing the same button
 at once run it once; the second is refused with a message. Each employee a step changes gets one
@@ -34,8 +36,10 @@ from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
 from soxp_portal.closing.notices import send_forfeiture_notice
 from soxp_portal.closing.planning import PlannedTender, close_plan
+from soxp_portal.closing.queries import correction_problem
 from soxp_portal.closing.tasks import enqueue_letters
 from soxp_portal.offers.adapters import employee_facts
+from soxp_portal.offers.limits import price_problem
 from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
 from soxp_portal.rules.vesting import new_option_expiration
@@ -409,6 +413,9 @@ def parse_closing_price(text: str) -> Decimal:
         raise ClosingError("The closing price must be more than zero.")
     if price.as_tuple().exponent < -4:  # type: ignore[operator]
         raise ClosingError("The closing price has at most four decimal places.")
+    problem = price_problem(price, "The closing price")
+    if problem:
+        raise ClosingError(problem)
     return price
 
 
@@ -437,8 +444,9 @@ def create_new_grants(
                 f"The new grants are made on {format_date(grant_date)}, at the closing price of "
                 f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
             )
-        if closing_price <= 0:
-            raise ClosingError("The closing price must be more than zero.")
+        problem = price_problem(closing_price, "The closing price")
+        if problem:
+            raise ClosingError(problem)
         terms = offer.terms
         plan = offer.new_option_plan
         expiration = new_option_expiration(grant_date, offer.new_term_years)
@@ -535,3 +543,73 @@ def create_new_grants(
             new_shares=shares,
         )
     return closing
+
+
+def correct_closing_price(
+    offer: Offer,
+    *,
+    closing_price: Decimal,
+    reason: str,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> int:
+    """After step 4, a closing price typed wrong: every new option of the offer gets the corrected
+    exercise price, while the price has not left the portal (``queries.PRICE_CORRECTION_RULE``).
+    Returns how many new options were corrected.
+
+    Audited as the steps are: one event per participant whose options changed, and one for the offer,
+    each with the price before and after and the reason given.
+    """
+    if not reason.strip():
+        raise ClosingError("Say why the price is corrected: the reason is kept in the audit trail.")
+    problem = price_problem(closing_price, "The closing price")
+    if problem:
+        raise ClosingError(problem)
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        before = Offer.objects.values_list("new_exercise_price", flat=True).get(pk=offer.pk)
+        offer.new_exercise_price = before
+        refusal = correction_problem(offer, closing, closing_price)
+        if refusal:
+            raise ClosingError(refusal)
+        granted = NewGrant.objects.filter(accepted_grant__tender__offer=offer)
+        grant_ids: dict[int, list[str]] = {}
+        for tender_id, grant_id in granted.order_by("accepted_grant__tender_id", "grant_id").values_list(
+            "accepted_grant__tender_id", "grant_id"
+        ):
+            grant_ids.setdefault(tender_id, []).append(grant_id)
+        corrected = granted.update(exercise_price=closing_price)
+        Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
+        offer.new_exercise_price = closing_price
+        price = {"before": before, "after": closing_price}
+        for chunk in batched(grant_ids, CHUNK_SIZE):
+            tenders = Tender.objects.filter(pk__in=chunk).select_related("employee", "offer").order_by("pk")
+            append(
+                [
+                    _employee_event(
+                        AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
+                        tender,
+                        actor=actor,
+                        now=now,
+                        request=request,
+                        exercise_price=price,
+                        grants=grant_ids[tender.pk],
+                        reason=reason,
+                    )
+                    for tender in tenders
+                ]
+            )
+        _offer_event(
+            AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
+            offer,
+            actor=actor,
+            now=now,
+            request=request,
+            exercise_price=price,
+            pricing_date=offer.pricing_date(),
+            new_grants=corrected,
+            participants=len(grant_ids),
+            reason=reason,
+        )
+    return corrected

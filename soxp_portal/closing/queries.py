@@ -11,11 +11,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from soxp_portal.accounts.models import User
+from soxp_portal.audit.models import AuditEvent, AuditEventType
+from soxp_portal.closing.exports.catalogue import EXPORTS_BY_KEY, PRICE_EXPORTS
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
 from soxp_portal.closing.planning import PlannedTender, close_plan
 from soxp_portal.offers.adapters import employee_facts
@@ -23,7 +26,7 @@ from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
 from soxp_portal.rules.terms import PricingBasis
 from soxp_portal.rules.vesting import new_option_expiration
-from soxp_portal.rules.wording import format_date, format_instant
+from soxp_portal.rules.wording import format_date, format_instant, format_money
 
 
 def closing_of(offer: Offer) -> Closing | None:
@@ -383,3 +386,67 @@ def new_grant_totals(offer: Offer) -> NewGrantTotals:
         people=Count("employee", distinct=True), options=Count("pk"), granted=Sum("shares", default=0)
     )
     return NewGrantTotals(participants=totals["people"], grants=totals["options"], shares=totals["granted"])
+
+
+@dataclass(frozen=True)
+class PriceCorrection:
+    """Whether the new options' exercise price may still be corrected, and why not once it may not."""
+
+    is_allowed: bool
+    note: str = ""
+
+
+#: The rule, as the close page and docs/design.md state it.
+PRICE_CORRECTION_RULE = (
+    "A closing price typed wrong can be corrected until the price leaves the portal: the first download "
+    "of an export that states it (New grants, Summary for the final report, Open Cap Format "
+    "transactions) makes it final, because from then on the stock plan system, the cap table or the "
+    "final report may hold it, and the portal alone must not say otherwise."
+)
+
+
+def price_export(offer: Offer, closing: Closing) -> AuditEvent | None:
+    """The first download, since the new grants were made, of an export that states their exercise price."""
+    if closing.new_grants_created_at is None:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            event_type=AuditEventType.EXPORT_DOWNLOADED,
+            offer=offer,
+            at__gte=closing.new_grants_created_at,
+            data__export__in=sorted(PRICE_EXPORTS),
+        )
+        .order_by("sequence")
+        .first()
+    )
+
+
+def price_correction(offer: Offer, closing: Closing | None) -> PriceCorrection:
+    """Whether the exercise price of the new options may be corrected now (``PRICE_CORRECTION_RULE``).
+
+    The page asks it to show the form; ``actions.correct_closing_price`` asks it again on the locked row.
+    """
+    if closing is None or closing.new_grants_created_at is None:
+        return PriceCorrection(False, "The new grants are not made yet: enter the closing price in step 4.")
+    exported = price_export(offer, closing)
+    if exported is None:
+        return PriceCorrection(True)
+    title = EXPORTS_BY_KEY[exported.data["export"]].title
+    who = f" by {exported.actor_email}" if exported.actor_email else ""
+    return PriceCorrection(
+        False,
+        f"The exercise price is final: the {title} export was downloaded on "
+        f"{format_instant(exported.at, offer.zone)}{who}, so the stock plan system may already hold it. "
+        "A correction from now on is made there, by the plan's own process.",
+    )
+
+
+def correction_problem(offer: Offer, closing: Closing | None, closing_price: Decimal) -> str | None:
+    """Why the exercise price cannot be corrected to `closing_price` now, or None: not allowed any more
+    (``price_correction``), or already that price."""
+    correction = price_correction(offer, closing)
+    if not correction.is_allowed:
+        return correction.note
+    if offer.new_exercise_price == closing_price:
+        return f"The exercise price is already {format_money(closing_price)}: nothing changes."
+    return None

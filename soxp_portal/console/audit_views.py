@@ -48,6 +48,7 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.audit.records import verify_records
 from soxp_portal.audit.verify import verify_chain
+from soxp_portal.console.fields import BoundedDateTimeField
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.reports import neutralise
 
@@ -119,7 +120,7 @@ def switch_url(request: HttpRequest, zone: ShownZone, instants: dict[str, dateti
     return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
-class ZonedDateTimeField(forms.DateTimeField):
+class ZonedDateTimeField(BoundedDateTimeField):
     """Read and shown in the page's zone (set by the form), whatever time zone is active, as its label says.
 
     A wall-clock time that does not exist in that zone or happens twice (when daylight saving time

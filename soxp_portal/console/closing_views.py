@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Sum
-from django.forms import Form
+from django.forms import Field, Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,26 +32,36 @@ from soxp_portal.closing.actions import (
     ClosingError,
     accept_tenders,
     cancel_tendered_grants,
+    correct_closing_price,
     create_new_grants,
     issue_letters,
     record_termination,
 )
 from soxp_portal.closing.models import NewGrant, PromiseLetter, Tender
 from soxp_portal.closing.queries import (
+    PRICE_CORRECTION_RULE,
     blackout_grants,
     close_preview,
     close_steps,
     closing_of,
+    correction_problem,
     forfeited_tenders,
     letter_progress,
     new_grant_preview,
     new_grant_totals,
     new_grants_of,
+    price_correction,
     pricing_in_words,
     tender_rows,
     tender_totals,
 )
-from soxp_portal.console.forms_closing import AcceptForm, NewGrantsForm, TenderSearchForm, TerminationForm
+from soxp_portal.console.forms_closing import (
+    AcceptForm,
+    NewGrantsForm,
+    PriceCorrectionForm,
+    TenderSearchForm,
+    TerminationForm,
+)
 from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.console.watch import _offer_context
 from soxp_portal.offers.models import Offer
@@ -72,11 +82,38 @@ def _back(offer: Offer, anchor: str) -> HttpResponse:
     return redirect(f"{reverse('console:close', args=[offer.slug])}#{anchor}")
 
 
+#: Django's own messages, which do not say which field they are about ("This field is required.").
+GENERIC_ERRORS = frozenset(
+    {"required", "invalid", "max_length", "min_length", "invalid_choice", "null_characters_not_allowed"}
+)
+
+
+def _is_generic(field: Field, code: str | None) -> bool:
+    """Django's own wording for `code`, not one the form wrote for the field."""
+    if code not in GENERIC_ERRORS:
+        return False
+    defaults = next(
+        (
+            cls.default_error_messages
+            for cls in type(field).__mro__
+            if code in vars(cls).get("default_error_messages", {})
+        ),
+        {},
+    )
+    return field.error_messages.get(code, defaults.get(code)) == defaults.get(code)
+
+
 def _refuse(request: HttpRequest, offer: Offer, anchor: str, form: Form) -> HttpResponse:
-    """An invalid form: each error as a message, and back to the step. Nothing was changed."""
-    for errors in form.errors.values():
+    """An invalid form: each error as a message, and back to the step. Nothing was changed.
+
+    The messages stand apart from the form, so each of Django's generic ones is prefixed with its
+    field's label; the portal's own name their field already ("The closing price must be ...")."""
+    for name, errors in form.errors.as_data().items():
+        field = form.fields.get(name)
         for error in errors:
-            messages.error(request, error)
+            prefix = f"{field.label}: " if field is not None and _is_generic(field, error.code) else ""
+            for text in error.messages:
+                messages.error(request, prefix + text)
     return _back(offer, anchor)
 
 
@@ -104,6 +141,9 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
         accept_form=AcceptForm(),
         termination_form=TerminationForm(),
         price_form=NewGrantsForm(offer=offer),
+        correction_form=PriceCorrectionForm(offer=offer),
+        price_correction=price_correction(offer, closing),
+        price_correction_rule=PRICE_CORRECTION_RULE,
     )
     if not steps.accept.is_done:
         preview = close_preview(offer)
@@ -259,6 +299,59 @@ def _confirm_new_grants(
         preview=new_grant_preview(offer),
     )
     return render(request, "console/closing/new_grants_confirm.html", context)
+
+
+@require_POST
+@staff_required
+def correct_price(request: HttpRequest, slug: str) -> HttpResponse:
+    """After step 4: a closing price typed wrong, shown back with what it changes; confirmed, every new
+    option gets the corrected exercise price, while the rule allows (``PRICE_CORRECTION_RULE``)."""
+    offer = _offer(slug)
+    form = PriceCorrectionForm(request.POST, offer=offer)
+    if not form.is_valid():
+        return _refuse(request, offer, "correct-price", form)
+    price, reason = form.cleaned_data["closing_price"], form.cleaned_data["reason"]
+    now = timezone.now()
+    if not form.cleaned_data["confirmed"]:
+        return _confirm_correction(request, offer, form, now)
+    try:
+        corrected = correct_closing_price(
+            offer,
+            closing_price=price,
+            reason=reason,
+            actor=request.user,  # type: ignore[arg-type]
+            now=now,
+            request=request,
+        )
+    except ClosingError as error:
+        messages.error(request, str(error))
+        return _back(offer, "correct-price")
+    messages.success(
+        request,
+        f"The exercise price of the {corrected:,} new option{'s' if corrected != 1 else ''} is corrected to "
+        f"{format_money(price)}; the correction, with the price before it and your reason, is in the audit "
+        "trail.",
+    )
+    return _back(offer, "new-grants")
+
+
+def _confirm_correction(
+    request: HttpRequest, offer: Offer, form: PriceCorrectionForm, now: datetime
+) -> HttpResponse:
+    refusal = correction_problem(offer, closing_of(offer), form.cleaned_data["closing_price"])
+    if refusal:
+        messages.error(request, refusal)
+        return _back(offer, "correct-price")
+    context = _offer_context(
+        offer,
+        now,
+        form=form,
+        price=form.cleaned_data["closing_price"],
+        pricing=pricing_in_words(offer),
+        granted=new_grant_totals(offer),
+        rule=PRICE_CORRECTION_RULE,
+    )
+    return render(request, "console/closing/correct_price_confirm.html", context)
 
 
 @method_decorator(staff_required, name="dispatch")

@@ -3,10 +3,11 @@
 A download is a POST from the page's buttons (with its CSRF token): it writes to the audit trail,
 which a GET must not do, or any link or image elsewhere could add events in the administrator's name.
 A download is refused, with the page's own sentence (and a ``console.refused`` event), while its step
-of the close has not been taken. Otherwise it writes one ``export.downloaded`` audit event (the export,
-the format, the number of rows when one counting query knows it, and the offer) in its own
-transaction, and only then streams the file: CSV and JSON as they are written, XLSX from a temporary
-file that is deleted when it is closed.
+of the close has not been taken. One that states the new options' exercise price makes the price final
+(``_hold_exercise_price``). Otherwise it writes one ``export.downloaded`` audit event (the export, the
+format, the number of rows when one counting query knows it, and the offer) in its own transaction, and
+only then streams the file: CSV and JSON as they are written, XLSX from a temporary file that is deleted
+when it is closed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import tempfile
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -30,10 +32,22 @@ from soxp_portal.closing.exports import ocf
 from soxp_portal.closing.exports.catalogue import EXPORTS, EXPORTS_BY_KEY, Export, Situation
 from soxp_portal.closing.exports.writers import Table, csv_chunks, json_array_chunks, write_xlsx
 from soxp_portal.closing.models import Closing
+from soxp_portal.closing.queries import price_correction
 from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.offers.models import Offer
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _hold_exercise_price(export: Export, situation: Situation) -> None:
+    """An export that states the new options' exercise price makes it final once they are made
+    (``closing.queries.PRICE_CORRECTION_RULE``). Its download takes the close's lock, as a correction
+    does, and holds it until its audit event is written: a correction in progress finishes first and
+    the file states the corrected price; a correction that comes after sees the download and is refused.
+    """
+    if export.carries_exercise_price and situation.has_new_grants:
+        Closing.objects.select_for_update().filter(pk=situation.closing.pk).values_list("pk").get()  # type: ignore[union-attr]
+        situation.offer.refresh_from_db(fields=["new_exercise_price"])
 
 
 def _situation(slug: str) -> Situation:
@@ -49,7 +63,12 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
         (export, export.unavailable(situation), export.note(situation) if export.note else "")
         for export in EXPORTS
     ]
-    return render(request, "console/exports/index.html", {"offer": situation.offer, "rows": rows})
+    context = {
+        "offer": situation.offer,
+        "rows": rows,
+        "price_correction": price_correction(situation.offer, situation.closing),
+    }
+    return render(request, "console/exports/index.html", context)
 
 
 @require_POST
@@ -65,10 +84,12 @@ def download(request: HttpRequest, slug: str, key: str, fmt: str) -> HttpRespons
         record_refusal(request, situation.offer, action=f"export.{export.key}.{fmt}", reason=message)
         messages.error(request, message)
         return redirect("console:exports", situation.offer.slug)
-    if export.table is None:
-        return _json_response(request, export, situation)
-    table = export.table(situation)
-    _record_download(request, export, fmt, table.count, situation)
+    with transaction.atomic():
+        _hold_exercise_price(export, situation)
+        if export.table is None:
+            return _json_response(request, export, situation)
+        table = export.table(situation)
+        _record_download(request, export, fmt, table.count, situation)
     filename = _filename(export, situation, fmt)
     if fmt == "csv":
         return _attachment(

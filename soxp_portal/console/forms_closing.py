@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 
 from soxp_portal.closing.actions import ClosingError, parse_closing_price
 from soxp_portal.closing.queries import TenderShown
+from soxp_portal.console.fields import BoundedDateField
+from soxp_portal.offers.limits import MAX_PRICE
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.rules.terms import PricingBasis
-from soxp_portal.rules.wording import format_date
+from soxp_portal.rules.wording import format_date, format_money
 
 
 class AcceptForm(forms.Form):
@@ -33,9 +35,8 @@ class TerminationForm(forms.Form):
     """An accepted participant who left after the deadline: their promised grant is forfeited (decision 7)."""
 
     employee_id = forms.CharField(label="Employee id", max_length=64)
-    termination_date = forms.DateField(
+    termination_date = BoundedDateField(
         label="Termination date",
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The first day without employment, as in the census.",
     )
 
@@ -54,7 +55,7 @@ class NewGrantsForm(forms.Form):
         label="Closing price",
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-        help_text="In dollars, for example 1.25.",
+        help_text=f"In dollars, for example 1.25; at most {format_money(MAX_PRICE)}.",
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -72,6 +73,23 @@ class NewGrantsForm(forms.Form):
             return parse_closing_price(self.cleaned_data["closing_price"])
         except ClosingError as error:
             raise ValidationError(str(error)) from None
+
+
+class PriceCorrectionForm(NewGrantsForm):
+    """A closing price typed wrong, corrected on every new option: the right price and why."""
+
+    reason = forms.CharField(
+        label="Why it is corrected",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the audit trail, e.g. the exchange's record of the close.",
+        error_messages={"required": "Say why the price is corrected: the reason is kept in the audit trail."},
+    )
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, offer=offer, **kwargs)
+        field = self.fields["closing_price"]
+        field.label = f"Corrected {str(field.label)[0].lower()}{str(field.label)[1:]}"
 
 
 class TenderSearchForm(forms.Form):

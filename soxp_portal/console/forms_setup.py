@@ -2,7 +2,9 @@
 invitations.
 
 Times are typed as wall-clock times in the offer's own time zone and turned into aware datetimes here
-(OFFER.md decision 3: stored in UTC, read in the offer's zone). The forms check what a person typed;
+(OFFER.md decision 3: stored in UTC, read in the offer's zone). Every price, whole number and date is
+kept within ``offers.limits`` (a date's range is checked before it is read in a zone, which a year
+such as 9999 could not survive). The forms check what a person typed;
 whether a change is allowed at this moment (the offer not yet open, a later deadline) is for the
 actions, which check it again on the locked row.
 """
@@ -19,13 +21,27 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from soxp_portal.console.fields import (
+    BoundedDateField,
+    BoundedDateTimeField,
+    RowsChoiceField,
+    price_validator,
+)
 from soxp_portal.offers.actions import DECIMAL_PLACES, TERM_FIELDS
+from soxp_portal.offers.limits import (
+    MAX_PRICE,
+    THRESHOLD,
+    WHOLE_NUMBER_TERMS,
+    offer_length_problem,
+    term_problems,
+)
 from soxp_portal.offers.models import MAX_VOLATILITY, Offer, Plan
 from soxp_portal.rules import window
-from soxp_portal.rules.wording import format_date, format_price_input
+from soxp_portal.rules.wording import format_date, format_money, format_price_input
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_CENSUS_BYTES = 100 * 1024 * 1024
+MAX_CONTACTS = 20
 MIN_VOLATILITY_PERCENT = Decimal(1)
 COMMON_ZONES = (
     ("America/Los_Angeles", "Pacific (America/Los_Angeles)"),
@@ -43,7 +59,7 @@ COMMON_ZONES = (
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class LocalDateTimeField(forms.DateTimeField):
+class LocalDateTimeField(BoundedDateTimeField):
     """A wall-clock date and time with no zone: the form gives it the offer's zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_LOCAL_FORMAT)
@@ -106,7 +122,7 @@ class OfferTermsForm(forms.ModelForm):
         "A price equal to the threshold is eligible (the presentation's reading, 'or higher')",
         "Price threshold",
     )
-    covered_plans = forms.ModelMultipleChoiceField(
+    covered_plans = RowsChoiceField(
         queryset=Plan.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -116,6 +132,11 @@ class OfferTermsForm(forms.ModelForm):
     class Meta:
         model = Offer
         fields = (*TERM_FIELDS, "covered_plans")
+        field_classes = {
+            "hire_cutoff_date": BoundedDateField,
+            "lookback_start": BoundedDateField,
+            "lookback_end": BoundedDateField,
+        }
         labels = {
             "slug": "Short name (in addresses)",
             "company_name": "Company",
@@ -136,17 +157,18 @@ class OfferTermsForm(forms.ModelForm):
         help_texts = {
             "lookback_end": "Inclusive. Empty: every grant on or after the first date (the Offer to "
             "Exchange's reading); a date: the window ends there (the presentation's reading).",
-            "price_threshold": "In dollars; a grant below it is eligible only inside the lookback window.",
+            "price_threshold": "In dollars; a grant below it is eligible only inside the lookback window. "
+            f"At most {format_money(MAX_PRICE)}.",
         }
-        widgets = {
-            "hire_cutoff_date": forms.DateInput(attrs={"type": "date"}),
-            "lookback_start": forms.DateInput(attrs={"type": "date"}),
-            "lookback_end": forms.DateInput(attrs={"type": "date"}),
-            "pricing_basis": forms.RadioSelect,
-        }
+        widgets = {"pricing_basis": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["price_threshold"].validators.append(price_validator(THRESHOLD, zero_allowed=True))
+        for name, (_label, low, high, unit) in WHOLE_NUMBER_TERMS.items():
+            field = self.fields[name]
+            field.widget.attrs.update(min=low, max=high)
+            field.help_text = f"From {low} to {high} {unit}."
         if self.instance.pk:
             del self.fields["slug"]
             zone = self.instance.time_zone
@@ -187,6 +209,9 @@ class OfferTermsForm(forms.ModelForm):
         if opens and expires and expires <= opens:
             self.add_error("expires_at", "The deadline must be after the opening.")
         self._clean_lookback(data, opens)
+        for name, problem in term_problems(data).items():
+            if name not in self.errors:
+                self.add_error(name, problem)
         return data
 
     def _clean_lookback(self, data: dict[str, Any], opens: datetime | None) -> None:
@@ -252,7 +277,11 @@ class BaseContactFormSet(forms.BaseFormSet):
         return rows
 
 
-ContactFormSet = forms.formset_factory(ContactForm, formset=BaseContactFormSet, extra=2, max_num=20)
+#: At most 20 contacts, and never more forms than that whatever the post claims (`absolute_max`): a
+#: crafted TOTAL_FORMS would otherwise have the page built and shown with 1,020 of them.
+ContactFormSet = forms.formset_factory(
+    ContactForm, formset=BaseContactFormSet, extra=2, max_num=MAX_CONTACTS, absolute_max=MAX_CONTACTS
+)
 
 
 class DocumentForm(forms.Form):
@@ -283,9 +312,10 @@ class DecisionSupportForm(forms.Form):
         required=False,
         max_digits=12,
         decimal_places=DECIMAL_PLACES,
+        validators=[price_validator("The reference price")],
         help_text="Employees see it as the assumed exercise price of the new options until they type "
         "another. It illustrates only: the real price is set on the new grant date. Empty: employees "
-        "type a price themselves.",
+        f"type a price themselves. At most {format_money(MAX_PRICE)}.",
     )
     volatility_percent = forms.DecimalField(
         label="Volatility (% a year)",
@@ -303,12 +333,6 @@ class DecisionSupportForm(forms.Form):
             self.initial["reference_price"] = format_price_input(offer.reference_price)
         if offer.volatility is not None:
             self.initial["volatility_percent"] = f"{(offer.volatility * 100).normalize():f}"
-
-    def clean_reference_price(self) -> Decimal | None:
-        price: Decimal | None = self.cleaned_data["reference_price"]
-        if price is not None and price <= 0:
-            raise ValidationError("The reference price must be more than $0.")
-        return price
 
     def values(self) -> dict[str, Decimal | None]:
         """The offer's fields: the price as typed, the volatility as a fraction (80 -> 0.80)."""
@@ -348,6 +372,9 @@ class ExtensionForm(forms.Form):
         problems = window.can_move_deadline(self.offer.terms, expires_at, self.now)
         if self.offer.closed_at is not None:
             problems.insert(0, "The offer is closed; its deadline can no longer move.")
+        too_long = offer_length_problem(self.offer.opens_at, expires_at, self.offer.zone)
+        if too_long:
+            problems.append(too_long)
         if problems:
             self.deadline_refusal = problems
             raise ValidationError(problems)

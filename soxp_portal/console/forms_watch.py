@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from soxp_portal.console.fields import BoundedDateTimeField
 from soxp_portal.offers.models import Election, Employee
 from soxp_portal.offers.participation import Standing
 from soxp_portal.portal.forms import TenderForm
@@ -26,7 +27,7 @@ class PaperDeliveryForm(forms.Form):
     """How and when the signed paper form arrived, and the name signed on it."""
 
     channel = forms.ChoiceField(label="Delivered by", choices=PAPER_CHANNELS, widget=forms.RadioSelect)
-    received_at = forms.DateTimeField(
+    received_at = BoundedDateTimeField(
         label="Received at",
         input_formats=[RECEIVED_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format=RECEIVED_FORMAT),

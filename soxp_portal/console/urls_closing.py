@@ -11,6 +11,7 @@ urlpatterns = [
     path("letters/", closing_views.letters, name="close-letters"),
     path("terminations/", closing_views.termination, name="close-termination"),
     path("new-grants/", closing_views.new_grants, name="close-new-grants"),
+    path("new-grants/price/", closing_views.correct_price, name="close-correct-price"),
     path("tenders/", closing_views.tenders, name="close-tenders"),
     path("tenders/<identifier:employee_id>/letter/", closing_views.letter_pdf, name="close-letter"),
     path("granted/", closing_views.new_grant_list, name="close-granted"),

@@ -16,7 +16,7 @@ urlpatterns = [
         name="paper-withdrawal",
     ),
     path(
-        "employees/<identifier:employee_id>/elections/<str:confirmation>/pdf/",
+        "employees/<identifier:employee_id>/elections/<confirmation:confirmation>/pdf/",
         watch.election_pdf,
         name="election-pdf",
     ),

@@ -30,6 +30,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
+from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
 from soxp_portal.offers.models import (
     MAX_VOLATILITY,
     Announcement,
@@ -456,6 +457,17 @@ def _check_before_opening(offer: Offer, opens_at: datetime, now: datetime) -> No
         )
 
 
+#: The terms ``offers.limits.term_problems`` reads: every term but the new options' plan, a row.
+LIMITED_TERMS = frozenset(TERM_FIELDS) - {"new_option_plan"}
+
+
+def _check_term_bounds(offer: Offer) -> None:
+    """The terms as they would be stored keep ``offers.limits``' bounds; the form checks them first."""
+    problems = term_problems({name: getattr(offer, name) for name in TERM_FIELDS if name in LIMITED_TERMS})
+    if problems:
+        raise OfferError(" ".join(problems.values()))
+
+
 def create_offer(
     values: Mapping[str, Any],
     *,
@@ -469,6 +481,7 @@ def create_offer(
     offer = Offer(**{name: values[name] for name in TERM_FIELDS})
     offer.original_expires_at = offer.expires_at
     _check_before_opening(offer, offer.opens_at, now)
+    _check_term_bounds(offer)
     with transaction.atomic():
         offer.save()
         offer.covered_plans.set(covered_plans)
@@ -520,6 +533,7 @@ def update_offer_terms(
             changes["covered_plans"] = {"before": plans_before, "after": plans_after}
         if not changes:
             return changes
+        _check_term_bounds(locked)
         locked.original_expires_at = locked.expires_at  # not announced yet: no extension to remember
         locked.save()
         locked.covered_plans.set(covered_plans)
@@ -590,8 +604,9 @@ def _check_decision_support(reference_price: Decimal | None, volatility: Decimal
             raise OfferError(f"The {name} must be a number.")
         if value is not None and int(value.as_tuple().exponent) < -DECIMAL_PLACES:
             raise OfferError(f"The {name} can have at most {DECIMAL_PLACES} decimal places.")
-    if reference_price is not None and reference_price <= 0:
-        raise OfferError("The reference price must be more than $0.")
+    price = reference_price is not None and price_problem(reference_price, "The reference price")
+    if price:
+        raise OfferError(price)
     if volatility is not None and not Decimal(0) < volatility <= MAX_VOLATILITY:
         raise OfferError(f"The volatility must be more than 0% and at most {MAX_VOLATILITY * 100:.0f}%.")
 
@@ -776,6 +791,9 @@ def extend_offer(
         if locked.closed_at is not None:
             raise OfferError(f"The offer {locked.name} is closed; its deadline can no longer move.")
         problems = window.can_move_deadline(locked.terms, new_expires_at, now)
+        out_of_range = date_problem(new_expires_at.astimezone(locked.zone).date(), "The new deadline")
+        too_long = offer_length_problem(locked.opens_at, new_expires_at, locked.zone)
+        problems += [problem for problem in (out_of_range, too_long) if problem]
         if problems:
             raise OfferError(" ".join(problems))
         before = extension_effect(locked, locked.expires_at)

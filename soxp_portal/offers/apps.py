@@ -9,7 +9,9 @@ class OffersConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from soxp_portal.offers.identifiers import IdentifierConverter
+        from soxp_portal.offers.identifiers import ConfirmationConverter, IdentifierConverter
 
-        # Before any URLConf is read: the console's URLs carry employee ids (``<identifier:...>``).
+        # Before any URLConf is read: the console's URLs carry employee ids (``<identifier:...>``), and
+        # both the console's and the portal's carry confirmation numbers (``<confirmation:...>``).
         register_converter(IdentifierConverter, "identifier")
+        register_converter(ConfirmationConverter, "confirmation")

@@ -35,8 +35,10 @@ from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.bulk import insert_rows, update_rows
 from soxp_portal.offers.identifiers import identifier_problem
+from soxp_portal.offers.limits import EARLIEST_CENSUS_DATE, LATEST_DATE, MAX_PRICE
 from soxp_portal.offers.models import Employee, Grant, Plan
 from soxp_portal.offers.reports import Writable, write_csv
+from soxp_portal.rules.wording import format_money
 
 EMPLOYEE_COLUMNS = (
     "employee_id",
@@ -78,6 +80,7 @@ GRANT_FIELDS = (
     "performance_condition",
 )
 MAX_SHARES = 2_147_483_647  # the largest value a PositiveIntegerField holds on every database
+_DATE_RANGE = f"{EARLIEST_CENSUS_DATE} to {LATEST_DATE}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
 _PRICE = re.compile(r"\d{1,8}(\.\d{1,4})?")
@@ -254,9 +257,14 @@ class _RowReader:
             return None
         if _DATE.fullmatch(value):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if EARLIEST_CENSUS_DATE <= day <= LATEST_DATE:
+                    return day
+                self.fail(column, f"{value} is outside the dates the portal takes: {_DATE_RANGE}.")
+                return None
         self.fail(column, f"{value!r} is not a date in the form YYYY-MM-DD.")
         return None
 
@@ -293,9 +301,13 @@ class _RowReader:
             self.fail(column, f"{value!r} is not a price in dollars such as 6.00 (at most 4 decimal places).")
         else:
             try:
-                return Decimal(value)
+                price = Decimal(value)
             except InvalidOperation:
                 self.fail(column, f"{value!r} is not a price in dollars such as 6.00.")
+            else:
+                if price <= MAX_PRICE:
+                    return price
+                self.fail(column, f"{value} is above {format_money(MAX_PRICE)}, the most the portal takes.")
         return Decimal(0)
 
 

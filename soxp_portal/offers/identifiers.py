@@ -1,4 +1,5 @@
-"""Employee and grant identifiers: what the census accepts, and how any stored one travels in a URL.
+"""Employee and grant identifiers: what the census accepts, and how any stored one (and an election's
+confirmation number) travels in a URL.
 
 OFFER.md, "Further rules of the files": 1 to 64 characters of letters, digits, ``-``, ``_`` and ``.``,
 not starting with ``.``. Such an id is a path segment as it stands. A row written before the rule or
@@ -33,11 +34,27 @@ class IdentifierConverter:
             return value
         encoded = value[len(_ENCODED_PREFIX) :]
         try:
-            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+            decoded = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
         except (binascii.Error, UnicodeDecodeError):
             raise ValueError(value) from None  # the URL does not resolve: a 404
+        if "\x00" in decoded:  # no stored id holds one (PostgreSQL refuses them in a query): a 404
+            raise ValueError(value)
+        return decoded
 
     def to_url(self, value: str) -> str:
         if IDENTIFIER.fullmatch(value):
             return value
         return _ENCODED_PREFIX + base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+class ConfirmationConverter:
+    """``<confirmation:confirmation>``: an election's confirmation number (``7QJ3M-XR2PD``: letters,
+    digits and dashes, at most 32). Anything else does not resolve, a 404, and never reaches a query."""
+
+    regex = r"[A-Za-z0-9-]{1,32}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -2,7 +2,9 @@
 
 Each eligible grant offers two values: all its outstanding shares (Exchange) or 0 (Keep), so a grant
 is tendered whole or not at all. Whatever is posted is passed on, unknown grants and split grants
-included, so that the offer's rules (not the form) refuse them with their reasons.
+included, so that the offer's rules (not the form) refuse them with their reasons; a key that is no
+grant id at all (a NUL, 10,000 characters) is refused here, so it never reaches a message or the audit
+trail.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
+from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.queries import EmployeeStatus
 from soxp_portal.rules.wording import countries_in_words
 
@@ -79,11 +82,15 @@ class TenderForm(forms.Form):
         cleaned = super().clean() or {}
         extra = {key: value for key, value in self.data.items() if key.startswith(TENDER_PREFIX)}
         for key, value in extra.items():
-            if key not in self.fields:  # not one of this employee's eligible grants: the rules say why
-                try:
-                    cleaned[key] = int(value)
-                except ValueError:
-                    self.add_error(None, f"{value!r} is not a number of shares.")
+            if key in self.fields:
+                continue
+            if identifier_problem(key.removeprefix(TENDER_PREFIX)):  # no grant has such an id
+                self.add_error(None, "A grant was posted that is not one of yours; reload the page.")
+                continue
+            try:  # not one of this employee's eligible grants: the rules say why
+                cleaned[key] = int(value)
+            except ValueError:
+                self.add_error(None, f"{value[:20]!r} is not a number of shares.")
         return cleaned
 
     def tendered(self) -> dict[str, int]:

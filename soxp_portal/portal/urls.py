@@ -14,8 +14,12 @@ urlpatterns = [
     path("offers/<slug:slug>/elect/confirm/", views.confirm, name="confirm"),
     path("offers/<slug:slug>/withdraw/", views.withdraw, name="withdraw"),
     path("offers/<slug:slug>/elections/", views.history, name="history"),
-    path("offers/<slug:slug>/elections/<str:confirmation>/", views.election, name="election"),
-    path("offers/<slug:slug>/elections/<str:confirmation>/pdf/", views.election_pdf, name="election-pdf"),
+    path("offers/<slug:slug>/elections/<confirmation:confirmation>/", views.election, name="election"),
+    path(
+        "offers/<slug:slug>/elections/<confirmation:confirmation>/pdf/",
+        views.election_pdf,
+        name="election-pdf",
+    ),
     path("offers/<slug:slug>/documents/<int:pk>/", views.offer_document, name="document"),
     path("offers/<slug:slug>/letters/<int:pk>/", views.promise_letter, name="promise-letter"),
 ]

@@ -240,6 +240,24 @@ def _refused(request: HttpRequest, offer: Offer, error: ElectionError) -> HttpRe
     )
 
 
+def _review_again(
+    request: HttpRequest, offer: Offer, status: EmployeeStatus, form: ConfirmElectionForm
+) -> HttpResponse:
+    """The review posted with a mistake. Choices the rules refuse (a grant that is not the employee's, a
+    split grant, nothing tendered) go back to the choice with the rules' reasons, as step 1 does; with
+    the choices in order, the review is shown again with what is missing (an acknowledgement, the
+    signature). Nothing is recorded either way."""
+    tendered = form.tendered()
+    problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
+    choice_errors = any(name == "__all__" or name.startswith(TENDER_PREFIX) for name in form.errors)
+    if problems or choice_errors:
+        choice = TenderForm(request.POST, status=status)
+        return _elect_page(request, offer, choice, status, http_status=400, problems=problems)
+    preview = election_preview(status, tendered)
+    context = _context(request, offer, status, form=form, preview=preview)
+    return render(request, "portal/review.html", context, status=400)
+
+
 @require_POST
 @employee_required
 def confirm(request: HttpRequest, slug: str) -> HttpResponse:
@@ -248,13 +266,7 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
     status = employee_status(offer, request.employee, now=timezone.now())
     form = ConfirmElectionForm(request.POST, status=status)
     if not form.is_valid():
-        preview = election_preview(status, form.tendered()) if not form.errors.get("__all__") else None
-        return render(
-            request,
-            "portal/review.html",
-            _context(request, offer, status, form=form, preview=preview),
-            status=400,
-        )
+        return _review_again(request, offer, status, form)
     try:
         election = submit_election(
             offer,

@@ -324,6 +324,12 @@ def cancelled(w: World) -> None:
     closing.cancel_tendered_grants(w.offer, actor=w.admin, now=AFTER_CANCELLATION)
 
 
+def granted(w: World) -> None:
+    """The new grants made at a closing price typed wrong."""
+    cancelled(w)
+    closing.create_new_grants(w.offer, closing_price=Decimal("12.50"), actor=w.admin, now=ON_GRANT_DATE)
+
+
 def expect(**expected: Any) -> Callable[[World, dict[str, Any]], None]:
     def check(w: World, data: dict[str, Any]) -> None:
         assert {key: data[key] for key in expected} == expected
@@ -580,6 +586,25 @@ CASES: dict[str, Case] = {
         employee_event=AuditEventType.NEW_GRANTS_CREATED,
         offer_event=AuditEventType.NEW_GRANTS_CREATED,
         data=expect(exercise_price="1.25", participants_granted=2, participants_forfeited=0),
+    ),
+    "new grants' price corrected": close_step(
+        prepare=granted,
+        act=lambda w: closing.correct_closing_price(
+            w.offer,
+            closing_price=Decimal("1.25"),
+            reason="Typed 12.50 for 1.25.",
+            actor=w.admin,
+            now=ON_GRANT_DATE,
+            request=w.request(w.admin),
+        ),
+        employee_event=AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
+        offer_event=AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
+        data=expect(
+            exercise_price={"before": "12.5000", "after": "1.25"},
+            new_grants=4,
+            participants=2,
+            reason="Typed 12.50 for 1.25.",
+        ),
     ),
     "termination recorded": Case(
         prepare=accept,

@@ -218,6 +218,27 @@ def test_a_letter_file_replaced_on_disk_is_found(closed: Close) -> None:
     )
 
 
+def test_a_corrected_price_is_checked_against_its_correction(closed: Close) -> None:
+    """The closing price corrected through the console is no difference; the old price put back in
+    place is one, named with the correction's event."""
+    closing_actions.correct_closing_price(
+        closed.offer,
+        closing_price=Decimal("1.32"),
+        reason="The closing price was typed with two digits swapped.",
+        actor=closed.admin,
+        now=ON_GRANT_DATE + timedelta(hours=1),
+    )
+    assert reported() == []
+
+    new = NewGrant.objects.get(grant_id="SOXP-2003-G-1001")
+    change_row(NewGrant, new.pk, exercise_price=Decimal("1.2300"))
+    correction = event_about(tender_of(closed.sam), AuditEventType.NEW_GRANTS_PRICE_CORRECTED)
+    assert reported() == [
+        f'closing_newgrant id {new.pk} (SOXP-2003-G-1001): exercise_price is "1.2300", but event '
+        f'#{correction.sequence} recorded "1.32"'
+    ]
+
+
 def test_a_changed_new_grant_is_found(closed: Close) -> None:
     new = NewGrant.objects.get(grant_id="SOXP-2003-G-1001")
     change_row(NewGrant, new.pk, shares=6000, exercise_price=Decimal("0.0100"), grant_date=date(2003, 7, 1))

@@ -381,10 +381,26 @@ def test_closing_price_is_read_as_a_decimal(text, price) -> None:
     assert parse_closing_price(text) == price
 
 
-@pytest.mark.parametrize("text", ["abc", "-1", "0", "1.23456", "NaN", "Infinity", ""])
+@pytest.mark.parametrize(
+    "text", ["abc", "-1", "0", "1.23456", "NaN", "Infinity", "", "99999999999", "1e9", "1000000.0001"]
+)
 def test_bad_closing_prices_are_refused(text) -> None:
     with pytest.raises(ClosingError):
         parse_closing_price(text)
+
+
+@pytest.mark.parametrize("price", [Decimal("99999999999"), Decimal("1E+9"), Decimal("-1"), Decimal("NaN")])
+def test_new_grants_refuse_a_price_out_of_range_from_any_caller(elected, admin, price) -> None:
+    """The closing price column holds 12 digits; the action refuses what the form would, before writing."""
+    closed(elected, admin)
+    refused(
+        create_new_grants,
+        elected,
+        closing_price=price,
+        actor=admin,
+        now=ON_GRANT_DATE,
+        match="The closing price must be",
+    )
 
 
 def test_each_step_audits_each_employee_and_the_offer(elected, alice, admin) -> None:

@@ -112,10 +112,12 @@ def test_stock_administrator_pages_have_no_serious_violations(
         ("console:close", "close page of the open offer", [live]),
         ("console:close", "close page after the tenders are accepted", [closed]),
         ("console:exports", "exports page", [closed]),
+        ("console:close", "close page after the new grants: the price correction", [console.granted.slug]),
+        ("console:exports", "exports page after the new grants", [console.granted.slug]),
     ]:
         page.goto(f"{base}{reverse(name, args=args)}")
         audit.check(title)
-    assert_no_violations(audit, pages=11)
+    assert_no_violations(audit, pages=13)
 
 
 def test_auditor_pages_have_no_serious_violations(page: Page, live_server, console: Console) -> None:

@@ -275,6 +275,16 @@ class TestBadInputIsRejectedWholeAndLeavesTheDataAsItWas:
             ("is_director", "yes", "'yes' is not one of true, false."),
             ("email", "not-an-email", "'not-an-email' is not a valid email address."),
             ("first_name", "", "is empty; a value is required."),
+            (
+                "hire_date",
+                "9999-12-31",
+                "9999-12-31 is outside the dates the portal takes: 1900-01-01 to 2100-12-31.",
+            ),
+            (
+                "hire_date",
+                "0001-01-01",
+                "0001-01-01 is outside the dates the portal takes: 1900-01-01 to 2100-12-31.",
+            ),
         ],
     )
     def test_bad_employee_field(self, column: str, bad: str, message: str) -> None:
@@ -303,6 +313,21 @@ class TestBadInputIsRejectedWholeAndLeavesTheDataAsItWas:
                 "'1e3' is not a price in dollars such as 6.00 (at most 4 decimal places).",
             ),
             ("expiration_date", "2000-05-20", "2000-05-20 is not after the grant date 2000-05-20."),
+            (
+                "expiration_date",
+                "9999-12-31",
+                "9999-12-31 is outside the dates the portal takes: 1900-01-01 to 2100-12-31.",
+            ),
+            (
+                "exercise_price",
+                "99999999.9999",
+                "99999999.9999 is above $1,000,000.00, the most the portal takes.",
+            ),
+            (
+                "shares_granted",
+                "99999999999999999999",
+                "99999999999999999999 is larger than the largest share count the portal holds (2147483647).",
+            ),
             ("plan", "", "is empty; a value is required."),
         ],
     )

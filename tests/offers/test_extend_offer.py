@@ -166,6 +166,12 @@ def test_nothing_is_emailed_before_the_commit(
         (datetime(2003, 1, 20, 19, 0, tzinfo=UTC), EXTENSION_DAY, "is in the past"),
         (datetime(2003, 1, 21, 5, 0, tzinfo=UTC), EXTENSION_DAY, "The deadline is already"),
         (NEW_DEADLINE, datetime(2003, 1, 21, 5, 0, tzinfo=UTC), "can no longer be moved"),
+        (
+            datetime(2101, 1, 2, tzinfo=UTC),
+            EXTENSION_DAY,
+            "must be from January 1, 1990 to December 31, 2100",
+        ),
+        (datetime(2003, 12, 20, 8, 1, tzinfo=UTC), EXTENSION_DAY, "at most 366 days after the opening"),
     ],
 )
 def test_a_refused_extension_changes_nothing(soxp_2003, census, admin, new_expires_at, now, reason) -> None:

@@ -33,3 +33,23 @@ def test_a_garbled_encoded_segment_does_not_resolve() -> None:
         resolve("/console/offers/demo/employees/~%FF/")
     with pytest.raises(Resolver404):
         resolve("/console/offers/demo/employees/~_w/")  # not valid UTF-8 once decoded
+
+
+def test_an_encoded_segment_holding_a_nul_does_not_resolve() -> None:
+    """No stored id holds a NUL, and PostgreSQL refuses one in a query: ``~AA`` (a NUL) is a 404."""
+    with pytest.raises(Resolver404):
+        resolve("/console/offers/demo/employees/~AA/")
+    with pytest.raises(Resolver404):
+        resolve("/console/offers/demo/employees/~RQBG/")  # "E", NUL, "F"
+
+
+@pytest.mark.parametrize("segment", ["%00", "W4FUR%00", "x" * 33, "W4FUR-P5VUC%27", "%F0%9F%99%82"])
+def test_a_confirmation_number_is_letters_digits_and_dashes(segment: str) -> None:
+    for path in (
+        f"/offers/demo/elections/{segment}/",
+        f"/console/offers/demo/employees/E1/elections/{segment}/pdf/",
+    ):
+        with pytest.raises(Resolver404):
+            resolve(path)
+    assert resolve("/offers/demo/elections/W4FUR-P5VUC/").kwargs["confirmation"] == "W4FUR-P5VUC"
+    assert resolve("/offers/demo/elections/TEST-000001/pdf/").kwargs["confirmation"] == "TEST-000001"

@@ -72,6 +72,7 @@ def test_refused_from_the_deadline(soxp_2003: Offer, admin: User, closed: bool) 
         (Decimal(0), None, "more than \\$0"),
         (Decimal("1.23456"), None, "at most 4 decimal places"),
         (Decimal("Infinity"), None, "must be a number"),
+        (Decimal("99999999999"), None, "at most \\$1,000,000.00 a share"),
         (None, Decimal(0), "more than 0% and at most 500%"),
         (None, Decimal("5.01"), "more than 0% and at most 500%"),
     ],

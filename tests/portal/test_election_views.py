@@ -605,3 +605,42 @@ def test_closed_offer_home_says_so(sam_client, offer) -> None:
     assert "The offer closed at <strong>January 20, 2003 at 9:00 PM PST</strong>." in html
     assert 'data-local-time="2003-01-21T05:00:00Z" data-offer-zone="America/Los_Angeles" hidden>' in html
     assert "Make an election" not in html
+
+
+@pytest.mark.parametrize("grant_id", ["G-BOB-1", "G-NOBODY"])
+def test_an_unsigned_review_with_a_grant_not_the_employees_goes_back_to_the_choice(
+    sam_client, offer, grant_id: str
+) -> None:
+    """Issue 11, item 4: a crafted review, the acknowledgements unticked and another employee's (or no
+    one's) grant added, answered 500; it is refused with the rules' reason and nothing is recorded."""
+    GrantFactory(grant_id="G-BOB-1", employee=EmployeeFactory(employee_id="E-BOB"))
+    data = confirm_data(**{f"tender-{grant_id}": "1000"})
+    del data["ack_terms"]
+    response = sam_client.post(url("confirm", offer), data)
+    assert response.status_code == 400
+    assert f"Grant {grant_id} is not one of your grants." in response.content.decode()
+    assert not Election.objects.exists()
+
+
+def test_an_unsigned_review_of_a_valid_choice_is_shown_again_with_what_is_missing(sam_client, offer) -> None:
+    data = confirm_data()
+    del data["ack_terms"]
+    response = sam_client.post(url("confirm", offer), data)
+    assert response.status_code == 400
+    assert response.context["preview"].total_new == 1725
+    assert response.context["form"].errors["ack_terms"] == ["This field is required."]
+    assert not Election.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["tender-\x00", "tender-" + "x" * 100, "tender-../G-1001", "tender-"])
+def test_a_posted_key_that_is_no_grant_id_is_refused_before_the_rules_and_the_audit_trail(
+    sam_client, offer, key: str
+) -> None:
+    """Issue 11, item 4: a grant "id" holding a NUL reached the refusal's audit event, which PostgreSQL
+    cannot store; a key that is no grant id at all is refused by the form, without echoing it."""
+    response = sam_client.post(url("confirm", offer), confirm_data(**{key: "1000"}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A grant was posted that is not one of yours; reload the page." in html
+    assert "x" * 100 not in html
+    assert not Election.objects.exists()

@@ -90,6 +90,9 @@ class Export:
     unavailable: Callable[[Situation], str | None]
     table: Callable[[Situation], Table] | None = None
     note: Callable[[Situation], str] | None = None
+    #: The file states the new options' exercise price: downloading it once they are made makes the
+    #: price final (``closing.queries.price_correction``).
+    carries_exercise_price: bool = False
 
 
 def _eligibility_note(situation: Situation) -> str:
@@ -136,6 +139,7 @@ EXPORTS: tuple[Export, ...] = (
         TABULAR,
         _not_before_acceptance,
         lambda s: summary_table(s.offer, s.closing),  # type: ignore[arg-type]
+        carries_exercise_price=True,
     ),
     Export(
         "cancellations",
@@ -154,6 +158,7 @@ EXPORTS: tuple[Export, ...] = (
         TABULAR,
         _not_before_new_grants,
         lambda s: tables.new_grants_table(s.offer),
+        carries_exercise_price=True,
     ),
     Export(
         "vesting",
@@ -172,6 +177,7 @@ EXPORTS: tuple[Export, ...] = (
         ("json",),
         _not_before_cancellation,
         note=_ocf_note,
+        carries_exercise_price=True,
     ),
     Export(
         "ocf-vesting-terms",
@@ -182,3 +188,5 @@ EXPORTS: tuple[Export, ...] = (
     ),
 )
 EXPORTS_BY_KEY = {export.key: export for export in EXPORTS}
+#: The exports whose download makes the new options' exercise price final.
+PRICE_EXPORTS = frozenset(export.key for export in EXPORTS if export.carries_exercise_price)

@@ -203,6 +203,22 @@ def test_an_unknown_type_is_a_form_error_not_a_crash(auditor_client: Client) -> 
     assert "Correct the filters above" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ({"until": "9999-12-31T23:59:59"}, "To (America/Los_Angeles) must be from January 1, 1990"),
+        ({"since": "0001-01-01T00:00:00", "tz": "utc"}, "From (UTC) must be from January 1, 1990"),
+    ],
+)
+def test_a_time_outside_the_dates_the_portal_takes_is_a_form_error_not_a_crash(
+    auditor_client: Client, trail, query: dict[str, str], words: str
+) -> None:
+    response = auditor_client.get(EVENTS, query)
+    assert response.status_code == 200
+    assert response.context.get("page_obj") is None
+    assert words in response.content.decode()
+
+
 def bulk_events(employee: Employee, offer: Offer, count: int) -> None:
     for n in range(count):
         record(

@@ -9,7 +9,14 @@ from tests.console.closing.conftest import Participants, url
 pytestmark = pytest.mark.django_db
 
 PAGES = ["close", "close-tenders", "close-granted"]
-ACTIONS = ["close-accept", "close-cancel", "close-letters", "close-termination", "close-new-grants"]
+ACTIONS = [
+    "close-accept",
+    "close-cancel",
+    "close-letters",
+    "close-termination",
+    "close-new-grants",
+    "close-correct-price",
+]
 
 
 def addresses(offer: Offer) -> list[tuple[str, str]]:

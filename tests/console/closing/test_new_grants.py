@@ -112,7 +112,15 @@ def refused(client: Client, offer: Offer, data: dict[str, str]) -> list[str]:
         ("abc", "'abc' is not a price: enter dollars and cents, for example 1.25."),
         ("-1", "The closing price must be more than zero."),
         ("0", "The closing price must be more than zero."),
-        ("", "This field is required."),
+        ("", "Closing price on July 18, 2003: This field is required."),
+        ("99999999999", "The closing price must be at most $1,000,000.00 a share."),
+        ("1e9", "The closing price must be at most $1,000,000.00 a share."),
+        ("1,000,000.01", "The closing price must be at most $1,000,000.00 a share."),
+        ("NaN", "The closing price must be more than zero."),
+        (
+            "x" * 33,
+            "Closing price on July 18, 2003: Ensure this value has at most 32 characters (it has 33).",
+        ),
     ],
 )
 @pytest.mark.parametrize("confirmed", ["", "True"])

@@ -55,8 +55,27 @@ def test_an_unknown_employee_id_is_refused(
     ]
 
 
-def test_a_missing_date_is_refused(admin_client: Client, offer: Offer, accepted: Participants) -> None:
-    assert refused(admin_client, offer, "E-CARL", "") == ["This field is required."]
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Termination date: This field is required."),
+        ("2003-02-30", "Termination date: Enter a valid date."),
+        (
+            "9999-12-31",
+            "Termination date must be from January 1, 1990 to December 31, 2100; December 31, 9999 is "
+            "outside that range.",
+        ),
+        (
+            "1900-01-01",
+            "Termination date must be from January 1, 1990 to December 31, 2100; January 1, 1900 is "
+            "outside that range.",
+        ),
+    ],
+)
+def test_a_missing_or_impossible_date_is_refused_naming_the_field(
+    admin_client: Client, offer: Offer, accepted: Participants, typed: str, message: str
+) -> None:
+    assert refused(admin_client, offer, "E-CARL", typed) == [message]
 
 
 def test_a_termination_after_the_new_grant_date_is_refused(

@@ -97,6 +97,9 @@ def test_saving_the_same_values_writes_nothing(staff_client, soxp_2003, extensio
         ("1.75", "501", "less than or equal to 500"),
         ("1.75", "80.125", "no more than 2 decimal places"),
         ("1.75", "eighty", "Enter a number"),
+        ("99999999999", "60", "The reference price must be at most $1,000,000.00 a share."),
+        ("1000000.0001", "60", "The reference price must be at most $1,000,000.00 a share."),
+        ("1e9", "60", "The reference price must be at most $1,000,000.00 a share."),
     ],
 )
 def test_bad_values_are_refused_and_change_nothing(

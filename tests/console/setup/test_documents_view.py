@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.console.forms_setup import MAX_DOCUMENT_BYTES
-from soxp_portal.offers.models import OfferDocument
+from soxp_portal.offers.models import Offer, OfferDocument
 from tests.documents.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,16 @@ def test_a_contact_without_a_name_is_refused(staff_client, soxp_2003) -> None:
     assert "A contact needs a name." in response.content.decode()
     soxp_2003.refresh_from_db()
     assert len(soxp_2003.contacts) == 3
+
+
+def test_a_crafted_number_of_contact_rows_is_refused_without_building_them(staff_client, soxp_2003) -> None:
+    """The formset reads its number of rows from the post: a crafted one used to build (and show) 1,020."""
+    data = {"form": "contacts", "form-TOTAL_FORMS": "99999999999999999999", "form-INITIAL_FORMS": "0"}
+    response = staff_client.post(documents_url(soxp_2003), data)
+    assert response.status_code == 200
+    assert len(response.context["contacts"].forms) <= 20
+    assert "Please submit at most 20 forms." in response.content.decode()
+    assert Offer.objects.get(pk=soxp_2003.pk).contacts == soxp_2003.contacts
 
 
 def test_how_the_exchange_works_is_listed_first_and_cannot_be_removed(staff_client, soxp_2003) -> None:

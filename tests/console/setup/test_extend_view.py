@@ -76,6 +76,9 @@ def test_confirming_without_an_announcement_is_refused(staff_client, soxp_2003, 
         ("2003-01-20T09:00", "is in the past"),
         ("2003-01-20T21:00", "The deadline is already"),
         ("", "This field is required"),
+        ("9999-12-31T23:59", "New deadline must be from January 1, 1990 to December 31, 2100"),
+        ("0001-01-01T00:00", "New deadline must be from January 1, 1990 to December 31, 2100"),
+        ("2003-12-20T00:01", "at most 366 days after the opening, so no later than December 20, 2003"),
     ],
 )
 def test_a_deadline_that_cannot_be_is_refused_with_the_reason(

@@ -1,6 +1,7 @@
 """Creating and editing an offer's terms: times read in the offer's zone, every validation error,
 the 20-business-day warning, the audit, and the lock once the offer is open."""
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -111,7 +112,7 @@ def test_an_offer_open_fewer_than_20_business_days_is_saved_with_a_warning(
         ({"opens_at": "not a time"}, "opens_at", "Enter a valid date/time"),
         ({"eligible_countries": "USA"}, "eligible_countries", "not a two-letter country code"),
         ({"slug": "soxp-2003"}, "slug", "already exists"),
-        ({"price_threshold": "-1"}, "price_threshold", "greater than or equal to 0"),
+        ({"price_threshold": "-1"}, "price_threshold", "The price threshold must be $0 or more."),
         ({"hire_cutoff_inclusive": "maybe"}, "hire_cutoff_inclusive", "Select a valid choice"),
         ({"opens_at": "2002-11-30T00:00", "lookback_end": "2002-11-01"}, "__all__", "is already past"),
     ],
@@ -124,6 +125,94 @@ def test_invalid_terms_are_refused_with_the_reason(
     errors = response.context["form"].errors[field]
     assert any(error in message for message in errors), errors
     assert not Offer.objects.filter(slug="soxp-2004").exists()
+    assert not offer_events().exists()
+
+
+RANGE = "must be from January 1, 1990 to December 31, 2100"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "error"),
+    [
+        ({"opens_at": "9999-12-31T23:59"}, "opens_at", f"Opens {RANGE}; December 31, 9999 is outside"),
+        ({"expires_at": "9999-12-31T23:59"}, "expires_at", f"Deadline {RANGE}"),
+        ({"opens_at": "0001-01-01T00:00", "time_zone": "Asia/Tokyo"}, "opens_at", f"Opens {RANGE}"),
+        ({"opens_at": "0000-01-01T00:00"}, "opens_at", "Enter a valid date/time"),
+        ({"expires_at": "2003-12-20T00:01"}, "expires_at", "so no later than December 20, 2003"),
+        ({"hire_cutoff_date": "9999-12-31"}, "hire_cutoff_date", f"Hire cut-off date {RANGE}"),
+        ({"hire_cutoff_date": "1989-12-31"}, "hire_cutoff_date", f"Hire cut-off date {RANGE}"),
+        (
+            {"hire_cutoff_date": "2003-01-21"},
+            "hire_cutoff_date",
+            "on or before the deadline's date, January 20",
+        ),
+        ({"lookback_start": "0001-01-01"}, "lookback_start", f"Lookback window: first grant date {RANGE}"),
+        ({"price_threshold": "99999999999"}, "price_threshold", "at most $1,000,000.00 a share"),
+        ({"price_threshold": "1000000.01"}, "price_threshold", "at most $1,000,000.00 a share"),
+        ({"price_threshold": "NaN"}, "price_threshold", "Enter a number"),
+        ({"covered_plans": ["99999999999999999999"]}, "covered_plans", "Select a valid choice"),
+        (
+            {"new_grant_delay_months": "32767"},
+            "new_grant_delay_months",
+            "from 0 to 24 months; 32767 is outside",
+        ),
+        ({"new_grant_delay_days": "32"}, "new_grant_delay_days", "from 0 to 31 days"),
+        ({"new_term_years": "0"}, "new_term_years", "New option term must be from 1 to 15 years"),
+        ({"new_term_years": "16"}, "new_term_years", "New option term must be from 1 to 15 years"),
+        ({"vesting_cliff_months": "61"}, "vesting_cliff_months", "Vesting cliff must be from 0 to 60 months"),
+        (
+            {"vesting_monthly_installments": "121"},
+            "vesting_monthly_installments",
+            "from 0 to 120 instalments",
+        ),
+        (
+            {"vesting_monthly_installments": "0"},
+            "vesting_monthly_installments",
+            "Without monthly instalments the whole option vests at the cliff",
+        ),
+        (
+            {"new_term_years": "2", "vesting_monthly_installments": "18"},
+            "vesting_monthly_installments",
+            "would vest over 24 months (the cliff and the instalments), but they expire after 2 years",
+        ),
+    ],
+)
+def test_out_of_range_terms_are_refused_with_the_bound(
+    staff_client, soxp_2003, before_opening, overrides, field, error
+) -> None:
+    response = staff_client.post(CREATE, terms_data(**overrides))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert any(error in message for message in errors), errors
+    assert not Offer.objects.filter(slug="soxp-2004").exists()
+    assert not offer_events().exists()
+
+
+def test_an_edit_out_of_range_is_refused_and_changes_nothing(staff_client, soxp_2003, before_opening) -> None:
+    response = staff_client.post(edit_url(soxp_2003), terms_data(slug=None, expires_at="9999-12-31T23:59"))
+    assert response.status_code == 200
+    assert f"Deadline {RANGE}" in response.content.decode()
+    soxp_2003.refresh_from_db()
+    assert soxp_2003.expires_at == datetime(2003, 1, 21, 5, 0, tzinfo=UTC)
+    assert not offer_events().exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"price_threshold": Decimal("99999999999")}, "The price threshold must be at most $1,000,000.00"),
+        ({"new_term_years": 0}, "New option term must be from 1 to 15 years"),
+        ({"expires_at": datetime(2100, 12, 31, 20, 0, tzinfo=UTC)}, "at most 366 days after the opening"),
+    ],
+)
+def test_the_actions_refuse_out_of_range_terms_too(admin, soxp_2003, before_opening, values, words) -> None:
+    """A caller other than the form (a command, the shell) gets the same refusal, and nothing is written."""
+    from soxp_portal.offers.actions import OfferError, update_offer_terms
+
+    with pytest.raises(OfferError, match=re.escape(words)):
+        update_offer_terms(soxp_2003, values, covered_plans=soxp_2003.covered_plans.all(), actor=admin)
+    soxp_2003.refresh_from_db()
+    assert (soxp_2003.price_threshold, soxp_2003.new_term_years) == (Decimal("3.01"), 10)
     assert not offer_events().exists()
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.console.watch.conftest import url
+from tests.console.watch.conftest import submit, url
 
 pytestmark = pytest.mark.django_db
 SLIDE_9_FORM = {"tender-G-1001": "800", "tender-G-1002": "1000", "tender-G-1004": "500"}
@@ -158,3 +158,20 @@ def test_a_time_that_does_not_exist_in_the_offers_zone_is_refused(
     html = refused(admin_client, offer, paper("2002-04-07T02:30"))
     assert "America/Los_Angeles" in html
     assert "may not exist" in html
+
+
+@pytest.mark.parametrize(
+    ("received", "day"), [("9999-12-31T23:59", "December 31, 9999"), ("0001-01-01T00:00", "January 1, 1")]
+)
+@pytest.mark.parametrize("page", ["paper-election", "paper-withdrawal"])
+def test_a_time_received_outside_the_dates_the_portal_takes_is_refused(
+    admin_client: Client, offer: Offer, slide_9_employee: Employee, received: str, day: str, page: str
+) -> None:
+    submit(offer, slide_9_employee, {"G-1001": 800, "G-1002": 1000, "G-1004": 500})
+    response = admin_client.post(url(page, offer, "E1001"), paper(received, version=1))
+    assert response.status_code == 400
+    assert Election.objects.count() == 1
+    assert (
+        f"Received at must be from January 1, 1990 to December 31, 2100; {day} is outside that range."
+        in response.content.decode()
+    )
