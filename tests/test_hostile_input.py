@@ -246,6 +246,8 @@ class Case:
     clock: datetime
     path: Callable[[World], str]
     data: Callable[[World], dict[str, Any]]
+    #: "post", "get", or "post-query": a POST whose fields are its URL's query string (the audit CSVs,
+    #: which take the filters of the page they are asked from).
     method: str = "post"
     #: The forms the fields belong to, unbound: what a field makes of each value decides which to post.
     forms: Callable[[World], list[forms.BaseForm]] = lambda w: []
@@ -331,10 +333,10 @@ def terms(w: World, *, slug: str | None) -> dict[str, Any]:
     return data if slug is None else {"slug": slug, **data}
 
 
-def delivery(version: int) -> dict[str, str]:
+def delivery(version: int, received_at: str = "2003-01-09T15:15") -> dict[str, str]:
     return {
         "channel": "fax",
-        "received_at": "2003-01-09T15:15",
+        "received_at": received_at,
         "expected_version": str(version),
         "submission_token": str(uuid.uuid4()),
     }
@@ -486,7 +488,8 @@ CASES: dict[str, tuple[Case, ...]] = {
             "admin",
             OPEN,
             lambda w: console("paper-withdrawal", w.offer.slug, "E1001"),
-            lambda w: {"signature": "Sam Slide", **delivery(1)},
+            # Received no earlier than Sam's election (at the clock's time), so that it takes effect.
+            lambda w: {"signature": "Sam Slide", **delivery(1, received_at="2003-01-10T10:00")},
             forms=lambda w: [forms_watch.PaperWithdrawalForm(zone=w.offer.zone)],
             args=lambda w: [w.offer.slug, "E1001"],
             hostile=(1,),
@@ -737,6 +740,33 @@ CASES: dict[str, tuple[Case, ...]] = {
             forms=lambda w: [DeadlineWindowForm()],
         ),
     ),
+    "console:audit-events-csv": (
+        Case(
+            "auditor",
+            OPEN,
+            lambda w: console("audit-events-csv"),
+            lambda w: {
+                "employee": "E1001",
+                "event_type": "election.submitted",
+                "channel": "web",
+                "since": "2003-01-01T00:00:00",
+                "until": "2003-01-31T00:00:00",
+                "tz": "utc",
+            },
+            method="post-query",
+            forms=lambda w: [EventFilterForm(zone_name=PACIFIC)],
+        ),
+    ),
+    "console:audit-deadline-csv": (
+        Case(
+            "auditor",
+            OPEN,
+            lambda w: console("audit-deadline-csv", w.offer.slug),
+            lambda w: {"window": "60", "tz": "utc"},
+            method="post-query",
+            forms=lambda w: [DeadlineWindowForm()],
+        ),
+    ),
 }
 
 PAGES: dict[str, Page] = {
@@ -962,7 +992,12 @@ def send(client: Client, method: str, path: str, data: dict[str, Any], *, below:
     )
     with savepoint:
         try:
-            response = client.get(path, data) if method == "get" else client.post(path, data)
+            if method == "get":
+                response = client.get(path, data)
+            elif method == "post-query":  # a download button: a POST carrying its page's query string
+                response = client.post(f"{path}?{urlencode(data, doseq=True)}")
+            else:
+                response = client.post(path, data)
         except Exception as error:  # a view's exception is what the test looks for
             outcome: str | None = f"raised {type(error).__name__}: {str(error)[:200]}"
         else:

@@ -117,7 +117,7 @@ def test_once_an_export_states_the_price_it_is_final(
 ) -> None:
     exports = client.get(url("exports", offer)).content.decode()
     assert exports.count('class="small text-body-secondary mb-0 mt-1 price-final-note"') == 3
-    download = client.get(url("export-download", offer, key, fmt))
+    download = client.post(url("export-download", offer, key, fmt))
     assert download.status_code == 200
     before = snapshot(offer)
     response = client.post(url("close-correct-price", offer), {**RIGHT, "confirmed": "True"}, follow=True)
@@ -138,12 +138,12 @@ def test_exports_that_do_not_state_the_price_leave_it_correctable(
     """The transactions file downloaded before the new grants (cancellations only), and the vesting file
     after them, do not state the price: it may still be corrected."""
     client.force_login(admin)
-    assert client.get(url("export-download", offer, "ocf-transactions", "json")).status_code == 200
+    assert client.post(url("export-download", offer, "ocf-transactions", "json")).status_code == 200
     clock.move_to(NEW_GRANT_DAY)
     create_new_grants(offer, closing_price=TYPO, actor=admin, now=NEW_GRANT_DAY)
     with time_machine.travel(NEW_GRANT_DAY.replace(hour=10), tick=False):
         client.force_login(admin)
-        assert client.get(url("export-download", offer, "vesting", "csv")).status_code == 200
+        assert client.post(url("export-download", offer, "vesting", "csv")).status_code == 200
         client.post(url("close-correct-price", offer), {**RIGHT, "confirmed": "True"})
     assert prices(offer) == (Decimal("1.25"), {Decimal("1.25")})
 
