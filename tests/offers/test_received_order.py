@@ -32,6 +32,13 @@ def administrator(db: None):
     return UserFactory(email="ada.admin@example.com")
 
 
+@pytest.fixture
+def withdrawal(soxp_2003: Offer, slide_9_employee: Employee) -> Election:
+    """Sam elects online at 2:00 PM and withdraws online at 3:10 PM: the withdrawal is in force."""
+    online(soxp_2003, slide_9_employee, AT_1400, version=0)
+    return withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
+
+
 def online(offer: Offer, employee: Employee, at: datetime, *, version: int, tendered=SLIDE_9) -> Election:
     return submit_election(
         offer,
@@ -76,11 +83,9 @@ def by_fax(offer, employee, administrator, received_at, *, version, withdraw=Fal
 
 
 def test_a_fax_received_before_an_online_withdrawal_is_refused_and_nothing_is_written(
-    soxp_2003: Offer, slide_9_employee: Employee, administrator
+    soxp_2003: Offer, slide_9_employee: Employee, administrator, withdrawal: Election
 ) -> None:
     """The review's case: Lee withdraws online at 3:10 PM; a fax received at 2:10 PM is keyed in later."""
-    online(soxp_2003, slide_9_employee, AT_1400, version=0)
-    withdrawal = withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
 
     with pytest.raises(ReceivedBeforeRecord) as refused:
         by_fax(soxp_2003, slide_9_employee, administrator, AT_1410, version=2)
@@ -99,10 +104,8 @@ def test_a_fax_received_before_an_online_withdrawal_is_refused_and_nothing_is_wr
 
 
 def test_kept_as_evidence_it_never_takes_effect_anywhere(
-    soxp_2003: Offer, slide_9_employee: Employee, administrator
+    soxp_2003: Offer, slide_9_employee: Employee, administrator, withdrawal: Election
 ) -> None:
-    online(soxp_2003, slide_9_employee, AT_1400, version=0)
-    withdrawal = withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
 
     evidence = by_fax(soxp_2003, slide_9_employee, administrator, AT_1410, version=2, evidence_only=True)
 
@@ -171,10 +174,8 @@ def test_received_at_the_same_second_as_the_version_in_force_takes_effect(
 
 
 def test_after_evidence_the_next_election_replaces_the_version_in_force(
-    soxp_2003: Offer, slide_9_employee: Employee, administrator
+    soxp_2003: Offer, slide_9_employee: Employee, administrator, withdrawal: Election
 ) -> None:
-    online(soxp_2003, slide_9_employee, AT_1400, version=0)
-    withdrawal = withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
     by_fax(soxp_2003, slide_9_employee, administrator, AT_1410, version=2, evidence_only=True)
 
     # A form loaded before the evidence was entered is not stale: what is in force did not change...
@@ -201,10 +202,8 @@ def test_a_form_loaded_before_a_late_paper_form_took_effect_is_stale(
 
 
 def test_a_withdrawal_received_before_another_withdrawal_is_evidence_of_a_valid_withdrawal(
-    soxp_2003: Offer, slide_9_employee: Employee, administrator
+    soxp_2003: Offer, slide_9_employee: Employee, administrator, withdrawal: Election
 ) -> None:
-    online(soxp_2003, slide_9_employee, AT_1400, version=0)
-    withdrawal = withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
     fax = by_fax(
         soxp_2003, slide_9_employee, administrator, AT_1430, version=2, withdraw=True, evidence_only=True
     )
@@ -225,11 +224,10 @@ def test_a_withdrawal_received_when_nothing_was_in_force_is_refused(
     assert Election.objects.count() == 1
 
 
+@pytest.mark.usefixtures("withdrawal")
 def test_the_same_evidence_posted_twice_is_one_version(
     soxp_2003: Offer, slide_9_employee: Employee, administrator
 ) -> None:
-    online(soxp_2003, slide_9_employee, AT_1400, version=0)
-    withdraw_online(soxp_2003, slide_9_employee, AT_1510, version=1)
     token = uuid.uuid4()
     first = by_fax(
         soxp_2003,
