@@ -342,6 +342,13 @@ def delivery(version: int, received_at: str = "2003-01-09T15:15") -> dict[str, s
     }
 
 
+def terminated(client: Client, w: World) -> None:
+    """The accepted participant's termination recorded, for the correction to correct."""
+    data = {"employee_id": "E-HOSTILE-ACCEPTED", "termination_date": "2003-03-14"}
+    response = client.post(console("close-termination", w.accepted.slug), data)
+    assert response.status_code == 302
+
+
 def reset_link(client: Client, w: World) -> None:
     """The reset link's token moves into the session, as when the email's link is opened."""
     token = default_token_generator.make_token(w.bob.user)
@@ -574,6 +581,18 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: {"employee_id": "E-HOSTILE-ACCEPTED", "termination_date": "2003-03-14"},
             forms=lambda w: [forms_closing.TerminationForm()],
             more=lambda w: {"employee_id": ["E1001", "E-BOB", "E-HOSTILE-GRANTED"]},
+        ),
+    ),
+    "console:close-termination-correct": (
+        Case(
+            "admin",
+            AFTER_DEADLINE,
+            lambda w: console("close-termination-correct", w.accepted.slug, "E-HOSTILE-ACCEPTED"),
+            lambda w: {"action": "date", "termination_date": "2003-04-30", "reason": "Typed wrong."},
+            forms=lambda w: [forms_closing.TerminationCorrectionForm()],
+            prepare=terminated,
+            args=lambda w: [w.accepted.slug, "E-HOSTILE-ACCEPTED"],
+            hostile=(1,),
         ),
     ),
     "console:close-new-grants": (

@@ -559,7 +559,10 @@ def _check_forfeiture(
     if forfeits:
         last = max(forfeits, key=lambda event: event.sequence)
         data = _data(last)
-        if last.event_type == AuditEventType.TERMINATION_RECORDED:
+        is_termination = last.event_type == AuditEventType.TERMINATION_RECORDED
+        if is_termination and data.get("termination_date", _ABSENT) is None:
+            audited = (None, "", None)  # a termination recorded in error, withdrawn: the promise stands
+        elif is_termination:
             audited = (data.get("termination_date", _ABSENT), data.get("forfeit_reason", _ABSENT), last.at)
         else:
             audited = (data.get("forfeited_on", _ABSENT), data.get("forfeited", _ABSENT), last.at)

@@ -34,7 +34,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import append, audit_event, record
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
-from soxp_portal.closing.notices import send_forfeiture_notice
+from soxp_portal.closing.notices import send_forfeiture_notice, send_reinstatement_notice
 from soxp_portal.closing.planning import PlannedTender, close_plan
 from soxp_portal.closing.queries import correction_problem
 from soxp_portal.closing.tasks import enqueue_letters
@@ -326,6 +326,29 @@ def issue_letters(offer: Offer, *, actor: User, now: datetime, request: HttpRequ
     return closing
 
 
+def _check_termination_date(offer: Offer, termination_date: date) -> None:
+    """A termination forfeits the promise only after the cancellation date and by the new grant date."""
+    new_grant_date = offer.new_grant_date()
+    if termination_date > new_grant_date:
+        raise ClosingError(
+            f"A termination on {format_date(termination_date)} is after the new grant date "
+            f"({format_date(new_grant_date)}): the new grant is still made."
+        )
+    if termination_date <= offer.cancellation_date():
+        raise ClosingError(
+            f"Employment ending on {format_date(termination_date)} would have stopped the tender being "
+            "accepted; correct the census and review the close instead."
+        )
+
+
+def _forfeit_reason(offer: Offer, termination_date: date) -> str:
+    return (
+        f"Employment ended on {format_date(termination_date)}, before the new grant date "
+        f"({format_date(offer.new_grant_date())}): the promised grant is not made and the cancelled options "
+        "stay cancelled."
+    )
+
+
 def record_termination(
     offer: Offer,
     employee: Employee,
@@ -359,26 +382,12 @@ def record_termination(
             raise ClosingError(
                 "The new grants were already made; a later termination follows the plan's rules."
             )
-        new_grant_date = offer.new_grant_date()
-        if termination_date > new_grant_date:
-            raise ClosingError(
-                f"A termination on {format_date(termination_date)} is after the new grant date "
-                f"({format_date(new_grant_date)}): the new grant is still made."
-            )
-        if termination_date <= offer.cancellation_date():
-            raise ClosingError(
-                f"Employment ending on {format_date(termination_date)} would have stopped the tender being "
-                "accepted; correct the census and review the close instead."
-            )
+        _check_termination_date(offer, termination_date)
         before = {"status": employee.status, "termination_date": employee.termination_date}
         employee.status, employee.termination_date = Employee.Status.TERMINATED, termination_date
         employee.save(update_fields=["status", "termination_date", "updated_at"])
         tender.forfeited_on = termination_date
-        tender.forfeit_reason = (
-            f"Employment ended on {format_date(termination_date)}, before the new grant date "
-            f"({format_date(new_grant_date)}): the promised grant is not made and the cancelled options "
-            "stay cancelled."
-        )
+        tender.forfeit_reason = _forfeit_reason(offer, termination_date)
         tender.forfeit_recorded_at = now
         tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
         record(
@@ -399,6 +408,87 @@ def record_termination(
             request=request,
         )
         transaction.on_commit(lambda: send_forfeiture_notice.enqueue(tender.pk))
+    return tender
+
+
+def correct_termination(
+    offer: Offer,
+    employee: Employee,
+    *,
+    termination_date: date | None,
+    reason: str,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+) -> Tender:
+    """A termination recorded with a wrong date (`termination_date`, the right one), or in error (None:
+    the promise stands again and the employee's census record is put back), while the new grants are not
+    made. Audited as a ``termination.recorded`` event that says what it corrects and why; the employee
+    is emailed the corrected notice."""
+    if not reason.strip():
+        raise ClosingError("Say why the termination is corrected: the reason is kept in the audit trail.")
+    with transaction.atomic():
+        closing = _locked_closing(offer)
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        tenders = Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee")
+        tender = tenders.first()
+        if tender is None or not tender.is_forfeited or tender.forfeit_recorded_at is None:
+            raise ClosingError(f"No termination is recorded for {employee.full_name} in this offer.")
+        if closing.new_grants_created_at is not None:
+            raise ClosingError(
+                "The new grants were already made: a termination can no longer be corrected in the portal."
+            )
+        if termination_date == tender.forfeited_on:
+            raise ClosingError(f"The termination is already recorded on {format_date(termination_date)}.")
+        corrected = tender.forfeited_on
+        before = {"status": employee.status, "termination_date": employee.termination_date}
+        if termination_date is None:
+            original = (
+                AuditEvent.objects.filter(
+                    event_type=AuditEventType.TERMINATION_RECORDED,
+                    subject_type=Tender._meta.label,
+                    subject_id=str(tender.pk),
+                    data__corrects__isnull=True,
+                )
+                .order_by("-sequence")
+                .values_list("data", flat=True)
+                .first()
+            )
+            restored = (original or {}).get("before") or {}
+            employee.status = restored.get("status") or Employee.Status.ACTIVE
+            employee.termination_date = restored.get("termination_date")
+            tender.forfeited_on, tender.forfeit_reason, tender.forfeit_recorded_at = None, "", None
+        else:
+            _check_termination_date(offer, termination_date)
+            employee.termination_date = termination_date
+            tender.forfeited_on = termination_date
+            tender.forfeit_reason = _forfeit_reason(offer, termination_date)
+            tender.forfeit_recorded_at = now
+        employee.save(update_fields=["status", "termination_date", "updated_at"])
+        tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
+        record(
+            AuditEventType.TERMINATION_RECORDED,
+            actor=actor,
+            at=now,
+            subject=tender,
+            employee=employee,
+            offer=offer,
+            on_behalf=True,
+            channel=_channel(request),
+            data={
+                "termination_date": termination_date,
+                "forfeit_reason": tender.forfeit_reason,
+                "before": before,
+                "corrects": {"termination_date": corrected},
+                "reason": reason.strip(),
+                "forfeited_new_shares": sum(
+                    tender.accepted_grants.values_list("new_shares", flat=True) if termination_date else []
+                ),
+            },
+            request=request,
+        )
+        notice = send_forfeiture_notice if termination_date else send_reinstatement_notice
+        transaction.on_commit(lambda: notice.enqueue(tender.pk))
     return tender
 
 

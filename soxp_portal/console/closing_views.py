@@ -33,6 +33,7 @@ from soxp_portal.closing.actions import (
     accept_tenders,
     cancel_tendered_grants,
     correct_closing_price,
+    correct_termination,
     create_new_grants,
     issue_letters,
     record_termination,
@@ -60,11 +61,12 @@ from soxp_portal.console.forms_closing import (
     NewGrantsForm,
     PriceCorrectionForm,
     TenderSearchForm,
+    TerminationCorrectionForm,
     TerminationForm,
 )
 from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.console.watch import _offer_context
-from soxp_portal.offers.models import Offer
+from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.rules.wording import format_date, format_instant, format_money
 
 RECONCILIATION_PAGE_SIZE = 25
@@ -251,6 +253,35 @@ def termination(request: HttpRequest, slug: str) -> HttpResponse:
         f"{format_date(form.cleaned_data['termination_date'])}, so the {forfeited:,} new shares will not be "
         "granted and the cancelled options stay cancelled. They are emailed a notice.",
     )
+    return _back(offer, "terminations")
+
+
+@require_POST
+@staff_required
+def termination_correction(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
+    """Before the new grants: a termination recorded with a wrong date, or in error, is corrected."""
+    offer = _offer(slug)
+    employee = get_object_or_404(Employee, employee_id=employee_id)
+    form = TerminationCorrectionForm(request.POST)
+    if not form.is_valid():
+        return _refuse(request, offer, "terminations", form)
+    try:
+        correct_termination(
+            offer,
+            employee,
+            termination_date=form.corrected_date,
+            reason=form.cleaned_data["reason"],
+            actor=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+            request=request,
+        )
+    except ClosingError as error:
+        return _refused_step(request, offer, "close.termination_correction", error, "terminations")
+    if form.corrected_date is None:
+        done = f"The termination of {employee.full_name} is withdrawn: the promised grant stands again"
+    else:
+        done = f"{employee.full_name}'s termination is corrected to {format_date(form.corrected_date)}"
+    messages.success(request, f"{done}. They are emailed a corrected notice; the audit trail keeps both.")
     return _back(offer, "terminations")
 
 

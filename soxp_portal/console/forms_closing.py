@@ -6,6 +6,7 @@ the new grant date, once only) is for ``closing.actions``, which checks it on th
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +47,32 @@ class TerminationForm(forms.Form):
         if self.employee is None:
             raise ValidationError(f"No employee has the id {employee_id} in the census; check the id.")
         return employee_id
+
+
+class TerminationCorrectionForm(forms.Form):
+    """A termination recorded with a wrong date, or in error: corrected before the new grants are made."""
+
+    WITHDRAW = "withdraw"
+    CORRECT_DATE = "date"
+
+    action = forms.ChoiceField(
+        choices=[(CORRECT_DATE, "Correct the date"), (WITHDRAW, "Withdraw: recorded in error")]
+    )
+    termination_date = BoundedDateField(label="Termination date", required=False)
+    reason = forms.CharField(label="Why", max_length=500)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") == self.CORRECT_DATE and not cleaned.get("termination_date"):
+            self.add_error("termination_date", "Give the right termination date, or withdraw it.")
+        return cleaned
+
+    @property
+    def corrected_date(self) -> date | None:
+        """The right date, or None when the termination is withdrawn."""
+        if self.cleaned_data["action"] == self.WITHDRAW:
+            return None
+        return self.cleaned_data["termination_date"]
 
 
 class NewGrantsForm(forms.Form):

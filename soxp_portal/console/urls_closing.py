@@ -10,6 +10,11 @@ urlpatterns = [
     path("cancel/", closing_views.cancel, name="close-cancel"),
     path("letters/", closing_views.letters, name="close-letters"),
     path("terminations/", closing_views.termination, name="close-termination"),
+    path(
+        "terminations/<identifier:employee_id>/correct/",
+        closing_views.termination_correction,
+        name="close-termination-correct",
+    ),
     path("new-grants/", closing_views.new_grants, name="close-new-grants"),
     path("new-grants/price/", closing_views.correct_price, name="close-correct-price"),
     path("tenders/", closing_views.tenders, name="close-tenders"),
