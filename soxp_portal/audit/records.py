@@ -266,12 +266,13 @@ def _lines[M: models.Model](model: type[M]) -> models.QuerySet[M]:
 
 
 def shown(value: Any) -> str:
-    """A value as the report shows it: JSON, as the event holds it (text in quotes, null for none)."""
+    """A value as the report shows it: JSON, as the event holds it (text in quotes, null for none), its
+    keys sorted: PostgreSQL's jsonb does not keep the order they were written in."""
     try:
         safe = to_json_safe(value)
     except (TypeError, ValueError):
         return repr(value)
-    return json.dumps(safe, ensure_ascii=False)
+    return json.dumps(safe, ensure_ascii=False, sort_keys=True)
 
 
 def same(stored: Any, audited: Any) -> bool:

@@ -287,8 +287,8 @@ def test_deleted_rows_are_reported_missing_with_what_their_event_recorded(closed
     ]
     assert str(differences[0]) == (
         f"offers_tenderedgrant (election {line.election.confirmation_number}, grant G-1004): the row is "
-        f'missing, but event #{sam_elected} recorded it: {{"grant_id": "G-1004", "shares_tendered": 500, '
-        '"new_shares": 375}'
+        f'missing, but event #{sam_elected} recorded it: {{"grant_id": "G-1004", "new_shares": 375, '
+        '"shares_tendered": 500}'
     )
     assert '"signature": "Bob Baker"' in differences[2].audited
 
