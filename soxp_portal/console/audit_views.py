@@ -46,8 +46,9 @@ from soxp_portal.audit import queries
 from soxp_portal.audit.chain import GENESIS_HASH, JSONValue, event_hash
 from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
+from soxp_portal.audit.reading import Unreadable, read_safely
 from soxp_portal.audit.records import verify_records
-from soxp_portal.audit.verify import verify_chain
+from soxp_portal.audit.verify import event_unreadable_fields, unreadable_problem, verify_chain
 from soxp_portal.console.fields import BoundedDateTimeField
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.reports import neutralise
@@ -216,6 +217,34 @@ class DeadlineWindowForm(forms.Form):
         return int(self.cleaned_data["window"])
 
 
+@dataclass(frozen=True)
+class UnreadableRow:
+    """An event that cannot be read (a column changed by raw SQL): its number and what fails. The
+    chain status reports it as the break; the pages show it as such instead of failing."""
+
+    sequence: int
+    problem: str
+
+
+def _unreadable(event: AuditEvent | Unreadable) -> str | None:
+    """What cannot be read of an event, in words, or None when all of it can."""
+    fields = event.fields if isinstance(event, Unreadable) else event_unreadable_fields(event)
+    if isinstance(event, Unreadable) or fields:
+        return unreadable_problem(fields)
+    return None
+
+
+def _readable_page(selected: QuerySet[AuditEvent], keys: list[int]) -> list[AuditEvent | UnreadableRow]:
+    """The events of one page, in its order, each that cannot be read as an ``UnreadableRow``."""
+    read = {event.pk: event for event in read_safely(selected.filter(pk__in=keys))}
+    sequences = dict(AuditEvent.objects.filter(pk__in=keys).values_list("pk", "sequence"))
+    rows: list[AuditEvent | UnreadableRow] = []
+    for key in keys:
+        problem = _unreadable(read[key])
+        rows.append(UnreadableRow(sequences[key], problem) if problem else cast(AuditEvent, read[key]))
+    return rows
+
+
 @require_GET
 @auditor_required
 def events(request: HttpRequest) -> HttpResponse:
@@ -227,10 +256,11 @@ def events(request: HttpRequest) -> HttpResponse:
         context["switch_url"] = switch_url(request, zone, {})
         return render(request, "console/audit/events.html", context)
     filters = form.filters()
-    page_obj = Paginator(queries.events(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    selected = queries.events(filters)
+    page_obj = Paginator(selected.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(
         page_obj=page_obj,
-        rows=[(shown, None) for shown in page_obj],
+        rows=[(shown, None) for shown in _readable_page(selected, list(page_obj))],
         switch_url=switch_url(request, zone, {"since": filters.since, "until": filters.until}),
     )
     return render(request, "console/audit/events.html", context)
@@ -251,7 +281,13 @@ def events_csv(request: HttpRequest) -> HttpResponse:
 @require_GET
 @auditor_required
 def event(request: HttpRequest, sequence: int) -> HttpResponse:
-    shown = get_object_or_404(queries.events(), sequence=sequence)
+    key = get_object_or_404(AuditEvent.objects.values_list("pk", flat=True), sequence=sequence)
+    [read] = read_safely(queries.events().filter(pk=key))
+    problem = _unreadable(read)
+    if problem:
+        context = {"sequence": sequence, "problem": problem, "zone": shown_zone(request, _offer_zones())}
+        return render(request, "console/audit/event_unreadable.html", context)
+    shown = cast(AuditEvent, read)
     previous_hash = (
         AuditEvent.objects.filter(sequence=sequence - 1).values_list("hash", flat=True).first()
         if sequence > 1

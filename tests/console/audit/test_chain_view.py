@@ -109,3 +109,21 @@ def test_only_the_first_differences_are_listed_and_the_command_named(
     assert "3 differences between the records and their audit events" in html
     assert "The first 1 are shown; <code>manage.py verify_audit</code> lists every one." in html
     assert html.count("&quot;Mallory Forger&quot;") == 1
+
+
+def test_the_events_list_and_the_event_page_show_an_unreadable_event_as_such(
+    auditor_client: Client, elections: None, tamper: RawSQL
+) -> None:
+    """The event the chain status names as the break is where an auditor looks next."""
+    tamper("UPDATE {table} SET at = %s WHERE sequence = 4", [unreadable_time()])
+
+    listing = auditor_client.get(reverse("console:audit-events"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "This event cannot be read:</strong> the event&#x27;s time cannot be read." in html
+    assert reverse("console:audit-event", args=[5]) in html  # the events around it are listed as usual
+
+    page = auditor_client.get(reverse("console:audit-event", args=[4]))
+    assert page.status_code == 200
+    assert "This event cannot be read" in page.content.decode()
+    assert auditor_client.get(reverse("console:audit-event", args=[5])).status_code == 200
