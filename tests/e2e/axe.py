@@ -3,7 +3,7 @@
 axe-core comes from the npm registry, pinned in package.json and installed by ``make test`` (npm ci)
 into node_modules/. It is injected through the DevTools protocol (``page.evaluate``), which the page's
 Content Security Policy does not govern, so the pages are checked with their policy on; a
-``<script>`` tag would be refused by it (tests/e2e/test_accessibility.py shows both).
+``<script>`` tag would be refused by it (tests/e2e/test_accessibility_auditor.py shows both).
 """
 
 from dataclasses import dataclass
@@ -107,6 +107,11 @@ class Audit:
             self.checked.append(where)
         # The next page starts wide again, as a desktop browser would show it.
         self.page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+    def assert_clean(self, *, pages: int) -> None:
+        """Every one of `pages` pages was checked at both widths, and none had a violation."""
+        assert len(self.checked) == len(WIDTHS) * pages
+        assert not self.found, self.report()
 
     def report(self) -> str:
         found = "\n".join(str(violation) for violation in self.found)
