@@ -333,6 +333,17 @@ def terms(w: World, *, slug: str | None) -> dict[str, Any]:
     return data if slug is None else {"slug": slug, **data}
 
 
+#: The audit events page's filters, valid: as the page takes them and as its CSV download carries them.
+EVENT_FILTERS = {
+    "employee": "E1001",
+    "event_type": "election.submitted",
+    "channel": "web",
+    "since": "2003-01-01T00:00:00",
+    "until": "2003-01-31T00:00:00",
+    "tz": "utc",
+}
+
+
 def delivery(version: int, received_at: str = "2003-01-09T15:15") -> dict[str, str]:
     return {
         "channel": "fax",
@@ -735,16 +746,7 @@ CASES: dict[str, tuple[Case, ...]] = {
             "auditor",
             OPEN,
             lambda w: console("audit-events"),
-            lambda w: {
-                "employee": "E1001",
-                "event_type": "election.submitted",
-                "channel": "web",
-                "since": "2003-01-01T00:00:00",
-                "until": "2003-01-31T00:00:00",
-                "tz": "utc",
-                "page": "1",
-                "format": "html",
-            },
+            lambda w: {**EVENT_FILTERS, "page": "1", "format": "html"},
             method="get",
             forms=lambda w: [EventFilterForm(zone_name=PACIFIC)],
         ),
@@ -764,14 +766,7 @@ CASES: dict[str, tuple[Case, ...]] = {
             "auditor",
             OPEN,
             lambda w: console("audit-events-csv"),
-            lambda w: {
-                "employee": "E1001",
-                "event_type": "election.submitted",
-                "channel": "web",
-                "since": "2003-01-01T00:00:00",
-                "until": "2003-01-31T00:00:00",
-                "tz": "utc",
-            },
+            lambda w: dict(EVENT_FILTERS),
             method="post-query",
             forms=lambda w: [EventFilterForm(zone_name=PACIFIC)],
         ),

@@ -341,11 +341,48 @@ def _check_termination_date(offer: Offer, termination_date: date) -> None:
         )
 
 
-def _forfeit_reason(offer: Offer, termination_date: date) -> str:
-    return (
+def _forfeit(tender: Tender, termination_date: date, *, now: datetime) -> None:
+    """The tender's promise forfeited by employment ending on `termination_date` (not yet saved)."""
+    tender.forfeited_on = termination_date
+    tender.forfeit_reason = (
         f"Employment ended on {format_date(termination_date)}, before the new grant date "
-        f"({format_date(offer.new_grant_date())}): the promised grant is not made and the cancelled options "
-        "stay cancelled."
+        f"({format_date(tender.offer.new_grant_date())}): the promised grant is not made and the cancelled "
+        "options stay cancelled."
+    )
+    tender.forfeit_recorded_at = now
+
+
+def _record_termination(
+    tender: Tender,
+    employee: Employee,
+    *,
+    before: dict[str, Any],
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None,
+    **correction: Any,
+) -> None:
+    """The ``termination.recorded`` event of a termination, or of its correction (`corrects`, `reason`):
+    what the tender's forfeiture is now and the employee's record before it."""
+    record(
+        AuditEventType.TERMINATION_RECORDED,
+        actor=actor,
+        at=now,
+        subject=tender,
+        employee=employee,
+        offer=tender.offer,
+        on_behalf=True,
+        channel=_channel(request),
+        data={
+            "termination_date": tender.forfeited_on,
+            "forfeit_reason": tender.forfeit_reason,
+            "before": before,
+            **correction,
+            "forfeited_new_shares": (
+                sum(tender.accepted_grants.values_list("new_shares", flat=True)) if tender.forfeited_on else 0
+            ),
+        },
+        request=request,
     )
 
 
@@ -386,27 +423,9 @@ def record_termination(
         before = {"status": employee.status, "termination_date": employee.termination_date}
         employee.status, employee.termination_date = Employee.Status.TERMINATED, termination_date
         employee.save(update_fields=["status", "termination_date", "updated_at"])
-        tender.forfeited_on = termination_date
-        tender.forfeit_reason = _forfeit_reason(offer, termination_date)
-        tender.forfeit_recorded_at = now
+        _forfeit(tender, termination_date, now=now)
         tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
-        record(
-            AuditEventType.TERMINATION_RECORDED,
-            actor=actor,
-            at=now,
-            subject=tender,
-            employee=employee,
-            offer=offer,
-            on_behalf=True,
-            channel=_channel(request),
-            data={
-                "termination_date": termination_date,
-                "forfeit_reason": tender.forfeit_reason,
-                "before": before,
-                "forfeited_new_shares": sum(tender.accepted_grants.values_list("new_shares", flat=True)),
-            },
-            request=request,
-        )
+        _record_termination(tender, employee, before=before, actor=actor, now=now, request=request)
         transaction.on_commit(lambda: send_forfeiture_notice.enqueue(tender.pk))
     return tender
 
@@ -461,31 +480,18 @@ def correct_termination(
         else:
             _check_termination_date(offer, termination_date)
             employee.termination_date = termination_date
-            tender.forfeited_on = termination_date
-            tender.forfeit_reason = _forfeit_reason(offer, termination_date)
-            tender.forfeit_recorded_at = now
+            _forfeit(tender, termination_date, now=now)
         employee.save(update_fields=["status", "termination_date", "updated_at"])
         tender.save(update_fields=["forfeited_on", "forfeit_reason", "forfeit_recorded_at"])
-        record(
-            AuditEventType.TERMINATION_RECORDED,
+        _record_termination(
+            tender,
+            employee,
+            before=before,
             actor=actor,
-            at=now,
-            subject=tender,
-            employee=employee,
-            offer=offer,
-            on_behalf=True,
-            channel=_channel(request),
-            data={
-                "termination_date": termination_date,
-                "forfeit_reason": tender.forfeit_reason,
-                "before": before,
-                "corrects": {"termination_date": corrected},
-                "reason": reason.strip(),
-                "forfeited_new_shares": sum(
-                    tender.accepted_grants.values_list("new_shares", flat=True) if termination_date else []
-                ),
-            },
+            now=now,
             request=request,
+            corrects={"termination_date": corrected},
+            reason=reason.strip(),
         )
         notice = send_forfeiture_notice if termination_date else send_reinstatement_notice
         transaction.on_commit(lambda: notice.enqueue(tender.pk))

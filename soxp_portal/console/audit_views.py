@@ -237,12 +237,15 @@ def _unreadable(event: AuditEvent | Unreadable) -> str | None:
 def _readable_page(selected: QuerySet[AuditEvent], keys: list[int]) -> list[AuditEvent | UnreadableRow]:
     """The events of one page, in its order, each that cannot be read as an ``UnreadableRow``."""
     read = {event.pk: event for event in read_safely(selected.filter(pk__in=keys))}
-    sequences = dict(AuditEvent.objects.filter(pk__in=keys).values_list("pk", "sequence"))
-    rows: list[AuditEvent | UnreadableRow] = []
-    for key in keys:
-        problem = _unreadable(read[key])
-        rows.append(UnreadableRow(sequences[key], problem) if problem else cast(AuditEvent, read[key]))
-    return rows
+    problems = {key: problem for key, event in read.items() if (problem := _unreadable(event))}
+    # Only the rows that cannot be read are asked their number again (an integer, always readable).
+    sequences = {}
+    if problems:
+        sequences = dict(AuditEvent.objects.filter(pk__in=problems).values_list("pk", "sequence"))
+    return [
+        UnreadableRow(sequences[key], problems[key]) if key in problems else cast(AuditEvent, read[key])
+        for key in keys
+    ]
 
 
 @require_GET
