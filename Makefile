@@ -10,7 +10,7 @@ PORT ?= 8000
 # The suite on every core, a file to a worker (a module's set-up is built once), and where the time goes.
 PYTEST_ARGS ?= -n auto --dist loadfile --durations=50
 
-.PHONY: help install system-packages test-packages run test test-postgres check bench screenshots clean
+.PHONY: help install system-packages test-packages run test test-postgres check bench bench-surge screenshots clean
 
 help:
 	@echo "make run            install, migrate, load the 2003 offer and the demo, serve on $(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-postgres  the same suite on this machine's PostgreSQL 15"
 	@echo "make check          lint, import contract, missing migrations"
 	@echo "make bench          benchmarks under bench/ (results in docs/performance.md)"
+	@echo "make bench-surge    the deadline hour: gunicorn + PostgreSQL under load (about 40 minutes)"
 	@echo "make screenshots    screenshots of the pages in docs/screenshots/"
 
 # A Python >= 3.12 (Django 6 refuses older ones), found by scripts/find-python.
@@ -70,6 +71,11 @@ check: install
 bench: install
 	$(PY) bench/census.py --write
 	$(PY) bench/audit.py --write
+
+# gunicorn and PostgreSQL under the deadline hour's load (bench/surge.py); wrk comes from Debian.
+bench-surge: install
+	@scripts/system-packages wrk
+	scripts/with-postgres $(PY) bench/surge.py --write
 
 screenshots: install test-packages
 	$(PY) scripts/screenshots.py

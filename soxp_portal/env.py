@@ -38,3 +38,18 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+#: The database table of the default cache (created by the migration accounts/0004).
+CACHE_TABLE = "soxp_cache"
+
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """The default cache: the database's cache table when `url` is empty, else a Redis server."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty (the database's cache table) or a redis:// address, not {url!r}."
+    )

@@ -13,7 +13,8 @@ DEBUG            "true" or "false" (default false)
 ALLOWED_HOSTS    comma-separated (default 127.0.0.1,localhost)
 EMAIL_BACKEND    a Django email backend path (default: SMTP in production, else the console);
                  SMTP via EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
-DEFAULT_FROM_EMAIL, SESSION_IDLE_SECONDS, TASKS_BACKEND ("immediate" or "database")
+DEFAULT_FROM_EMAIL, SESSION_IDLE_SECONDS, SESSION_RENEW_SECONDS, TASKS_BACKEND ("immediate" or "database")
+CACHE_URL        empty (default: the database's cache table) or redis://host:port/db (needs redis-py)
 """
 
 from pathlib import Path
@@ -22,7 +23,7 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from soxp_portal.deployment import DEVELOPMENT_SECRET_KEY, refuse_unsafe_production
-from soxp_portal.env import env, env_bool, env_int, env_list
+from soxp_portal.env import cache_from_url, env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "soxp_portal.privacy.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "soxp_portal.accounts.sessions.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,6 +108,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache for every worker of every server, surviving restarts: a table of the database by default
+# (created by the migration accounts/0004), or a cache server (README, "Scaling out").
+CACHES = {"default": cache_from_url(env("CACHE_URL", default=""))}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -117,6 +123,12 @@ CSRF_FAILURE_VIEW = "soxp_portal.errors.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")  # links in emails sent by commands
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", default=14)
+# Argon2id at stated settings (soxp_portal.accounts.hashers); passwords stored with PBKDF2 still sign
+# in and are stored again with Argon2id then.
+PASSWORD_HASHERS = [
+    "soxp_portal.accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "soxp_portal.accounts.validators.EmailLocalPartValidator"},
@@ -143,7 +155,9 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle time-out, renewed by each request
+# The age above is an idle time-out, renewed at most once a minute (soxp_portal.accounts.sessions), so
+# that reading a page writes nothing.
+SESSION_RENEW_SECONDS = env_int("SESSION_RENEW_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 

@@ -38,7 +38,7 @@ def test_creates_the_first_administrator_with_a_typed_password(typed) -> None:
     assert "Created ada@example.com" in run("Ada@Example.com")
     user = User.objects.get(email="ada@example.com")
     assert user.check_password(PASSWORD)
-    assert user.password.startswith("pbkdf2_sha256$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert not user.is_staff
     assert not user.is_superuser
     assert is_stock_administrator(user)

@@ -55,7 +55,7 @@ def test_link_sets_the_password_and_signs_in(client: Client, awaiting: Employee)
     assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
     awaiting.user.refresh_from_db()
     assert awaiting.user.check_password(NEW_PASSWORD)
-    assert awaiting.user.password.startswith("pbkdf2_sha256$")
+    assert awaiting.user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert awaiting.user.last_login is not None
 
     page = client.get("/accounts/password-reset/")  # the stand-in home page shows no messages; this does

@@ -60,7 +60,7 @@ def test_reset_email_link_changes_the_password(client: Client, alice: Employee) 
 
     alice.user.refresh_from_db()
     assert alice.user.check_password(NEW_PASSWORD)
-    assert alice.user.password.startswith("pbkdf2_sha256$")
+    assert alice.user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert not alice.user.check_password(PASSWORD)
     assert signed_in_pk(client) is None, "a reset does not sign in; the person signs in next"
     response = client.post("/accounts/login/", {"username": alice.user.email, "password": NEW_PASSWORD})

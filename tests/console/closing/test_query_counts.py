@@ -20,6 +20,7 @@ def more_participants(offer: Offer, clock, start: int, size: int) -> None:
 
 
 def counts(client: Client, offer: Offer) -> list[int]:
+    client.get(url("close", offer))  # the session's renewal (at most once a minute) is not a page's
     result = []
     for name in ("close", "close-tenders", "close-granted"):
         with CaptureQueriesContext(connection) as captured:

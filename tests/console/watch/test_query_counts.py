@@ -29,6 +29,7 @@ def census_of(offer: Offer, size: int, start: int = 0) -> None:
 
 
 def queries(client: Client, offer: Offer) -> list[int]:
+    client.get(url(PAGES[0][0], offer))  # the session's renewal (at most once a minute) is not a page's
     counts = []
     for name, params in PAGES:
         with CaptureQueriesContext(connection) as captured:
