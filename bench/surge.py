@@ -439,6 +439,11 @@ def _cpu_of(pid: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_between(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU spent between two readings by the processes of the second (a new one counts from its start)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 class Server:
     """gunicorn and one task worker, as the README deploys them, on the bench's database."""
 
@@ -491,13 +496,19 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("gunicorn did not start: see bench/out/surge-gunicorn.log")
 
-    def cpu_seconds(self) -> tuple[float, float]:
-        """CPU time so far (user + system) of gunicorn's workers, and of PostgreSQL's processes."""
+    def cpu_seconds(self) -> dict[str, dict[str, float]]:
+        """CPU time so far (user + system) of each of gunicorn's workers, and of each PostgreSQL backend
+        serving the bench's database (another database's work on the same server is not counted)."""
         workers = Path(f"/proc/{self.gunicorn.pid}/task/{self.gunicorn.pid}/children").read_text().split()
-        database = [
-            path.parent.name for path in Path("/proc").glob("[0-9]*/comm") if _read(path) == "postgres\n"
+        backends = [
+            path.parent.name
+            for path in Path("/proc").glob("[0-9]*/cmdline")
+            if f": portal {DATABASE} " in _read(path)
         ]
-        return sum(map(_cpu_of, workers)), sum(map(_cpu_of, database))
+        return {
+            "app": {pid: _cpu_of(pid) for pid in workers},
+            "database": {pid: _cpu_of(pid) for pid in backends},
+        }
 
     def stop(self) -> None:
         for process in (self.worker, self.gunicorn):
@@ -586,7 +597,7 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
         for round_number in range(options.rounds):
             for connections in options.concurrency:
                 for key in LABELS:
-                    cpu, database_cpu = server.cpu_seconds()
+                    cpu = server.cpu_seconds()
                     if key == "a":
                         figures = run_wrk(f"{base}/bench/a/", None, connections, options.seconds)
                     elif key == "b":
@@ -605,10 +616,10 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
                             _drive(base, connections, options.seconds, sign_in(sessions["readers"]))
                         )
                         figures.pop("confirmations")
-                    cpu_after, database_cpu_after = server.cpu_seconds()
+                    cpu_after = server.cpu_seconds()
                     requests = max(figures.get("requests", 1), 1)
-                    figures["cpu_ms"] = (cpu_after - cpu) * 1000 / requests
-                    figures["database_cpu_ms"] = (database_cpu_after - database_cpu) * 1000 / requests
+                    for part, name in (("app", "cpu_ms"), ("database", "database_cpu_ms")):
+                        figures[name] = _cpu_between(cpu[part], cpu_after[part]) * 1000 / requests
                     runs[key].setdefault(str(connections), []).append(figures)
                     print(
                         round_number + 1,
