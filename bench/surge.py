@@ -7,8 +7,9 @@ sign-in leaves it). Then serves the portal with gunicorn as the README's deploym
 (PRODUCTION=true behind one TLS-ending proxy, 2 gthread workers x 4 threads, persistent connections,
 TASKS_BACKEND=database with one `db_worker`) and, at each concurrency, in rounds, drives in turn:
 
-- A, a bare view (no database, no template) and B, one primary-key SELECT and a small template,
-  both served by the same gunicorn through the same middleware (bench/surge_urls.py);
+- A, a bare view (no database, no template), B, one primary-key SELECT and a small template, and C,
+  an employee's floor (signed in, the employee's row, the base layout), all served by the same
+  gunicorn through the same middleware (bench/surge_urls.py);
 - the overview, My options and the election form, each with wrk (bench/surge.lua), rotating over the
   sessions of 2,000 signed-in employees;
 - the whole submission (election form GET, review POST, confirm POST, confirmation GET) by a small
@@ -61,6 +62,7 @@ PAGES = {"overview": "/offers/{slug}/", "options": "/offers/{slug}/grants/", "fo
 LABELS = {
     "a": "reference A (no database)",
     "b": "reference B (one SELECT, a small template)",
+    "c": "reference C (signed in, the employee's row, the base layout)",
     "overview": "overview",
     "options": "My options",
     "form": "election form",
@@ -602,6 +604,8 @@ def measure(options: argparse.Namespace) -> dict[str, Any]:
                         figures = run_wrk(f"{base}/bench/a/", None, connections, options.seconds)
                     elif key == "b":
                         figures = run_wrk(f"{base}/bench/b/{offer_pk}/", None, connections, options.seconds)
+                    elif key == "c":
+                        figures = run_wrk(f"{base}/bench/c/", readers_file, connections, options.seconds)
                     elif key in PAGES:
                         figures = run_wrk(
                             base + PAGES[key].format(slug=SLUG), readers_file, connections, options.seconds

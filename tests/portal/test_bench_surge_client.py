@@ -55,3 +55,17 @@ def test_the_whole_submission_as_the_bench_sends_it(
 def test_the_sign_in_form_as_the_bench_reads_it(surge, client: Client) -> None:
     fields = surge.form_fields(client.get("/accounts/login/").content.decode(), first_choice=False)
     assert fields["csrfmiddlewaretoken"]
+
+
+def test_the_reference_views_answer(surge, sam_client: Client, offer: Offer, settings) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        settings.ROOT_URLCONF = "surge_urls"
+        assert sam_client.get("/bench/a/").status_code == 200
+        assert offer.name in sam_client.get(f"/bench/b/{offer.pk}/").content.decode()
+        floor = sam_client.get("/bench/c/")
+        assert floor.status_code == 200
+        assert "<h1>Sam</h1>" in floor.content.decode()
+        assert sam_client.get(url("offer", offer)).status_code == 200  # the portal's own pages too
+    finally:
+        sys.path.remove(str(BENCH))
