@@ -298,10 +298,32 @@ def measure(subjects: list[Subject], rounds: int) -> dict[tuple[str, int], dict[
     return results
 
 
-def profile(subject: Subject, page: str, requests: int, top: int) -> str:
+def print_queries(subject: Subject) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for name, request in subject.requests.items():
+        with CaptureQueriesContext(connection) as captured:
+            request()
+        print(f"== {name}, {subject.grants} grants: {len(captured)} queries ==")
+        for query in captured:
+            print("  ", query["sql"][:300])
+
+
+def profile(subject: Subject, page: str, requests: int, top: int, profiler_name: str) -> str:
+    """cProfile (CPU time, deterministic: every call, so its overhead inflates small functions) or
+    pyinstrument (wall time, sampled: the shape of a request), over `requests` requests of `page`."""
     request = subject.requests[page]
     request()
-    profiler = cProfile.Profile()
+    if profiler_name == "pyinstrument":
+        from pyinstrument import Profiler
+
+        sampler = Profiler(interval=0.0002, async_mode="disabled")
+        with sampler:
+            for _ in range(requests):
+                request()
+        return sampler.output_text(unicode=True, show_all=False, short_mode=False)
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(requests):
         request()
@@ -367,6 +389,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     parser.add_argument("--profile", choices=["B", *PAGES], help="print a cProfile of this page instead")
     parser.add_argument("--profile-requests", type=int, default=20)
+    parser.add_argument("--profiler", choices=["cprofile", "pyinstrument"], default="cprofile")
+    parser.add_argument("--queries", action="store_true", help="print each page's SQL instead")
     options = parser.parse_args()
 
     django_setup(options.database_url)
@@ -385,10 +409,14 @@ def main() -> None:
             subjects = [create_subject(offer, size) for size in options.grants]
             for subject in subjects:
                 check(subject)
+            if options.queries:
+                for subject in subjects:
+                    print_queries(subject)
+                return
             if options.profile:
                 for subject in subjects:
                     print(f"== {options.profile}, {subject.grants} grants ==")
-                    print(profile(subject, options.profile, options.profile_requests, 45))
+                    print(profile(subject, options.profile, options.profile_requests, 45, options.profiler))
                 return
             results = measure(subjects, options.rounds)
     finally:
