@@ -307,7 +307,7 @@ def print_queries(subject: Subject) -> None:
             request()
         print(f"== {name}, {subject.grants} grants: {len(captured)} queries ==")
         for query in captured:
-            print("  ", query["sql"][:300])
+            print("  ", query["sql"][: int(os.environ.get("SQL_WIDTH", "300"))])
 
 
 def profile(subject: Subject, page: str, requests: int, top: int, profiler_name: str) -> str:
@@ -322,7 +322,7 @@ def profile(subject: Subject, page: str, requests: int, top: int, profiler_name:
         with sampler:
             for _ in range(requests):
                 request()
-        return sampler.output_text(unicode=True, show_all=False, short_mode=False)
+        return sampler.output_text(unicode=True, short_mode=False)
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(requests):

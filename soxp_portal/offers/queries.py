@@ -112,14 +112,18 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
     )
 
 
+def _lines() -> QuerySet[TenderedGrant]:
+    """Tendered grants in grant order. The model's own ordering starts with the election, whose ordering
+    joins the offer and the employee just to sort the lines of one election: not for every page."""
+    return TenderedGrant.objects.order_by("grant__grant_date", "grant__grant_id")
+
+
 def elections_of(offer: Offer, employee: Employee) -> QuerySet[Election]:
     """Every version of the employee's election, the last entered first, with the tendered grants loaded."""
     return (
         Election.objects.filter(offer=offer, employee=employee)
         .select_related("entered_by", "offer", "employee")
-        .prefetch_related(
-            Prefetch("tendered_grants", queryset=TenderedGrant.objects.select_related("grant__plan"))
-        )
+        .prefetch_related(Prefetch("tendered_grants", queryset=_lines().select_related("grant__plan")))
         .order_by("-version")
     )
 
@@ -149,8 +153,8 @@ def shares_tendered_in(election: Election | None) -> dict[str, int]:
     """Grant id -> shares tendered in `election`, in grant order (empty for none or a withdrawal)."""
     if election is None or not election.is_participating:
         return {}
-    lines = TenderedGrant.objects.filter(election=election).order_by("grant__grant_date", "grant__grant_id")
-    return dict(lines.values_list("grant__grant_id", "shares_tendered"))
+    lines = _lines().filter(election=election).values_list("grant__grant_id", "shares_tendered")
+    return dict(lines)
 
 
 def is_in_force(election: Election) -> bool:
@@ -183,7 +187,8 @@ def election_record(offer: Offer, employee: Employee, confirmation_number: str) 
     return (
         Election.objects.filter(offer=offer, employee=employee, confirmation_number=confirmation_number)
         .select_related("entered_by", "employee")
-        .prefetch_related(Prefetch("tendered_grants", queryset=TenderedGrant.objects.select_related("grant")))
+        .prefetch_related(Prefetch("tendered_grants", queryset=_lines().select_related("grant")))
+        .order_by()
         .first()
     )
 
