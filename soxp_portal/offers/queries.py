@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from django.db.models import Count, Prefetch, QuerySet
 
@@ -71,8 +72,9 @@ class EmployeeStatus:
     grants: tuple[GrantStatus, ...]
     new_grant_date: date
 
-    @property
+    @cached_property
     def eligible_grants(self) -> tuple[GrantStatus, ...]:
+        """Kept once worked out: every page's menu, the election form and its template each ask."""
         return tuple(status for status in self.grants if status.is_eligible)
 
     @property
