@@ -66,7 +66,8 @@ def overview(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
 @require_safe
 @staff_required
 def grants(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
-    return render(request, "portal/grants.html", _preview_context(slug, employee_id, grants_context))
+    context = _preview_context(slug, employee_id, partial(grants_context, query=request.GET))
+    return render(request, "portal/grants.html", context)
 
 
 @require_safe

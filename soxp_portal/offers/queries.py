@@ -6,10 +6,11 @@ of queries, whatever the number of grants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from soxp_portal.offers.adapters import employee_facts, grant_facts
 from soxp_portal.offers.models import Election, Employee, Grant, Offer, TenderedGrant
@@ -22,7 +23,8 @@ from soxp_portal.rules.eligibility import (
     lookback_window_in_words,
 )
 from soxp_portal.rules.exchange import new_shares
-from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
+from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.vesting import VestingEvent, VestingSummary, new_option_schedule, vesting_summary
 from soxp_portal.rules.wording import countries_in_words, format_date, format_instant, join_in_words
 
 
@@ -34,8 +36,22 @@ class GrantStatus:
     verdict: GrantEligibility
     #: New shares if this grant is exchanged; None when it cannot be.
     new_shares: int | None
-    #: The new option's vesting schedule if exchanged, from the expected new grant date.
-    vesting: tuple[VestingEvent, ...]
+    #: The offer's terms and the expected new grant date, from which the new option's vesting follows.
+    terms: OfferTerms = field(repr=False)
+    new_grant_date: date
+
+    @property
+    def vesting(self) -> tuple[VestingEvent, ...]:
+        """The new option's vesting schedule if exchanged, from the expected new grant date (empty when it
+        cannot be). Worked out when a page reads it, not for every page that judges the grants."""
+        if not self.new_shares:
+            return ()
+        return new_option_schedule(self.terms, self.new_shares, self.new_grant_date)
+
+    @property
+    def vesting_summary(self) -> VestingSummary | None:
+        """The vesting schedule in one line (My options); None when the grant cannot be exchanged."""
+        return vesting_summary(self.vesting)
 
     @property
     def is_eligible(self) -> bool:
@@ -56,8 +72,9 @@ class EmployeeStatus:
     grants: tuple[GrantStatus, ...]
     new_grant_date: date
 
-    @property
+    @cached_property
     def eligible_grants(self) -> tuple[GrantStatus, ...]:
+        """Kept once worked out: every page's menu, the election form and its template each ask."""
         return tuple(status for status in self.grants if status.is_eligible)
 
     @property
@@ -86,8 +103,8 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
     for grant in employee.grants.select_related("plan").order_by("grant_date", "grant_id"):
         verdict = grant_eligibility(terms, grant_facts(grant), eligibility)
         shares = new_shares(grant.outstanding_shares, terms.exchange_ratio) if verdict.is_eligible else None
-        vesting = tuple(vesting_schedule_for(terms, shares, grant_date)) if shares else ()
-        statuses.append(GrantStatus(grant=grant, verdict=verdict, new_shares=shares, vesting=vesting))
+        status = GrantStatus(grant, verdict, new_shares=shares, terms=terms, new_grant_date=grant_date)
+        statuses.append(status)
     return EmployeeStatus(
         offer=offer,
         employee=employee,
@@ -97,14 +114,18 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
     )
 
 
+def _lines() -> QuerySet[TenderedGrant]:
+    """Tendered grants in grant order. The model's own ordering starts with the election, whose ordering
+    joins the offer and the employee just to sort the lines of one election: not for every page."""
+    return TenderedGrant.objects.order_by("grant__grant_date", "grant__grant_id")
+
+
 def elections_of(offer: Offer, employee: Employee) -> QuerySet[Election]:
     """Every version of the employee's election, the last entered first, with the tendered grants loaded."""
     return (
         Election.objects.filter(offer=offer, employee=employee)
         .select_related("entered_by", "offer", "employee")
-        .prefetch_related(
-            Prefetch("tendered_grants", queryset=TenderedGrant.objects.select_related("grant__plan"))
-        )
+        .prefetch_related(Prefetch("tendered_grants", queryset=_lines().select_related("grant__plan")))
         .order_by("-version")
     )
 
@@ -116,6 +137,62 @@ def current_election(offer: Offer, employee: Employee) -> Election | None:
     earlier than the one in force, and a paper form received before it is kept as evidence only.
     """
     return elections_of(offer, employee).filter(takes_effect=True).first()
+
+
+def election_in_force(offer: Offer, employee: Employee) -> Election | None:
+    """The version in force, as :func:`current_election` finds it, with nothing else loaded but the number
+    of grants it tenders (``grants_tendered``): what the overview and the election form state of it, in
+    one query."""
+    return (
+        Election.objects.filter(offer=offer, employee=employee, takes_effect=True)
+        .annotate(grants_tendered=Count("tendered_grants"))
+        .order_by("-version")
+        .first()
+    )
+
+
+def shares_tendered_in(election: Election | None) -> dict[str, int]:
+    """Grant id -> shares tendered in `election`, in grant order (empty for none or a withdrawal)."""
+    if election is None or not election.is_participating:
+        return {}
+    lines = _lines().filter(election=election).values_list("grant__grant_id", "shares_tendered")
+    return dict(lines)
+
+
+def is_in_force(election: Election) -> bool:
+    """Whether `election` is the version in force: it took effect and no later version that took effect
+    replaced it (one query)."""
+    if not election.takes_effect:
+        return False
+    later = Election.objects.filter(
+        offer_id=election.offer_id,
+        employee_id=election.employee_id,
+        takes_effect=True,
+        version__gt=election.version,
+    )
+    return not later.exists()
+
+
+def election_history(offer: Offer, employee: Employee) -> QuerySet[Election]:
+    """Every version of the employee's election, the last entered first, each with the number of grants it
+    tenders (``grants_tendered``): the History page, in one query."""
+    return (
+        Election.objects.filter(offer=offer, employee=employee)
+        .annotate(grants_tendered=Count("tendered_grants"))
+        .order_by("-version")
+    )
+
+
+def election_record(offer: Offer, employee: Employee, confirmation_number: str) -> Election | None:
+    """One version of the employee's election with what its page shows: who entered it, and each tendered
+    grant (two queries)."""
+    return (
+        Election.objects.filter(offer=offer, employee=employee, confirmation_number=confirmation_number)
+        .select_related("entered_by", "employee")
+        .prefetch_related(Prefetch("tendered_grants", queryset=_lines().select_related("grant")))
+        .order_by()
+        .first()
+    )
 
 
 def election_in_force_at(offer: Offer, employee: Employee, instant: datetime) -> Election | None:

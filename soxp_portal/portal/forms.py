@@ -10,6 +10,7 @@ trail.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from soxp_portal.offers.identifiers import identifier_problem
-from soxp_portal.offers.queries import EmployeeStatus
+from soxp_portal.offers.queries import EmployeeStatus, GrantStatus
 from soxp_portal.rules.wording import countries_in_words
 
 TENDER_PREFIX = "tender-"
@@ -101,11 +102,55 @@ class TenderForm(forms.Form):
             if key.startswith(TENDER_PREFIX)
         }
 
-    def rows(self) -> list[tuple[Any, forms.BoundField]]:
-        """(grant status, bound field) for each eligible grant, for the election page."""
-        return [
-            (status, self[TENDER_PREFIX + status.grant.grant_id]) for status in self.status.eligible_grants
-        ]
+    def rows(self) -> list[TenderRow]:
+        """Each eligible grant with its field and its two choices, for the election page.
+
+        The choices are worked out here rather than by iterating the bound field in the template, which
+        builds each radio button's widget context (attributes copied, an option dictionary per choice):
+        the page of an employee with 256 grants paid for 512 of them on every view.
+        """
+        rows = []
+        for status in self.status.eligible_grants:
+            field = self[TENDER_PREFIX + status.grant.grant_id]
+            value = field.value()
+            chosen = "" if value is None else str(value)
+            choices = tuple(
+                TenderChoice(
+                    id=f"{field.auto_id}_{index}",
+                    value=str(shares),
+                    is_keep=shares == 0,
+                    is_chosen=str(shares) == chosen,
+                )
+                for index, (shares, _label) in enumerate(field.field.choices)
+            )
+            rows.append(TenderRow(status=status, field=field, choices=choices))
+        return rows
+
+    def hidden_inputs(self) -> list[tuple[str, str, str]]:
+        """(name, id, value) of each hidden field, as the review carries the choices on: what rendering
+        each field's widget writes, without a widget template per grant."""
+        inputs = []
+        for field in self.hidden_fields():
+            value = field.value()
+            inputs.append((field.html_name, field.auto_id, "" if value is None else str(value)))
+        return inputs
+
+
+@dataclass(frozen=True)
+class TenderChoice:
+    """One radio button of a grant: Exchange (all its outstanding shares) or Keep (0)."""
+
+    id: str
+    value: str
+    is_keep: bool
+    is_chosen: bool
+
+
+@dataclass(frozen=True)
+class TenderRow:
+    status: GrantStatus
+    field: forms.BoundField
+    choices: tuple[TenderChoice, ...]
 
 
 class ConfirmElectionForm(TenderForm):

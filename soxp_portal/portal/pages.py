@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 
 from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
 from soxp_portal.offers.models import Employee, Offer
-from soxp_portal.offers.queries import EmployeeStatus, current_election, employee_status, offer_summary
+from soxp_portal.offers.queries import EmployeeStatus, election_in_force, employee_status, offer_summary
 from soxp_portal.portal.compare import PriceSource, compare_page, default_price
 from soxp_portal.portal.forms import CompareForm
 from soxp_portal.rules import window
@@ -155,19 +155,35 @@ def overview_context(
         now=now,
         links=links,
         preview_of=preview_of,
-        election=current_election(offer, employee),
+        election=election_in_force(offer, employee),
         outcome=tender_outcome(offer, employee) if offer.closed_at is not None else None,
         announcements=offer.announcements.filter(published_at__lte=now),
     )
 
 
 def grants_context(
-    offer: Offer, employee: Employee, *, links: PageLinks, preview_of: Employee | None = None
+    offer: Offer,
+    employee: Employee,
+    query: QueryDict,
+    *,
+    links: PageLinks,
+    preview_of: Employee | None = None,
 ) -> dict[str, Any]:
-    """My options: every grant the employee holds, judged for the offer."""
+    """My options: every grant the employee holds, judged for the offer.
+
+    Each eligible grant's new option is summarised in a line (what vests at the cliff, the monthly part,
+    the last date); its every vesting date is listed for the grant the query string names
+    (``?vesting=<grant id>``), a link from that line. Listing every date of every grant cost a page of
+    256 grants about 6,400 formatted dates and 13,000 numbers (docs/performance.md).
+    """
     now = timezone.now()
     return page_context(
-        offer, employee_status(offer, employee, now=now), now=now, links=links, preview_of=preview_of
+        offer,
+        employee_status(offer, employee, now=now),
+        now=now,
+        links=links,
+        preview_of=preview_of,
+        vesting_shown=query.get("vesting", ""),
     )
 
 

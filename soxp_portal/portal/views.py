@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -33,10 +33,15 @@ from soxp_portal.offers.queries import (
     EmployeeStatus,
     current_election,
     current_offer,
+    election_history,
+    election_in_force,
     election_preview,
+    election_record,
     elections_of,
     employee_status,
+    is_in_force,
     offers_open_to_employees,
+    shares_tendered_in,
 )
 from soxp_portal.portal.forms import TENDER_PREFIX, ConfirmElectionForm, TenderForm, WithdrawForm
 from soxp_portal.portal.pages import (
@@ -144,7 +149,7 @@ def promise_letter(request: HttpRequest, slug: str, pk: int) -> FileResponse:
 @employee_required
 def grants(request: HttpRequest, slug: str) -> HttpResponse:
     offer = _offer(slug)
-    context = grants_context(offer, request.employee, links=employee_links(offer))
+    context = grants_context(offer, request.employee, request.GET, links=employee_links(offer))
     return render(request, "portal/grants.html", context)
 
 
@@ -156,8 +161,11 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/compare.html", context, status=400 if context["errors"] else 200)
 
 
-def _tender_initial(election: Election | None, status: EmployeeStatus) -> dict[str, Any]:
-    """The employee's own choices on record: each grant of an election in force as Exchange or Keep.
+def _tender_initial(
+    election: Election | None, in_force: dict[str, int], status: EmployeeStatus
+) -> dict[str, Any]:
+    """The employee's own choices on record: each grant of an election in force as Exchange or Keep
+    (`in_force`: grant id -> shares tendered).
 
     Without an election in force nothing is chosen, a lookback grant included (decision 2 binds it only
     once something else is tendered).
@@ -165,10 +173,7 @@ def _tender_initial(election: Election | None, status: EmployeeStatus) -> dict[s
     initial: dict[str, Any] = {"expected_version": election.version if election else 0}
     if election is not None and election.is_participating:
         initial |= {TENDER_PREFIX + item.grant.grant_id: 0 for item in status.eligible_grants}
-        initial |= {
-            TENDER_PREFIX + line.grant.grant_id: line.shares_tendered
-            for line in election.tendered_grants.all()
-        }
+        initial |= {TENDER_PREFIX + grant_id: shares for grant_id, shares in in_force.items()}
     return initial
 
 
@@ -178,12 +183,13 @@ def _elect_page(
     form: TenderForm,
     status: EmployeeStatus,
     *,
+    election: Election | None,
     http_status: int = 200,
     problems: Sequence[ElectionProblem] = (),
     **extra: Any,
 ) -> HttpResponse:
-    """The election form, with the rules' problems (each grant's also beside that grant)."""
-    election = current_election(offer, request.employee)
+    """The election form, with the rules' problems (each grant's also beside that grant); `election` is
+    the version in force (``queries.election_in_force``)."""
     context = _context(
         request,
         offer,
@@ -208,19 +214,29 @@ def elect(request: HttpRequest, slug: str) -> HttpResponse:
     offer = _offer(slug)
     status = employee_status(offer, request.employee, now=timezone.now())
     if request.method != "POST":
-        initial = _tender_initial(current_election(offer, request.employee), status)
-        return _elect_page(request, offer, TenderForm(initial=initial, status=status), status)
+        election = election_in_force(offer, request.employee)
+        initial = _tender_initial(election, shares_tendered_in(election), status)
+        form = TenderForm(initial=initial, status=status)
+        return _elect_page(request, offer, form, status, election=election)
     form = TenderForm(request.POST, status=status)
     if "change" in request.POST:  # "Change my choices" on the review: the form again, as chosen
-        return _elect_page(request, offer, form, status, http_status=200 if form.is_valid() else 400)
+        election = election_in_force(offer, request.employee)
+        http_status = 200 if form.is_valid() else 400
+        return _elect_page(request, offer, form, status, election=election, http_status=http_status)
     if not form.is_valid():
-        return _elect_page(request, offer, form, status, http_status=400)
+        election = election_in_force(offer, request.employee)
+        return _elect_page(request, offer, form, status, election=election, http_status=400)
     tendered = form.tendered()
     if tenders_nothing(tendered):
-        return _elect_page(request, offer, form, status, keeps_all=True)
+        election = election_in_force(offer, request.employee)
+        in_force = list(shares_tendered_in(election))
+        return _elect_page(request, offer, form, status, election=election, keeps_all=True, in_force=in_force)
     problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
     if problems:
-        return _elect_page(request, offer, form, status, http_status=400, problems=problems)
+        election = election_in_force(offer, request.employee)
+        return _elect_page(
+            request, offer, form, status, election=election, http_status=400, problems=problems
+        )
     confirm = ConfirmElectionForm(
         initial={**form.cleaned_data, "submission_token": uuid.uuid4()}, status=status
     )
@@ -252,7 +268,10 @@ def _review_again(
     choice_errors = any(name == "__all__" or name.startswith(TENDER_PREFIX) for name in form.errors)
     if problems or choice_errors:
         choice = TenderForm(request.POST, status=status)
-        return _elect_page(request, offer, choice, status, http_status=400, problems=problems)
+        election = election_in_force(offer, request.employee)
+        return _elect_page(
+            request, offer, choice, status, election=election, http_status=400, problems=problems
+        )
     preview = election_preview(status, tendered)
     context = _context(request, offer, status, form=form, preview=preview)
     return render(request, "portal/review.html", context, status=400)
@@ -280,7 +299,10 @@ def confirm(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except InvalidElection as error:
         form = TenderForm(request.POST, status=status)
-        return _elect_page(request, offer, form, status, http_status=400, problems=error.problems)
+        election = election_in_force(offer, request.employee)
+        return _elect_page(
+            request, offer, form, status, election=election, http_status=400, problems=error.problems
+        )
     except ElectionError as error:
         return _refused(request, offer, error)
     messages.success(
@@ -322,7 +344,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 @employee_required
 def history(request: HttpRequest, slug: str) -> HttpResponse:
     offer = _offer(slug)
-    elections = list(elections_of(offer, request.employee))
+    elections = list(election_history(offer, request.employee))
     in_force = next((election for election in elections if election.takes_effect), None)
     context = _context(request, offer, elections=elections, in_force=in_force)
     return render(request, "portal/history.html", context)
@@ -335,11 +357,10 @@ def _own_election(request: HttpRequest, offer: Offer, confirmation: str) -> Elec
 @employee_required
 def election(request: HttpRequest, slug: str, confirmation: str) -> HttpResponse:
     offer = _offer(slug)
-    shown = _own_election(request, offer, confirmation)
-    current = current_election(offer, request.employee)
-    context = _context(
-        request, offer, election=shown, is_current=current is not None and current.pk == shown.pk
-    )
+    shown = election_record(offer, request.employee, confirmation)
+    if shown is None:
+        raise Http404("No such election of yours.")
+    context = _context(request, offer, election=shown, is_current=is_in_force(shown))
     return render(request, "portal/election.html", context)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.terms import OfferTerms
@@ -83,6 +84,66 @@ def vesting_schedule_for(terms: OfferTerms, total: int, grant_date: date) -> lis
         terms.vesting_cliff_months,
         terms.vesting_cliff_fraction,
         terms.vesting_monthly_installments,
+    )
+
+
+#: How many distinct schedules :func:`new_option_schedule` keeps (a few hundred bytes each).
+SCHEDULES_KEPT = 4096
+
+
+@lru_cache(maxsize=SCHEDULES_KEPT)
+def _kept_schedule(
+    total: int, grant_date: date, cliff_months: int, cliff_fraction: Decimal, installments: int
+) -> tuple[VestingEvent, ...]:
+    return tuple(vesting_schedule(total, grant_date, cliff_months, cliff_fraction, installments))
+
+
+def new_option_schedule(terms: OfferTerms, total: int, grant_date: date) -> tuple[VestingEvent, ...]:
+    """:func:`vesting_schedule_for`, as a tuple that is worked out once and kept.
+
+    Every new option of an offer has the same grant date and vesting terms, so a schedule depends only on
+    its number of shares, and the same few hundred schedules come back for every employee's pages: each
+    is computed the first time and then read from a bounded cache (the events are immutable).
+    """
+    return _kept_schedule(
+        total,
+        grant_date,
+        terms.vesting_cliff_months,
+        terms.vesting_cliff_fraction,
+        terms.vesting_monthly_installments,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VestingSummary:
+    """A schedule in one line, as a page listing many grants states it: what vests at the cliff, the
+    smallest and largest monthly part after it, and when the last share vests.
+
+    The monthly parts differ by at most one share (decision 6), so "12 or 13 a month" states them all;
+    the full schedule stays one link away.
+    """
+
+    first: VestingEvent
+    last: VestingEvent
+    #: The smallest and largest monthly part after the cliff; None when everything vests at the cliff.
+    fewest_monthly: int | None
+    most_monthly: int | None
+
+    @property
+    def monthly_parts_vary(self) -> bool:
+        return self.fewest_monthly != self.most_monthly
+
+
+def vesting_summary(schedule: Sequence[VestingEvent]) -> VestingSummary | None:
+    """The schedule in one line; None for a grant of no shares (no schedule)."""
+    if not schedule:
+        return None
+    monthly = [event.shares for event in schedule[1:]]
+    return VestingSummary(
+        first=schedule[0],
+        last=schedule[-1],
+        fewest_monthly=min(monthly) if monthly else None,
+        most_monthly=max(monthly) if monthly else None,
     )
 
 

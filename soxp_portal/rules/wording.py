@@ -48,6 +48,11 @@ def format_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
+def format_short_date(day: date) -> str:
+    """A date as a table or a list of many dates writes it: "Jan 21, 2004"."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def format_instant(instant: datetime, zone: tzinfo, *, seconds: bool = False) -> str:
     """An aware instant in `zone`, the zone named: "January 20, 2003 at 9:00 PM PST".
 

@@ -3,7 +3,7 @@
 The terms are data: nothing of one offer is written in code or templates. Each case changes one term of
 soxp-2003, the offer the slide 9 employee is in, makes an election under it (so that the Election Form
 and its confirmation email are of the changed offer), and reads every place an employee meets the
-terms: the overview, My options, Compare, the election and review pages, How the exchange works and
+terms: the overview, My options (and a grant's every vesting date there), Compare, the election and review pages, How the exchange works and
 its PDF, the Election Form, the confirmation email and the reminder email.
 
 Each case says what each place that states the term says before the change and after it, and what
@@ -69,14 +69,15 @@ def read_everything(client: Client, employee: Employee) -> dict[str, str]:
     review = client.post(url("elect", offer), {**choices, "expected_version": version + 1})
     assert review.status_code == 200, "the review of a valid election"
 
-    def page(name: str) -> str:
-        response = client.get(url(name, offer))
+    def page(name: str, query: str = "") -> str:
+        response = client.get(url(name, offer) + query)
         assert response.status_code == 200
         return visible_text(response.content.decode())
 
     return {
         "overview": page("offer"),
         "my options": page("grants"),
+        "my options, every vesting date of G-1001": page("grants", "?vesting=G-1001"),
         "compare": page("compare"),
         "election": page("elect"),
         "review": visible_text(review.content.decode()),
@@ -358,7 +359,14 @@ CASES = [
             vesting_cliff_months=12, vesting_cliff_fraction=Decimal("0.25"), vesting_monthly_installments=36
         ),
         {
-            "my options": ("Jan 21, 2004: 300 (total 300)", "Jul 21, 2004: 150 (total 150)"),
+            "my options": (
+                "300 on Jan 21, 2004, then 12 or 13 a month; all 600 by Jan 21, 2006",
+                "150 on Jul 21, 2004, then 12 or 13 a month; all 600 by Jul 21, 2007",
+            ),
+            "my options, every vesting date of G-1001": (
+                "Jan 21, 2004: 300 (total 300)",
+                "Jul 21, 2004: 150 (total 150)",
+            ),
             "review": (
                 "50% vests 6 months after the new grant date; the rest vests in 24 equal monthly parts",
                 "25% vests 12 months after the new grant date; the rest vests in 36 equal monthly parts",

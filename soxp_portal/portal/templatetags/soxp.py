@@ -1,12 +1,20 @@
-"""Template filters that write money and instants the way the rules' messages do (rules/wording.py)."""
+"""Template filters that write money, shares, dates and instants the way the rules' messages do
+(rules/wording.py)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils.safestring import SafeString
 
-from soxp_portal.rules.wording import format_instant, format_money, format_percent
+from soxp_portal.rules.wording import (
+    format_instant,
+    format_money,
+    format_percent,
+    format_shares,
+    format_short_date,
+)
 
 register = template.Library()
 
@@ -15,6 +23,21 @@ register = template.Library()
 def money(amount: Decimal | None) -> str:
     """$6.00; a price with more places keeps them ($2.1875), never rounded towards a threshold."""
     return "" if amount is None else format_money(amount)
+
+
+@register.filter
+def shares(count: int | None) -> str:
+    """A number of shares with thousands separators, "1,000": what ``intcomma`` writes for a whole number,
+    without its trip through the locale's formats, a cost the pages that list many grants pay for each
+    number."""
+    # Digits and commas: nothing to escape, so marked safe and not escaped again.
+    return "" if count is None else SafeString(format_shares(count))
+
+
+@register.filter
+def short_date(day: date | None) -> str:
+    """A date in a table or a list of many, "Jan 21, 2004": what ``date:"M j, Y"`` writes, more cheaply."""
+    return "" if day is None else SafeString(format_short_date(day))
 
 
 @register.filter
