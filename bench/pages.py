@@ -8,7 +8,7 @@ with an election in force made through ``submit_election``, and signs each in wi
 The clock stands inside the offer's window (time-machine, ticking).
 
 Each page is then requested through Django's test client, so through the whole middleware stack
-(sessions saved on every request, CSRF, authentication, messages, CSP, axes), as the signed-in
+(the session, renewed at most once a minute, CSRF, authentication, messages, CSP, axes), as the signed-in
 employee:
 
     overview, My options, Compare, election form (GET), review (the election form POSTed with every
@@ -67,7 +67,6 @@ DURING_OFFER = datetime(2003, 1, 10, 18, 0, tzinfo=UTC)
 PAGES = ("overview", "options", "compare", "elect", "review", "confirmation", "history")
 TITLES = {
     "B": "reference B (one primary-key SELECT, small template)",
-    "B-unsaved": "B without the session's save on every request (SESSION_SAVE_EVERY_REQUEST off)",
     "overview": "overview `/offers/<slug>/`",
     "options": "My options",
     "compare": "Compare",
@@ -238,7 +237,6 @@ def create_subject(offer: Any, size: int) -> Subject:
     reference = reverse("bench-reference-b", args=[employee.pk])
     subject.requests = {
         "B": lambda: client.get(reference),
-        "B-unsaved": lambda: client.get(reference),
         "overview": lambda: client.get(url("offer")),
         "options": lambda: client.get(url("grants")),
         "compare": lambda: client.get(url("compare")),
@@ -254,7 +252,6 @@ def check(subject: Subject) -> None:
     """Every page answers 200 with what it should show, so the figures are of the real pages."""
     expected = {
         "B": "Bench Holder",
-        "B-unsaved": "Bench Holder",
         "overview": "Participating",
         "options": "New shares if exchanged",
         "compare": "Compare",
@@ -281,24 +278,12 @@ def query_count(request: Callable[[], Any]) -> int:
     return len(captured)
 
 
-def cpu_per_request(request: Callable[[], Any], count: int, *, session_saved: bool = True) -> float:
-    """CPU seconds of this process per request, over `count` requests.
-
-    With `session_saved` false, SESSION_SAVE_EVERY_REQUEST is off during these requests only (set on
-    the settings object, which the session middleware reads on each response): what the session's save
-    on every request costs. settings.py is not changed.
-    """
-    from django.conf import settings
-
-    saved = settings.SESSION_SAVE_EVERY_REQUEST
-    settings.SESSION_SAVE_EVERY_REQUEST = session_saved and saved
-    try:
-        started = time.process_time()
-        for _ in range(count):
-            request()
-        return (time.process_time() - started) / count
-    finally:
-        settings.SESSION_SAVE_EVERY_REQUEST = saved
+def cpu_per_request(request: Callable[[], Any], count: int) -> float:
+    """CPU seconds of this process per request, over `count` requests."""
+    started = time.process_time()
+    for _ in range(count):
+        request()
+    return (time.process_time() - started) / count
 
 
 def measure(subjects: list[Subject], rounds: int) -> dict[tuple[str, int], dict[str, Any]]:
@@ -307,17 +292,15 @@ def measure(subjects: list[Subject], rounds: int) -> dict[tuple[str, int], dict[
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for subject in subjects:
         for name, request in subject.requests.items():
-            saved = name != "B-unsaved"
             request()  # warm: templates compiled, the session and the connection open
-            estimate = cpu_per_request(request, 1, session_saved=saved)
+            estimate = cpu_per_request(request, 1)
             counts[name, subject.grants] = max(1, min(MAX_REQUESTS, math.ceil(ROUND_SECONDS / estimate)))
-            queries = query_count(lambda: cpu_per_request(request, 1, session_saved=saved))  # noqa: B023
+            queries = query_count(request)
             results[name, subject.grants] = {"queries": queries, "samples": []}
     for round_number in range(rounds):
         for subject in subjects:
             for name, request in subject.requests.items():
-                saved = name != "B-unsaved"
-                per_request = cpu_per_request(request, counts[name, subject.grants], session_saved=saved)
+                per_request = cpu_per_request(request, counts[name, subject.grants])
                 results[name, subject.grants]["samples"].append(per_request * 1000)
         print(f"round {round_number + 1}/{rounds} done", file=sys.stderr, flush=True)
     for key, result in results.items():
@@ -386,12 +369,12 @@ def markdown(
         "grant, an election in force tendering every eligible grant), beside reference B: one primary-key "
         "SELECT and a template of a few lines, through the same middleware and session. Each figure is the "
         f"median over {rounds} interleaved rounds of the CPU time per request (`time.process_time`), "
-        f"session write included; B's median over the rounds and sizes is {reference:.2f} ms.",
+        f"B's median over the rounds and sizes is {reference:.2f} ms.",
         "",
         header + " |",
         "| --- | " + " | ".join("--- | --- | ---" for _ in sizes) + " |",
     ]
-    for name in ("B", "B-unsaved", *PAGES):
+    for name in ("B", *PAGES):
         cells = []
         for size in sizes:
             result = results[name, size]
