@@ -2,9 +2,10 @@
 
 Each action reads the clock once (`now`), locks the employee's row so that two browser tabs, a double
 click or a race with the deadline are settled one at a time, asks the rules whether the change is
-allowed at `now`, writes the new version and its audit event in the same transaction, and hands the
-confirmation email to the task queue once the transaction has committed. A refused attempt raises an
-:class:`ElectionError` whose message is fit to show, and is itself audited.
+allowed at `now`, writes the new version, the confirmation email it owes (``offers.confirmations``) and
+its audit event in the same transaction, and has the task worker deliver the email once it has
+committed. A refused attempt raises an :class:`ElectionError` whose message is fit to show, and is
+itself audited.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
+from soxp_portal.offers.confirmations import owe_confirmation
 from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
 from soxp_portal.offers.models import (
     MAX_VOLATILITY,
@@ -272,6 +274,7 @@ def _create_version(
         }
         if not takes_effect:
             data["not_in_force_because"] = in_force.confirmation_number
+        owe_confirmation(election)
         record(
             event,
             actor=actor,
@@ -284,9 +287,9 @@ def _create_version(
             data=data,
             request=request,
         )
-    from soxp_portal.offers.tasks import send_election_confirmation
+    from soxp_portal.offers.tasks import deliver_confirmations
 
-    transaction.on_commit(lambda: send_election_confirmation.enqueue(election.pk))
+    transaction.on_commit(deliver_confirmations.enqueue)
     return election
 
 
