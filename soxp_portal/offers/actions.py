@@ -294,7 +294,10 @@ def _create_version(
         )
     from soxp_portal.offers.tasks import deliver_confirmations
 
-    transaction.on_commit(deliver_confirmations.enqueue)
+    # Robust: the email is owed in the election's own transaction, so an enqueue that fails after the
+    # commit (the queue's database gone) is logged, and the sweep (manage.py deliver_confirmations)
+    # delivers it; the employee still gets the confirmation page.
+    transaction.on_commit(deliver_confirmations.enqueue, robust=True)
     return election
 
 

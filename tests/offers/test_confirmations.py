@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import OperationalError
 from django.tasks import default_task_backend
+from django.tasks.backends.dummy import DummyBackend
 from django.utils import timezone
 
 from soxp_portal.offers import confirmations
@@ -123,6 +125,26 @@ def test_the_request_neither_renders_nor_sends_under_a_queue(
     [enqueued] = default_task_backend.results
     assert enqueued.task.name == "deliver_confirmations"
     assert ConfirmationEmail.objects.get().attempts == 0
+
+
+def test_an_enqueue_failing_after_the_commit_leaves_the_email_owed_for_the_sweep(
+    soxp_2003, slide_9_employee, queued, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    """The queue's database gone after the election committed: the submission still succeeds, and the
+    email, owed in the election's transaction, is delivered by the sweep."""
+
+    def queue_down(self, task, args, kwargs):
+        raise OperationalError("the task queue's database is gone")
+
+    monkeypatch.setattr(DummyBackend, "enqueue", queue_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        election = submit(soxp_2003, slide_9_employee)
+    monkeypatch.undo()
+
+    assert email_of(election).state == "owed"
+    call_command("deliver_confirmations", "--here")
+    assert email_of(election).state == "sent"
+    assert [message.to for message in mail.outbox] == [[slide_9_employee.email]]
 
 
 def test_a_refused_election_owes_nothing(soxp_2003, slide_9_employee, queued) -> None:
