@@ -11,10 +11,10 @@ The worker (``deliver_due``):
   hands each row to one worker on PostgreSQL, so several workers, or the same task run twice, share the
   queue without sending twice; the claim counts the attempt and moves ``next_attempt_at`` to the end of a
   lease, so the rows of a worker that dies become due again when the lease ends;
-- **renders** the batch's forms as one document cut into one PDF each (``documents.elections.
-  render_documents``); if the batch fails, each form is rendered alone, so one bad form holds back no
-  other;
-- **sends** each email over one mail connection and marks it sent at once;
+- opens the mail connection (if the mail server is down, the batch waits for its retry without a form
+  rendered for nothing), **renders** the batch's forms as one document cut into one PDF each
+  (``documents.elections.render_documents``; if the batch fails, each form is rendered alone, so one bad
+  form holds back no other), then **sends** each email over that connection and marks it sent at once;
 - on a failure, keeps the error and makes the row due again after ``RETRY_DELAYS``; after
   ``MAX_ATTEMPTS`` it gives up: the row is *failed*, shown to the administrator on the console
   (``console:confirmations`` and the employee's page), who can send it again (``resend_confirmation``).
@@ -33,6 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
@@ -185,13 +186,35 @@ def _render(documents: dict[int, ElectionDocument]) -> dict[int, bytes | BaseExc
 
 
 def deliver_batch(*, batch_size: int | None = None) -> Delivery:
-    """Claims, renders and sends one batch of due confirmation emails (BATCH_SIZE unless told)."""
-    from soxp_portal.offers.tasks import confirmation_message
+    """Claims, renders and sends one batch of due confirmation emails (BATCH_SIZE unless told).
 
+    The mail connection is opened first: with the mail server down, the batch is retried later without
+    rendering a form for nothing.
+    """
     attempts = claim(now=timezone.now(), limit=batch_size or BATCH_SIZE)
     delivery = Delivery(claimed=len(attempts))
     if not attempts:
         return delivery
+    handled: set[int] = set()
+    try:
+        with mailers.default as mailer:
+            for pk, outcome in _messages(attempts):
+                if isinstance(outcome, BaseException):
+                    mark_not_sent(pk, attempts[pk], outcome, delivery)
+                else:
+                    _send(mailer, pk, outcome, attempts[pk], delivery)
+                handled.add(pk)
+    except Exception as error:  # the connection itself: every email not yet tried is retried
+        for pk in attempts:
+            if pk not in handled:
+                mark_not_sent(pk, attempts[pk], error, delivery)
+    return delivery
+
+
+def _messages(attempts: dict[int, int]) -> list[tuple[int, EmailMessage | BaseException]]:
+    """Each claimed election's email with its form attached, or why it could not be made."""
+    from soxp_portal.offers.tasks import confirmation_message
+
     elections = list(
         Election.objects.filter(pk__in=attempts)
         .select_related("offer", "offer__new_option_plan", "employee", "entered_by")
@@ -200,37 +223,24 @@ def deliver_batch(*, batch_size: int | None = None) -> Delivery:
     facts = _documents(elections)
     documents = {pk: fact for pk, fact in facts.items() if isinstance(fact, ElectionDocument)}
     pdfs = _render(documents)
-    messages: list[tuple[int, EmailMessage]] = []
+    messages: list[tuple[int, EmailMessage | BaseException]] = []
     for election in elections:
         document, outcome = documents.get(election.pk), pdfs.get(election.pk, facts[election.pk])
         if document is None or isinstance(outcome, BaseException):
-            mark_not_sent(election.pk, attempts[election.pk], outcome, delivery)
+            messages.append((election.pk, outcome))
         else:
             messages.append((election.pk, confirmation_message(election, document, outcome)))
-    _send(messages, attempts, delivery)
-    return delivery
+    return messages
 
 
-def _send(messages: list[tuple[int, EmailMessage]], attempts: dict[int, int], delivery: Delivery) -> None:
-    """Sends each message over one connection, marking each sent or not as it goes."""
-    if not messages:
-        return
-    handled: set[int] = set()
+def _send(mailer: Any, pk: int, message: EmailMessage, attempt: int, delivery: Delivery) -> None:
     try:
-        with mailers.default as mailer:
-            for pk, message in messages:
-                try:
-                    mailer.send_messages([message])
-                except Exception as error:  # recorded on the row, retried
-                    mark_not_sent(pk, attempts[pk], error, delivery)
-                else:
-                    mark_sent(pk)
-                    delivery.sent += 1
-                handled.add(pk)
-    except Exception as error:  # the connection itself: every message not tried is retried
-        for pk, _ in messages:
-            if pk not in handled:
-                mark_not_sent(pk, attempts[pk], error, delivery)
+        mailer.send_messages([message])
+    except Exception as error:  # recorded on the row, retried
+        mark_not_sent(pk, attempt, error, delivery)
+    else:
+        mark_sent(pk)
+        delivery.sent += 1
 
 
 def deliver_due(*, batch_size: int | None = None, budget: float | None = None) -> Delivery:

@@ -269,6 +269,30 @@ def test_a_failing_mailer_is_retried_until_delivered(
     assert (email_of(election).state, email_of(election).attempts) == ("sent", 4)
 
 
+def test_a_mail_server_down_is_retried_without_rendering_a_form(
+    soxp_2003, slide_9_employee, queued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    election = submit(soxp_2003, slide_9_employee)
+
+    class Unreachable:
+        def __enter__(self):
+            raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+    class Mailers:
+        default = Unreachable()
+
+    monkeypatch.setattr(confirmations, "mailers", Mailers())
+    fail_rendering(monkeypatch, "no form is rendered while the mail server is down")
+
+    delivery = deliver_batch()
+
+    assert (delivery.claimed, delivery.retrying) == (1, 1)
+    assert email_of(election).last_error == "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
 def test_one_bad_form_holds_back_no_other(soxp_2003, queued, monkeypatch: pytest.MonkeyPatch) -> None:
     """The batch fails as a whole; each form is then rendered alone, and only the bad one waits."""
     people = employees(3)
