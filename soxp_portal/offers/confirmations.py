@@ -58,8 +58,10 @@ RETRY_DELAYS = (
 )
 #: Attempts before the worker gives up and the administrator is shown the failure: 6, over about 5.5 hours.
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-#: Forms rendered as one document (docs/performance.md, "Confirmation emails").
-BATCH_SIZE = 25
+#: Emails claimed, rendered as one document and sent over one connection at a time. Batches do not make
+#: the election form much cheaper to lay out (docs/performance.md, "Confirmation emails"); they save
+#: the claim, the queries and the mail connection per email, and a failed batch is retried form by form.
+BATCH_SIZE = 10
 _MAX_ERROR = 2000
 
 
