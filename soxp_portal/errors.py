@@ -1,4 +1,5 @@
-"""The two refusals Django answers itself, in the portal's 403 page and in the audit trail.
+"""The two refusals Django answers itself, in the portal's 403 page and in the audit trail; and a session
+that could not be saved, in the portal's error page.
 
 ``handler403`` (``soxp_portal.urls``) answers every ``PermissionDenied``: a page behind a role the
 user does not hold (``accounts.roles``), an account that is not an employee's. ``CSRF_FAILURE_VIEW``
@@ -8,8 +9,10 @@ signed in), the client's address, the path and the reason, through ``audit.repea
 flood of them is summarised instead of filling the chain.
 """
 
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from soxp_portal.accounts.roles import employee_of
@@ -51,3 +54,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         employee=employee_of(request.user) if hasattr(request, "user") else None,
     )
     return _forbidden(request, heading=CSRF_HEADING, exception=CSRF_MESSAGE)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's 400, except for a session that could not be saved after the view ran
+    (``SessionInterrupted``: the database cut the connection, or the session was ended in another tab).
+    That is no fault of the request, and the view may have recorded an election: the 500 page says to
+    check before trying again, answered as 503. It renders without the database, as the 500 page does."""
+    if isinstance(exception, SessionInterrupted):
+        return HttpResponse(render_to_string("500.html"), status=503)
+    return defaults.bad_request(request, exception)

@@ -67,6 +67,22 @@ def test_500_has_the_layout_and_a_way_home(client: Client) -> None:
     assert "RuntimeError" not in page
 
 
+@pytest.mark.django_db
+def test_a_session_that_could_not_be_saved_gets_the_error_page_as_503(client: Client) -> None:
+    """The database cut the connection between the view and the session's save: the view may have
+    recorded an election, so the page says to check it, never a bare "Bad Request"."""
+    response = client.get("/test/session-lost/")
+    page = response.content.decode()
+    assert response.status_code == 503
+    layout(page)
+    assert "may or may not have been recorded" in page
+
+
+@pytest.mark.django_db
+def test_other_bad_requests_stay_400(client: Client) -> None:
+    assert client.get("/test/suspicious/").status_code == 400
+
+
 def test_500_renders_without_a_request_or_the_database() -> None:
     # No django_db mark: any query would fail the test. Django's server_error renders it just so.
     page = get_template("500.html").render()

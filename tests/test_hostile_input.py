@@ -816,6 +816,15 @@ PAGES: dict[str, Page] = {
         hostile=(1, 2),
         fetch_valid=False,
     ),
+    "console:confirmation-resend": Page(
+        "admin",
+        OPEN,
+        lambda w: [w.offer.slug, "E1001", w.sam_election.confirmation_number],
+        hostile=(1, 2),
+        method="post",
+    ),
+    "console:confirmations": Page("admin", OPEN, lambda w: [w.offer.slug], hostile=()),
+    "console:confirmations-resend": Page("admin", OPEN, lambda w: [w.offer.slug], hostile=(), method="post"),
     "console:preview-overview": Page("admin", OPEN, lambda w: [w.offer.slug, "E1001"], hostile=(1,)),
     "console:preview-grants": Page("admin", OPEN, lambda w: [w.offer.slug, "E1001"], hostile=(1,)),
     "console:close-letter": Page(

@@ -30,7 +30,6 @@ The context is prepared here as ready-made strings: templates only place them.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,16 +37,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import pikepdf
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.document import Document
 
 from soxp_portal.closing.models import AcceptedGrant, PromiseLetter, Tender
+from soxp_portal.documents.batch import Cut, anchored_starts, layout, section_pages, split_pdf
 from soxp_portal.documents.elections import (
     Term,
     exercise_price_in_words,
@@ -55,13 +54,7 @@ from soxp_portal.documents.elections import (
     new_option_type_in_words,
     vesting_in_words,
 )
-from soxp_portal.documents.rendering import (
-    DOCUMENT_ORIGIN,
-    document_stylesheet,
-    font_config,
-    render_html,
-    url_fetcher,
-)
+from soxp_portal.documents.rendering import font_config, render_html
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.offers.tasks import contact_lines
 from soxp_portal.rules.vesting import new_option_expiration
@@ -335,12 +328,7 @@ def _distinct_terms(documents: Sequence[LetterDocument]) -> list[LetterTerms]:
 
 
 def _layout(context: dict[str, Any], *extra: CSS) -> Document:
-    html = HTML(
-        string=render_html(LETTER_TEMPLATE, context),
-        base_url=f"{DOCUMENT_ORIGIN}/static/",
-        url_fetcher=url_fetcher,
-    )
-    return html.render(stylesheets=[document_stylesheet(), *extra], font_config=font_config)
+    return layout(render_html(LETTER_TEMPLATE, context), *extra)
 
 
 @lru_cache(maxsize=64)
@@ -371,16 +359,6 @@ def render_batch(documents: Sequence[LetterDocument]) -> Document:
     return _layout(context, _spacing(terms_pages))
 
 
-def _anchored_starts(rendered: Document, prefix: str) -> dict[str, int]:
-    """The page number where each anchor starting with `prefix` lies, keyed by the rest of its name."""
-    starts: dict[str, int] = {}
-    for number, page in enumerate(rendered.pages):
-        for anchor in page.anchors:
-            if anchor.startswith(prefix):
-                starts.setdefault(anchor.removeprefix(prefix), number)
-    return starts
-
-
 @dataclass(frozen=True)
 class LetterPages:
     """Where one letter's pages lie in the rendered batch."""
@@ -393,64 +371,37 @@ class LetterPages:
 
 def letter_page_ranges(rendered: Document, documents: Sequence[LetterDocument]) -> list[LetterPages]:
     """The pages of each letter: its own, from its anchor to the next section, then its terms."""
-    letters = _anchored_starts(rendered, "letter-")
-    terms = _anchored_starts(rendered, "terms-")
-    statics = _anchored_starts(rendered, "static-")
+    letters = anchored_starts(rendered, "letter-")
+    terms = anchored_starts(rendered, "terms-")
+    statics = anchored_starts(rendered, "static-")
     if sorted(int(key) for key in letters) != list(range(len(documents))):
         raise RuntimeError(f"Expected {len(documents)} letters in the rendered batch, found {len(letters)}.")
-    section_starts = sorted([*letters.values(), *terms.values(), *statics.values(), len(rendered.pages)])
-
-    def section(start: int) -> range:
-        return range(start, next(number for number in section_starts if number > start))
-
+    section = section_pages([*letters.values(), *terms.values(), *statics.values()], len(rendered.pages))
     return [
         LetterPages(
-            pages=(*section(letters[str(index)]), *section(terms[document.terms.offer_slug])),
+            pages=(*section[letters[str(index)]], *section[terms[document.terms.offer_slug]]),
             static=statics[document.terms.offer_slug],
         )
         for index, document in enumerate(documents)
     ]
 
 
-def split_pdf(pdf: bytes, letters: Sequence[LetterPages], titles: Sequence[str], author: str) -> list[bytes]:
-    """Cuts a written batch into one PDF per letter, each first page over its offer's static page.
-
-    Writing the batch once and cutting the file is cheaper than writing a copy of the document per
-    letter (``Document.copy(pages).write_pdf()``), which draws the shared pages and subsets the fonts
-    again for every letter. A cut file keeps only the objects its pages use: its own text, the static
-    page as a form XObject, and the batch's font subsets (glyph shapes, no text of anyone else).
-    """
-    parts = []
-    with pikepdf.open(io.BytesIO(pdf)) as batch:
-        forms = {
-            number: batch.make_indirect(batch.pages[number].as_form_xobject())
-            for number in {letter.static for letter in letters}
-        }
-        for letter, title in zip(letters, titles, strict=True):
-            with pikepdf.new() as out:
-                for number in letter.pages:
-                    out.pages.append(batch.pages[number])
-                out.pages[0].add_underlay(out.copy_foreign(forms[letter.static]))
-                out.docinfo = out.make_indirect(
-                    pikepdf.Dictionary(
-                        Title=title, Author=author, Creator="SOXP Portal", Producer="WeasyPrint"
-                    )
-                )
-                buffer = io.BytesIO()
-                out.save(buffer)
-                parts.append(buffer.getvalue())
-    return parts
-
-
 def render_documents(documents: Sequence[LetterDocument]) -> list[bytes]:
-    """One PDF per letter, cut from one rendered and written batch."""
+    """One PDF per letter, cut from one rendered and written batch (``documents.batch``): its own pages
+    with the offer's static page drawn under the first, then the offer's terms page."""
     if not documents:
         return []
     rendered = render_batch(documents)
-    titles = [f"{document.title} \u00b7 {document.employee_name}" for document in documents]
-    return split_pdf(
-        rendered.write_pdf(), letter_page_ranges(rendered, documents), titles, documents[0].company
-    )
+    cuts = [
+        Cut(
+            pages=letter.pages,
+            underlay=letter.static,
+            title=f"{document.title} \u00b7 {document.employee_name}",
+            author=document.company,
+        )
+        for letter, document in zip(letter_page_ranges(rendered, documents), documents, strict=True)
+    ]
+    return split_pdf(rendered.write_pdf(), cuts)
 
 
 def render_letters(tenders: Sequence[Tender]) -> list[bytes]:

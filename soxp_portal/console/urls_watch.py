@@ -20,6 +20,13 @@ urlpatterns = [
         watch.election_pdf,
         name="election-pdf",
     ),
+    path(
+        "employees/<identifier:employee_id>/elections/<confirmation:confirmation>/resend/",
+        watch.confirmation_resend,
+        name="confirmation-resend",
+    ),
+    path("confirmations/", watch.confirmations, name="confirmations"),
+    path("confirmations/resend/", watch.confirmations_resend, name="confirmations-resend"),
     path("preview/", preview.choose, name="preview"),
     path("employees/<identifier:employee_id>/preview/", preview.overview, name="preview-overview"),
     path("employees/<identifier:employee_id>/preview/grants/", preview.grants, name="preview-grants"),

@@ -1,4 +1,5 @@
-"""Watching one offer: participation at a glance, the employees, and elections received on paper.
+"""Watching one offer: participation at a glance, the employees, elections received on paper, and the
+confirmation emails that could not be delivered.
 
 The figures come from ``offers.participation``; every change goes through ``offers.actions`` (paper
 elections and withdrawals, with the administrator as the actor) or the reminder task. The dashboard
@@ -13,9 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
@@ -36,7 +40,8 @@ from soxp_portal.offers.actions import (
     submit_election,
     withdraw_election,
 )
-from soxp_portal.offers.models import Election, Employee, Offer
+from soxp_portal.offers.confirmations import MAX_ATTEMPTS, failed, owed, resend_failed
+from soxp_portal.offers.models import ConfirmationEmail, Election, Employee, Offer
 from soxp_portal.offers.participation import (
     DayCount,
     election_versions,
@@ -214,7 +219,7 @@ def employee(request: HttpRequest, slug: str, employee_id: str) -> HttpResponse:
     """The employee's grants judged for the offer, and every version of their election."""
     offer, person = _offer_and_employee(slug, employee_id)
     now = timezone.now()
-    versions = election_versions(elections_of(offer, person))
+    versions = election_versions(elections_of(offer, person).select_related("confirmation_email"))
     status = employee_status(offer, person, now=now)
     in_force = next((version.election for version in versions if version.is_current), None)
     is_participating = in_force is not None and in_force.is_participating
@@ -347,6 +352,73 @@ def election_pdf(request: HttpRequest, slug: str, employee_id: str, confirmation
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document_filename(election)}"'
     return response
+
+
+CONFIRMATIONS_PER_PAGE = 50
+
+
+@staff_required
+def confirmations(request: HttpRequest, slug: str) -> HttpResponse:
+    """The confirmation emails that failed after every attempt (``offers.confirmations``), to be sent
+    again; and how many are still on their way."""
+    offer = get_object_or_404(Offer.objects.select_related("new_option_plan"), slug=slug)
+    failures = (
+        failed()
+        .filter(election__offer=offer)
+        .select_related("election__employee")
+        .order_by("failed_at", "pk")
+    )
+    page = Paginator(failures, CONFIRMATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = _offer_context(
+        offer,
+        timezone.now(),
+        page_obj=page,
+        owed=owed().filter(election__offer=offer).count(),
+        oldest_owed=owed().filter(election__offer=offer).order_by("owed_since").first(),
+        max_attempts=MAX_ATTEMPTS,
+    )
+    return render(request, "console/watch/confirmations.html", context)
+
+
+@require_POST
+@staff_required
+def confirmations_resend(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every failed confirmation email of the offer, tried again from the first attempt."""
+    offer = get_object_or_404(Offer, slug=slug)
+    count = resend_failed(ConfirmationEmail.objects.filter(election__offer=offer))
+    if count:
+        messages.success(
+            request, f"{count} confirmation email{pluralize(count)} will be sent again, in the background."
+        )
+    else:
+        messages.info(request, "No confirmation email has failed: nothing to send again.")
+    return redirect("console:confirmations", slug=offer.slug)
+
+
+@require_POST
+@staff_required
+def confirmation_resend(request: HttpRequest, slug: str, employee_id: str, confirmation: str) -> HttpResponse:
+    """One failed confirmation email, tried again from the first attempt."""
+    election = get_object_or_404(
+        Election.objects.select_related("employee"),
+        offer__slug=slug,
+        employee__employee_id=employee_id,
+        confirmation_number=confirmation,
+    )
+    if resend_failed(ConfirmationEmail.objects.filter(election=election)):
+        messages.success(
+            request,
+            f"The confirmation email of {confirmation} will be sent again to {election.employee.email}, "
+            "in the background.",
+        )
+    else:
+        messages.info(
+            request,
+            f"The confirmation email of {confirmation} has not failed (it was sent, or is still being "
+            "tried): nothing was changed.",
+        )
+    url = reverse("console:employee", args=[slug, election.employee.employee_id])
+    return redirect(f"{url}#election-{confirmation}")
 
 
 @require_POST

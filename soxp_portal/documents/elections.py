@@ -13,6 +13,7 @@ The context is prepared here as ready-made strings: templates only place them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -20,7 +21,8 @@ from typing import Any
 from django.apps import apps
 from django.db.models import QuerySet
 
-from soxp_portal.documents.rendering import render_pdf
+from soxp_portal.documents.batch import Cut, anchored_starts, layout, section_pages, split_pdf
+from soxp_portal.documents.rendering import render_html
 from soxp_portal.offers.models import Election, Grant, Offer, TenderedGrant
 from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.eligibility import is_lookback, lookback_window_in_words
@@ -36,8 +38,7 @@ from soxp_portal.rules.wording import (
     plural,
 )
 
-ELECTION_TEMPLATE = "documents/election.html"
-WITHDRAWAL_TEMPLATE = "documents/withdrawal.html"
+FORMS_TEMPLATE = "documents/election_forms.html"
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,20 @@ class ElectionDocument:
     new_grant_date: str
     audit_hash: str | None
 
-    def as_context(self) -> dict[str, Any]:
-        return {"document": self}
+    @property
+    def reference(self) -> str:
+        """In the masthead and every page's footer."""
+        return f"Confirmation {self.confirmation_number}"
+
+    @property
+    def subtitle(self) -> str:
+        if self.is_withdrawal:
+            return "Notice of Withdrawal from the offer, as recorded by the SOXP Portal"
+        return "Election to exchange eligible options for new options, as recorded by the SOXP Portal"
+
+    @property
+    def pdf_title(self) -> str:
+        return f"{self.title} \u00b7 confirmation {self.confirmation_number}"
 
 
 def _earlier_in_effect(election: Election) -> QuerySet[Election]:
@@ -442,10 +455,83 @@ def document_filename(election: Election) -> str:
     return f"{election.kind}-{election.confirmation_number}.pdf"
 
 
+@dataclass(frozen=True)
+class _Form:
+    """One form as the batch template places it, with the number of pages its footer states."""
+
+    document: ElectionDocument
+    pages: int
+
+
+#: The pages a form of each shape took when last laid out in this process, to state "Page 1 of N" right
+#: the first time; a form that turns out longer or shorter is laid out again (``render_documents``).
+_pages_by_shape: dict[tuple[Any, ...], int] = {}
+_MAX_SHAPES = 1000
+
+
+def _shape(document: ElectionDocument) -> tuple[Any, ...]:
+    return (
+        document.kind,
+        len(document.lines),
+        len(document.withdrawn_lines),
+        len(document.performance_conditions),
+        document.evidence_note is not None,
+        document.recorded_utc is not None,
+        document.audit_hash is not None,
+    )
+
+
+def _expected_pages(document: ElectionDocument) -> int:
+    return _pages_by_shape.get(_shape(document), 1 if document.is_withdrawal else 2)
+
+
+def _laid_out(forms: Sequence[_Form]) -> tuple[list[bytes], list[int]]:
+    """The forms laid out as one document and cut into one PDF each; with each form's page count."""
+    context = {"forms": forms, "title": forms[0].document.pdf_title}
+    rendered = layout(render_html(FORMS_TEMPLATE, context))
+    starts = anchored_starts(rendered, "form-")
+    if sorted(int(key) for key in starts) != list(range(len(forms))):
+        raise RuntimeError(f"Expected {len(forms)} forms in the rendered batch, found {len(starts)}.")
+    sections = section_pages(starts.values(), len(rendered.pages))
+    cuts = [
+        Cut(
+            pages=tuple(sections[starts[str(index)]]),
+            title=form.document.pdf_title,
+            author=form.document.company,
+        )
+        for index, form in enumerate(forms)
+    ]
+    return split_pdf(rendered.write_pdf(), cuts), [len(cut.pages) for cut in cuts]
+
+
+def render_documents(documents: Sequence[ElectionDocument]) -> list[bytes]:
+    """One PDF per form, in the same order, laid out together and cut apart (``documents.batch``).
+
+    Each form's footer says "Page 1 of N". N is expected from the pages forms of the same shape took
+    before; the forms whose layout disagrees are laid out again with their real count (the footer does
+    not move the content, so the second layout has the same pages).
+    """
+    if not documents:
+        return []
+    forms = [_Form(document, _expected_pages(document)) for document in documents]
+    pdfs, pages = _laid_out(forms)
+    if len(_pages_by_shape) > _MAX_SHAPES:
+        _pages_by_shape.clear()
+    for document, count in zip(documents, pages, strict=True):
+        _pages_by_shape[_shape(document)] = count
+    wrong = [index for index, form in enumerate(forms) if form.pages != pages[index]]
+    if wrong:
+        again, again_pages = _laid_out([_Form(documents[index], pages[index]) for index in wrong])
+        if again_pages != [pages[index] for index in wrong]:
+            raise RuntimeError("A form laid out again took a different number of pages.")
+        for index, pdf in zip(wrong, again, strict=True):
+            pdfs[index] = pdf
+    return pdfs
+
+
 def render_document(document: ElectionDocument) -> bytes:
     """The PDF of facts already gathered, so a caller that also writes an email queries them once."""
-    template = WITHDRAWAL_TEMPLATE if document.is_withdrawal else ELECTION_TEMPLATE
-    return render_pdf(template, document.as_context())
+    return render_documents([document])[0]
 
 
 def render_election_document(election: Election, *, audit_hash: str | None = None) -> bytes:

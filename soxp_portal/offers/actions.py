@@ -2,9 +2,10 @@
 
 Each action reads the clock once (`now`), locks the employee's row so that two browser tabs, a double
 click or a race with the deadline are settled one at a time, asks the rules whether the change is
-allowed at `now`, writes the new version and its audit event in the same transaction, and hands the
-confirmation email to the task queue once the transaction has committed. A refused attempt raises an
-:class:`ElectionError` whose message is fit to show, and is itself audited.
+allowed at `now`, writes the new version, the confirmation email it owes (``offers.confirmations``) and
+its audit event in the same transaction, and has the task worker deliver the email once it has
+committed. A refused attempt raises an :class:`ElectionError` whose message is fit to show, and is
+itself audited.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
+from soxp_portal.offers.confirmations import owe_confirmation
 from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
 from soxp_portal.offers.models import (
     MAX_VOLATILITY,
     Announcement,
     Election,
     Employee,
+    Grant,
     Offer,
     OfferDocument,
     OfferPhase,
@@ -43,7 +46,7 @@ from soxp_portal.offers.models import (
     TenderedGrant,
 )
 from soxp_portal.offers.participation import tender_figures
-from soxp_portal.offers.queries import current_election, election_in_force_at, employee_status
+from soxp_portal.offers.queries import election_in_force_at, employee_status
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
@@ -200,14 +203,19 @@ def _create_version(
 ) -> Election:
     received_at = received_at or now
     with transaction.atomic():
+        # From the lock to the commit only what decides and writes this version: the employee's versions
+        # in one query (a repeated post, the one in force, the last number), the grants once, and the
+        # audit append last (docs/performance.md, "The confirm request's locks").
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
-        repeated = Election.objects.filter(
-            offer=offer, employee=employee, submission_token=submission_token
-        ).first()
+        versions = list(Election.objects.filter(offer=offer, employee=employee).order_by("-version"))
+        repeated = next(
+            (version for version in versions if version.submission_token == submission_token), None
+        )
         if repeated is not None:
             return repeated  # the same form posted twice (a double click): one version, not two
         _check_window(offer, received_at=received_at, now=now, channel=channel)
-        in_force = current_election(offer, employee)
+        # The version in force is the latest that took effect (queries.current_election).
+        in_force = next((old for old in versions if old.takes_effect), None)
         if expected_version != (in_force.version if in_force else 0):
             raise StaleElection(
                 "Your election changed after this page was loaded (in another tab or window, or by the stock "
@@ -231,20 +239,20 @@ def _create_version(
                     "You have no election to withdraw: you are not taking part.", current=in_force
                 )
             lines_wanted: dict[str, tuple[int, int]] = {}
+            grants: dict[str, Grant] = {}
         else:
             status = employee_status(offer, employee, now=received_at)
+            grants = {grant_status.grant.grant_id: grant_status.grant for grant_status in status.grants}
             problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
             if problems:
                 raise InvalidElection(problems, current=in_force)
             summary = exchange_summary(offer.terms, tendered)
             lines_wanted = {line.grant_id: (line.tendered_shares, line.new_shares) for line in summary.lines}
 
-        entered = Election.objects.filter(offer=offer, employee=employee).order_by("-version")
-        last_entered = entered.values_list("version", flat=True).first()
         election = Election.objects.create(
             offer=offer,
             employee=employee,
-            version=(last_entered or 0) + 1,
+            version=versions[0].version + 1 if versions else 1,
             kind=kind,
             channel=channel,
             received_at=received_at,
@@ -255,7 +263,6 @@ def _create_version(
             submission_token=submission_token,
             takes_effect=takes_effect,
         )
-        grants = {grant.grant_id: grant for grant in employee.grants.filter(grant_id__in=lines_wanted)}
         lines = TenderedGrant.objects.bulk_create(
             TenderedGrant(election=election, grant=grants[grant_id], shares_tendered=shares, new_shares=new)
             for grant_id, (shares, new) in lines_wanted.items()
@@ -272,6 +279,7 @@ def _create_version(
         }
         if not takes_effect:
             data["not_in_force_because"] = in_force.confirmation_number
+        owe_confirmation(election)
         record(
             event,
             actor=actor,
@@ -284,9 +292,12 @@ def _create_version(
             data=data,
             request=request,
         )
-    from soxp_portal.offers.tasks import send_election_confirmation
+    from soxp_portal.offers.tasks import deliver_confirmations
 
-    transaction.on_commit(lambda: send_election_confirmation.enqueue(election.pk))
+    # Robust: the email is owed in the election's own transaction, so an enqueue that fails after the
+    # commit (the queue's database gone) is logged, and the sweep (manage.py deliver_confirmations)
+    # delivers it; the employee still gets the confirmation page.
+    transaction.on_commit(deliver_confirmations.enqueue, robust=True)
     return election
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from soxp_portal.offers.models import (
     Announcement,
+    ConfirmationEmail,
     Election,
     Employee,
     Grant,
@@ -79,7 +80,7 @@ class GrantAdmin(admin.ModelAdmin[Grant]):
     raw_id_fields = ("employee",)
 
 
-class ReadOnlyAdmin[M: Election | TenderedGrant](admin.ModelAdmin[M]):
+class ReadOnlyAdmin[M: Election | TenderedGrant | ConfirmationEmail](admin.ModelAdmin[M]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -113,6 +114,16 @@ class ElectionAdmin(ReadOnlyAdmin[Election]):
 class TenderedGrantAdmin(ReadOnlyAdmin[TenderedGrant]):
     list_display = ("election", "grant", "shares_tendered", "new_shares")
     list_select_related = ("election__employee", "grant")
+
+
+@admin.register(ConfirmationEmail)
+class ConfirmationEmailAdmin(ReadOnlyAdmin[ConfirmationEmail]):
+    """Read-only: the worker delivers them, and a failed one is sent again from the console."""
+
+    list_display = ("election", "owed_since", "attempts", "next_attempt_at", "sent_at", "failed_at")
+    list_filter = ("election__offer",)
+    search_fields = ("election__confirmation_number", "election__employee__employee_id")
+    list_select_related = ("election__employee",)
 
 
 @admin.register(Announcement)

@@ -482,6 +482,57 @@ class TenderedGrant(AppendOnlyModel):
         return f"{self.grant_id}: {self.shares_tendered} -> {self.new_shares}"
 
 
+class ConfirmationEmail(models.Model):
+    """The confirmation email an election version is owed: an outbox row, written in the election's own
+    transaction, so an election never exists without it and a rolled-back one never owes one.
+
+    The task worker delivers it (``offers.confirmations``). A row is *owed* while it has neither been
+    sent nor given up; it is *due* once ``next_attempt_at`` has passed. A worker that claims it moves
+    ``next_attempt_at`` to the end of its lease, so a worker that dies leaves it due again later; a
+    failed attempt moves it to the retry's time. After the last attempt it is *failed*: shown to the
+    administrator on the employee's page, who may send it again.
+    """
+
+    election = models.OneToOneField(
+        Election, on_delete=models.PROTECT, primary_key=True, related_name="confirmation_email"
+    )
+    owed_since = models.DateTimeField(help_text="When the election was recorded (server clock).")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Attempts claimed by a worker so far.")
+    next_attempt_at = models.DateTimeField(
+        help_text="Due from this time: the retry's time after a failure, the lease's end while claimed."
+    )
+    last_error = models.TextField(blank=True, help_text="Why the last attempt failed; empty once sent.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last attempt failed and the worker gave up."
+    )
+
+    class Meta:
+        ordering = ["owed_since", "pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="confirmation_owed_due",
+            ),
+            models.Index(
+                fields=["failed_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=False),
+                name="confirmation_failed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Confirmation email of {self.election_id}: {self.state}"
+
+    @property
+    def state(self) -> str:
+        """ "sent", "failed" or "owed"."""
+        if self.sent_at is not None:
+            return "sent"
+        return "failed" if self.failed_at is not None else "owed"
+
+
 class Announcement(models.Model):
     """A notice shown to employees on the portal's home page, such as an extension of the deadline."""
 

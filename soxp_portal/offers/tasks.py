@@ -1,9 +1,10 @@
-"""Background work for elections: the confirmation email with the signed form attached.
+"""Background work for elections: the confirmation emails with the signed forms attached, the
+extension notice and the invitations.
 
-An election is confirmed by email after its transaction commits (actions.py enqueues this task on
-commit), so a rolled-back election never sends a confirmation, and rendering the PDF never holds the
-employee's row lock. The task takes the election's id, not the row, because task arguments must be
-JSON and a worker may run it in another process.
+An election owes its confirmation email from its own transaction (``offers.confirmations``: an outbox
+row), and ``deliver_confirmations`` is enqueued once it commits: rendering the PDF never holds the
+employee's row lock, and the email is retried until delivered. Task arguments are JSON, and a worker may
+run a task in another process, so tasks take ids, never rows.
 """
 
 from __future__ import annotations
@@ -20,10 +21,7 @@ from django.utils import timezone
 
 from soxp_portal.documents.elections import (
     ElectionDocument,
-    audit_hash_for,
     document_filename,
-    election_document,
-    render_document,
 )
 from soxp_portal.offers.models import Announcement, Election, Employee, Offer
 from soxp_portal.rules import window
@@ -64,16 +62,28 @@ def confirmation_message(election: Election, document: ElectionDocument, pdf: by
     return message
 
 
+#: How long one run of ``deliver_confirmations`` delivers before it hands the rest to a new task, so one
+#: task never holds a worker for the whole of a surge's backlog.
+DELIVERY_BUDGET_SECONDS = 60
+
+
 @task
-def send_election_confirmation(election_id: int) -> None:
-    """Renders the election's form and emails it to the employee, once per election version."""
-    election = Election.objects.select_related(
-        "offer", "offer__new_option_plan", "employee", "entered_by"
-    ).get(pk=election_id)
-    audit_hash = audit_hash_for(election)
-    document = election_document(election, audit_hash=audit_hash)
-    pdf = render_document(document)
-    confirmation_message(election, document, pdf).send()
+def deliver_confirmations() -> int:
+    """Delivers the confirmation emails that are due, in batches (``offers.confirmations``); returns how
+    many were sent. Every election enqueues it once committed; a run that finds nothing due does nothing.
+
+    What is still due after the budget goes to a new task; a retry is scheduled as a task run later when
+    the backend can (the database backend can, ``immediate`` cannot: there ``manage.py
+    deliver_confirmations`` sweeps them).
+    """
+    from soxp_portal.offers.confirmations import deliver_due
+
+    delivery = deliver_due(budget=DELIVERY_BUDGET_SECONDS)
+    if delivery.stopped_by_budget:
+        deliver_confirmations.enqueue()
+    if delivery.next_retry_at is not None and deliver_confirmations.get_backend().supports_defer:
+        deliver_confirmations.using(run_after=delivery.next_retry_at).enqueue()
+    return delivery.sent
 
 
 EXTENSION_SUBJECT_TEMPLATE = "emails/extension/notice_subject.txt"

@@ -1,12 +1,15 @@
-"""send_election_confirmation: one email to the employee, with the form attached as a PDF."""
+"""The confirmation email an election owes (offers.confirmations), as deliver_confirmations sends it: one
+email to the employee, with the form attached as a PDF."""
 
 import pytest
 from django.core import mail
 from django.tasks import TaskResultStatus
 
-from soxp_portal.offers import tasks
+from soxp_portal.audit.log import record
+from soxp_portal.audit.models import AuditEventType
+from soxp_portal.offers.confirmations import owe_confirmation
 from soxp_portal.offers.models import Election
-from soxp_portal.offers.tasks import send_election_confirmation
+from soxp_portal.offers.tasks import deliver_confirmations
 from tests.documents.pdf_text import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -14,9 +17,16 @@ pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
+def send_confirmation(election: Election) -> None:
+    """The election owes its email, as the action records it, and the worker delivers it."""
+    owe_confirmation(election)
+    assert deliver_confirmations.call() == 1
+
+
 def test_enqueued_confirmation_sends_one_email_with_the_pdf(slide_9_election: Election, settings) -> None:
     settings.TASKS = IMMEDIATE
-    result = send_election_confirmation.enqueue(slide_9_election.pk)
+    owe_confirmation(slide_9_election)
+    result = deliver_confirmations.enqueue()
 
     assert result.status == TaskResultStatus.SUCCESSFUL, result.errors
     assert len(mail.outbox) == 1
@@ -31,7 +41,7 @@ def test_enqueued_confirmation_sends_one_email_with_the_pdf(slide_9_election: El
 
 
 def test_election_email_summarises_what_was_recorded(slide_9_election: Election) -> None:
-    send_election_confirmation.call(slide_9_election.pk)
+    send_confirmation(slide_9_election)
 
     body = mail.outbox[0].body
     assert "Dear Dana Whitfield," in body
@@ -50,7 +60,7 @@ def test_election_email_summarises_what_was_recorded(slide_9_election: Election)
 
 def test_email_says_how_to_change_before_the_deadline(slide_9_election: Election, time_machine) -> None:
     time_machine.move_to("2003-01-12 12:00:00+00:00")
-    send_election_confirmation.call(slide_9_election.pk)
+    send_confirmation(slide_9_election)
     body = " ".join(mail.outbox[0].body.split())
     assert (
         "You may change this election (a new election replaces it in full) or withdraw it on the SOXP Portal "
@@ -59,7 +69,7 @@ def test_email_says_how_to_change_before_the_deadline(slide_9_election: Election
 
 
 def test_email_after_the_deadline_says_it_is_final(slide_9_election: Election) -> None:
-    send_election_confirmation.call(slide_9_election.pk)  # now is long after 2003
+    send_confirmation(slide_9_election)  # now is long after 2003
     body = mail.outbox[0].body
     assert "The offer's deadline, January 20, 2003 at 9:00 PM PST, has passed: this is final." in body
     assert "&#x27;" not in body  # plain text: never HTML-escaped
@@ -67,7 +77,7 @@ def test_email_after_the_deadline_says_it_is_final(slide_9_election: Election) -
 
 def test_withdrawal_email(slide_9_withdrawal: Election, time_machine) -> None:
     time_machine.move_to("2003-01-16 12:00:00+00:00")
-    send_election_confirmation.call(slide_9_withdrawal.pk)
+    send_confirmation(slide_9_withdrawal)
 
     [message] = mail.outbox
     assert message.subject == "Your withdrawal is recorded: confirmation WD4KP-9ZNTE"
@@ -82,13 +92,15 @@ def test_withdrawal_email(slide_9_withdrawal: Election, time_machine) -> None:
     assert "Withdrawal Form" in pdf_text(attachment.content)
 
 
-def test_audit_hash_reaches_the_pdf_and_the_email(
-    slide_9_election: Election, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    digest = "ab" * 32
-    monkeypatch.setattr(tasks, "audit_hash_for", lambda election: digest)
-    send_election_confirmation.call(slide_9_election.pk)
+def test_audit_hash_reaches_the_pdf_and_the_email(slide_9_election: Election) -> None:
+    event = record(
+        AuditEventType.ELECTION_SUBMITTED,
+        actor=slide_9_election.employee.user,
+        at=slide_9_election.received_at,
+        subject=slide_9_election,
+    )
+    send_confirmation(slide_9_election)
 
     message = mail.outbox[0]
-    assert f"Audit record: {digest}" in message.body
-    assert f"Audit record: {digest}" in pdf_text(message.attachments[0].content)
+    assert f"Audit record: {event.hash}" in message.body
+    assert f"Audit record: {event.hash}" in pdf_text(message.attachments[0].content)

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 def urls(offer: Offer, census: Census) -> list[tuple[str, str]]:
-    """(method, address) of every watch page; the two reminder steps and the audited form download are POST
-    only."""
+    """(method, address) of every watch page; the two reminder steps, the audited form download and
+    sending confirmation emails again are POST only."""
     election = Election.objects.get(employee=census.sam)
     return [
         ("get", url("dashboard", offer)),
@@ -26,13 +26,16 @@ def urls(offer: Offer, census: Census) -> list[tuple[str, str]]:
         ("get", url("preview-compare", offer, "E1001")),
         ("post", url("reminders", offer)),
         ("post", url("reminders-send", offer)),
+        ("get", url("confirmations", offer)),
+        ("post", url("confirmations-resend", offer)),
+        ("post", url("confirmation-resend", offer, "E1001", election.confirmation_number)),
     ]
 
 
 def test_the_stock_administrator_gets_every_page(admin_client: Client, offer: Offer, census: Census) -> None:
     for method, address in urls(offer, census):
         response = getattr(admin_client, method)(address)
-        expected = 302 if address.endswith("/send/") else 200  # sending redirects back to the dashboard
+        expected = 302 if address.endswith("send/") else 200  # sending (again) redirects back
         assert response.status_code == expected, address
 
 
@@ -57,7 +60,12 @@ def test_the_reminder_steps_and_the_form_download_refuse_get(
 ) -> None:
     assert admin_client.get(url("reminders", offer)).status_code == 405
     assert admin_client.get(url("reminders-send", offer)).status_code == 405
+    assert admin_client.get(url("confirmations-resend", offer)).status_code == 405
     election = Election.objects.get(employee=census.sam)
+    assert (
+        admin_client.get(url("confirmation-resend", offer, "E1001", election.confirmation_number)).status_code
+        == 405
+    )
     assert (
         admin_client.get(url("election-pdf", offer, "E1001", election.confirmation_number)).status_code == 405
     )
@@ -73,5 +81,7 @@ def test_unknown_offer_employee_or_confirmation_is_404(
         url("paper-election", offer, "E-NOBODY"),
     ):
         assert admin_client.get(address).status_code == 404, address
-    # Sam's form under Alice's id
+    # Sam's form (and his confirmation email) under Alice's id
     assert admin_client.post(url("election-pdf", offer, "E-ALICE", other)).status_code == 404
+    assert admin_client.post(url("confirmation-resend", offer, "E-ALICE", other)).status_code == 404
+    assert admin_client.post("/console/offers/nope/confirmations/resend/").status_code == 404

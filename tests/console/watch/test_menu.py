@@ -22,13 +22,14 @@ pytestmark = pytest.mark.django_db
         ("close", [], {"Close": "page"}),
         ("close-tenders", [], {"Close": "true"}),
         ("exports", [], {"Exports": "page"}),
+        ("confirmations", [], {"Emails": "page"}),
     ],
 )
 def test_an_offer_page_marks_its_own_link_or_its_section(
     admin_client: Client, offer: Offer, census: Census, name: str, args: list[str], marked: dict[str, str]
 ) -> None:
     html = admin_client.get(url(name, offer, *args)).content.decode()
-    assert menu_links(html) == ["Offers", "soxp-2003: dashboard", "Employees", "Close", "Exports"]
+    assert menu_links(html) == ["Offers", "soxp-2003: dashboard", "Employees", "Close", "Exports", "Emails"]
     assert marked_links(html) == marked
 
 
