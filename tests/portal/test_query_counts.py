@@ -39,11 +39,11 @@ OWN_QUERIES = {
     "compare": 0,
     "elect": 2,  # the election in force, its tendered grants (the choices on record)
     "review": 1,  # the documents listed beside the acknowledgement
-    # The action: the row lock, a repeated token, the election in force, the employee's grants judged
-    # again (offer plans and grants), the last version, the new version, the grants tendered, their
-    # insert, the audit event (the last event and the insert) and the savepoints around them; on
-    # PostgreSQL the audit chain's advisory lock too (audit.log).
-    "confirm": 15 + (connection.vendor == "postgresql"),
+    # The action: the row lock, the employee's versions read once (a repeated token, the version in
+    # force, the last number), the employee's grants judged again (offer plans and grants), the new
+    # version, its tendered grants, the confirmation email it owes, the audit event (the last event and
+    # the insert) and the savepoints around them; on PostgreSQL the audit chain's advisory lock too.
+    "confirm": 12 + (connection.vendor == "postgresql"),
     "confirmation": 3,  # the election with who entered it, its tendered grants, whether it is in force
     "history": 1,  # every version with its number of grants
 }
