@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
+from soxp_portal.rules.facts import EmployeeFacts, EmploymentStatus, GrantFacts
 from soxp_portal.rules.terms import OfferTerms, PricingBasis
 
 if TYPE_CHECKING:
@@ -49,6 +50,16 @@ def employee_facts(employee: Employee) -> EmployeeFacts:
         termination_date=employee.termination_date,
         is_executive_officer=employee.is_executive_officer,
         is_director=employee.is_director,
+    )
+
+
+def employed_on(day: date, *, through: str = "") -> Q:
+    """``EmployeeFacts.is_employed_on(day)`` as a filter on employees, or with `through` ("employee__")
+    on rows that lead to one: a termination date decides (employed if it is later than `day`); without
+    one, every status but terminated is employed."""
+    return Q(**{f"{through}termination_date__gt": day}) | (
+        Q(**{f"{through}termination_date__isnull": True})
+        & ~Q(**{f"{through}status": EmploymentStatus.TERMINATED.value})
     )
 
 
