@@ -46,7 +46,7 @@ from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.limits import EARLIEST_CENSUS_DATE, LATEST_DATE, MAX_PRICE
 from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.offers.reports import Writable, write_csv
-from soxp_portal.offers.verdicts import judge_offers
+from soxp_portal.offers.verdicts import judge_offers, judge_stale_offers
 from soxp_portal.rules.wording import format_money
 
 EMPLOYEE_COLUMNS = (
@@ -93,6 +93,8 @@ _DATE_RANGE = f"{EARLIEST_CENSUS_DATE} to {LATEST_DATE}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
 _PRICE = re.compile(r"\d{1,8}(\.\d{1,4})?")
+_STATUSES = tuple(Employee.Status.values)
+_OPTION_TYPES = tuple(Grant.OptionType.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,11 @@ class CensusPlan:
     new_plans: tuple[str, ...]
     #: Census ids of the employees file, in its order (the command's ``--invite`` invites them).
     employee_ids: tuple[str, ...]
+
+    @property
+    def changes_census(self) -> bool:
+        """Whether the import adds or changes any employee or grant."""
+        return any((self.employees_new, self.employees_changed, self.grants_new, self.grants_changed))
 
     def summary(self) -> dict[str, int]:
         return {
@@ -452,7 +459,7 @@ def _read_employees(
             email=email,
             hire_date=row.date("hire_date"),  # type: ignore[arg-type]  # None only when row.ok is False
             work_country=country,
-            status=row.choice("status", tuple(Employee.Status.values)),
+            status=row.choice("status", _STATUSES),
             termination_date=row.date("termination_date", required=False),
             is_executive_officer=row.boolean("is_executive_officer"),
             is_director=row.boolean("is_director"),
@@ -490,7 +497,7 @@ def _read_grants(name: str, lines: Iterable[str], errors: list[CensusError]) -> 
             grant_id=row.identifier("grant_id"),
             employee_id=row.identifier("employee_id"),
             plan=row.text("plan", max_length=200),
-            option_type=row.choice("option_type", tuple(Grant.OptionType.values), case="upper"),
+            option_type=row.choice("option_type", _OPTION_TYPES, case="upper"),
             grant_date=row.date("grant_date"),  # type: ignore[arg-type]
             shares_granted=row.shares("shares_granted"),
             shares_exercised=row.shares("shares_exercised"),
@@ -662,7 +669,10 @@ def import_census(
                 )
                 if not dry_run:
                     staged_census.write(now=now)
-                    judge_offers(offers, now=now)
+                    if plan.changes_census:
+                        judge_offers(offers, now=now)
+                    else:  # judged already, unless the terms or the census changed another way since
+                        judge_stale_offers(offers, now=now)
                     record(
                         AuditEventType.CENSUS_IMPORTED,
                         actor=actor,

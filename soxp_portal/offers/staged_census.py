@@ -108,36 +108,15 @@ def staging() -> Iterator[None]:
                 raise
 
 
-def _preparer(columns: Sequence[tuple[str, models.Field[Any, Any]]]) -> Any:
-    """A function that prepares a row's values for the database: dates and decimals as the ORM prepares
-    them; text, numbers and booleans go as they are (what ``get_db_prep_save`` does with them)."""
-    convert = [
-        index
-        for index, (_, field) in enumerate(columns)
-        if isinstance(field, models.DateField | models.DecimalField)
-    ]
-    fields = [field for _, field in columns]
-
-    def prepared(row: Sequence[Any]) -> Sequence[Any]:
-        values = list(row)
-        for index in convert:
-            if values[index] is not None:
-                values[index] = prepare(fields[index], values[index])
-        return values
-
-    return prepared
-
-
 def append_employees(rows: Iterable[Sequence[Any]]) -> None:
-    """Appends rows of ``EMPLOYEE_COLUMNS`` values (Python values: dates, booleans, text)."""
-    prepared = _preparer(_employee_columns())
-    append_rows(EMPLOYEES, EMPLOYEE_COLUMNS, (prepared(row) for row in rows))
+    """Appends rows of ``EMPLOYEE_COLUMNS`` values: text, dates and booleans, which go to the driver as
+    they are (that is what the ORM sends for them, and Django's SQLite adapters write dates as ISO text)."""
+    append_rows(EMPLOYEES, EMPLOYEE_COLUMNS, rows)
 
 
 def append_grants(rows: Iterable[Sequence[Any]]) -> None:
-    """Appends rows of ``GRANT_COLUMNS`` values (Python values: dates, decimals, integers, text)."""
-    prepared = _preparer(_grant_columns())
-    append_rows(GRANTS, GRANT_COLUMNS, (prepared(row) for row in rows))
+    """Appends rows of ``GRANT_COLUMNS`` values: text, dates, integers and decimals, as they are."""
+    append_rows(GRANTS, GRANT_COLUMNS, rows)
 
 
 def index() -> None:
