@@ -306,7 +306,8 @@ class Employee(models.Model):
     is_executive_officer = models.BooleanField(default=False)
     is_director = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the latest change is half of the census digest every read of the stored verdicts checks.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "employee_id"]
@@ -344,7 +345,8 @@ class Grant(models.Model):
     expiration_date = models.DateField()
     performance_condition = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the latest change is half of the census digest every read of the stored verdicts checks.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["grant_date", "grant_id"]

@@ -62,7 +62,7 @@ GRANT_FIELDS = (
 _FILE_ROW = ("file_row", models.IntegerField())
 
 
-def _employee_columns() -> list[tuple[str, models.Field[Any, Any]]]:
+def employee_columns() -> list[tuple[str, models.Field[Any, Any]]]:
     field = Employee._meta.get_field
     return [
         _FILE_ROW,
@@ -72,7 +72,7 @@ def _employee_columns() -> list[tuple[str, models.Field[Any, Any]]]:
     ]
 
 
-def _grant_columns() -> list[tuple[str, models.Field[Any, Any]]]:
+def grant_columns() -> list[tuple[str, models.Field[Any, Any]]]:
     field = Grant._meta.get_field
     return [
         _FILE_ROW,
@@ -83,8 +83,8 @@ def _grant_columns() -> list[tuple[str, models.Field[Any, Any]]]:
     ]
 
 
-EMPLOYEE_COLUMNS = tuple(name for name, _ in _employee_columns())
-GRANT_COLUMNS = tuple(name for name, _ in _grant_columns())
+EMPLOYEE_COLUMNS = tuple(name for name, _ in employee_columns())
+GRANT_COLUMNS = tuple(name for name, _ in grant_columns())
 
 
 @contextmanager
@@ -93,8 +93,8 @@ def staging() -> Iterator[None]:
 
     If the block fails, a failed drop does not hide why (the tables are this connection's alone, and an
     enclosing transaction's rollback removes them with it)."""
-    create_temporary_table(EMPLOYEES, _employee_columns())
-    create_temporary_table(GRANTS, _grant_columns())
+    create_temporary_table(EMPLOYEES, employee_columns())
+    create_temporary_table(GRANTS, grant_columns())
     failed = True
     try:
         yield

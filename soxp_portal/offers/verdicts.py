@@ -145,6 +145,9 @@ def judge_offers(offers: Sequence[Offer], *, now: datetime | None = None, census
             for employee_pk, (grants, shares) in by_employee.items()
         ),
     )
+    if connection.vendor == "postgresql":  # its statistics, for the readers' plans, without waiting
+        with connection.cursor() as cursor:  # for autovacuum to notice the new rows
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(TenderableHolding._meta.db_table)}")
     JudgedCensus.objects.filter(offer__in=offers).delete()
     JudgedCensus.objects.bulk_create(
         JudgedCensus(offer=offer, terms_digest=terms_digest(offer), census_digest=census, judged_at=now)
