@@ -26,13 +26,12 @@ import dataclasses
 import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, Model
 from django.utils import timezone
 
+from soxp_portal.offers.adapters import plain_values
 from soxp_portal.offers.bulk import append_rows
 from soxp_portal.offers.models import Employee, Grant, JudgedCensus, Offer, Plan, TenderableHolding
 from soxp_portal.rules.eligibility import is_eligible_but_for_employment, may_be_tendered
@@ -166,7 +165,7 @@ def _judge(offers: Sequence[tuple[int, OfferTerms]]) -> dict[int, dict[int, list
     anywhere = set().union(*eligible.values())
     plans = dict(Plan.objects.values_list("pk", "name"))
     holdings: dict[int, dict[int, list[int]]] = {pk: {} for pk, _ in offers}
-    for holder, plan_id, *facts in _plain_rows(Grant, _GRANT_COLUMNS):
+    for holder, plan_id, *facts in _grants():
         if holder not in anywhere:
             continue
         grant = GrantFacts("", plans[plan_id], *facts)
@@ -179,42 +178,10 @@ def _judge(offers: Sequence[tuple[int, OfferTerms]]) -> dict[int, dict[int, list
 
 
 def _employees() -> Iterator[tuple[int, EmployeeFacts]]:
-    for pk, *facts in _plain_rows(Employee, _EMPLOYEE_COLUMNS):
+    for pk, *facts in plain_values(Employee.objects.order_by().values_list("pk", *_EMPLOYEE_FACTS)):
         yield pk, EmployeeFacts(*facts)
 
 
-#: The columns judged, in the order of the facts (``EmployeeFacts``; ``GrantFacts`` after its id and plan).
-_EMPLOYEE_COLUMNS = ("id", *_EMPLOYEE_FACTS)
-_GRANT_COLUMNS = ("employee_id", "plan_id", *_GRANT_FACTS[1:])
-
-
-def _plain_rows(model: type[Model], columns: Sequence[str]) -> Iterator[list[Any]]:
-    """Every row of the model's table, as lists of the named columns' values in Python's types, fetched
-    in chunks (a server-side cursor on PostgreSQL).
-
-    Read with a plain cursor instead of the ORM's ``values_list``, whose per-value converters took most
-    of the judgement's time (6.6 of 9 s on 400,000 grants, docs/performance.md). The drivers return
-    dates and booleans already (Django registers SQLite's converters for its declared types), and
-    PostgreSQL's returns decimals; SQLite keeps a decimal as a number, so it is read as its text, which
-    SQLite writes with 15 significant digits as the ORM's own converter rounds it (a price has 12 at
-    most), and made a ``Decimal`` from that text: never a float.
-    """
-    fields = [model._meta.get_field(column) if column != "id" else model._meta.pk for column in columns]
-    sqlite = connection.vendor == "sqlite"
-    quote = connection.ops.quote_name
-    selected = ", ".join(
-        f"CAST({quote(field.column)} AS TEXT)"  # type: ignore[union-attr]
-        if sqlite and isinstance(field, DecimalField)
-        else quote(field.column)  # type: ignore[union-attr]
-        for field in fields
-    )
-    decimals = [index for index, field in enumerate(fields) if sqlite and isinstance(field, DecimalField)]
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(f"SELECT {selected} FROM {quote(model._meta.db_table)}")  # noqa: S608
-        while rows := cursor.fetchmany(CHUNK_SIZE):
-            for row in rows:
-                values = list(row)
-                for index in decimals:
-                    if values[index] is not None:
-                        values[index] = Decimal(values[index])
-                yield values
+def _grants() -> Iterator[tuple[Any, ...]]:
+    """(holder pk, plan pk, and the facts of ``GrantFacts`` after its id and plan) for every grant."""
+    return plain_values(Grant.objects.order_by().values_list("employee_id", "plan_id", *_GRANT_FACTS[1:]))
