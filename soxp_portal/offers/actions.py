@@ -472,8 +472,7 @@ def _check_term_bounds(offer: Offer) -> None:
 def _judge_census(offer: Offer, now: datetime) -> None:
     """Stores the census's verdicts under the offer's new terms, in the transaction that changed them
     (``offers/verdicts.py``); the offer's row is locked, or new."""
-    offer.refresh_from_db()  # the terms as saved, covered plans included
-    judge_offers([offer], now=now)
+    judge_offers([Offer.objects.get(pk=offer.pk)], now=now)  # the terms as saved, covered plans included
 
 
 def create_offer(

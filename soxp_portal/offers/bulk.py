@@ -1,10 +1,12 @@
-"""Bulk writes for the census, as one prepared statement run over every row (``executemany``).
+"""Bulk writes for the census: prepared statements over every row, ``COPY``, and ``INSERT ... SELECT``.
 
 Django's ``bulk_create`` compiles every value of every row into SQL text and ``bulk_update`` builds
 one ``CASE WHEN`` per field over the whole batch; for a census of 400,000 grants both cost most of
-the import's time (see docs/performance.md). ``executemany`` of one parameterised statement runs in
-C on SQLite and as a pipeline on psycopg 3. Values still go through each field's
-``get_db_prep_save``, so they are stored exactly as the ORM would store them.
+the import's time (see docs/performance.md). ``insert_rows`` runs one parameterised statement over
+every row (``executemany``, in C on SQLite and as a pipeline on psycopg 3), its values through each
+field's ``get_db_prep_save``, so they are stored exactly as the ORM would store them. The census
+import itself appends rows to temporary tables (``append_rows``: ``COPY`` on PostgreSQL) and writes
+from them in SQL (``insert_select``).
 """
 
 from __future__ import annotations
@@ -43,18 +45,6 @@ def insert_rows(model: type[models.Model], rows: Iterable[Row], *, now: datetime
     params = [
         [_prepared(field, row.get(field.attname, fixed[field.attname])) for field in fields] for row in rows
     ]
-    if params:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
-
-
-def update_rows(model: type[models.Model], rows: Iterable[Row], field_names: list[str]) -> None:
-    """Updates the named fields of each row, found by its ``pk`` key."""
-    fields = [model._meta.get_field(name) for name in field_names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
-    params = [[_prepared(field, row[field.attname]) for field in fields] + [row["pk"]] for row in rows]  # type: ignore[union-attr, arg-type]
     if params:
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
