@@ -68,7 +68,7 @@ check: install
 	$(PY) manage.py check
 
 bench: install
-	$(PY) bench/census.py --write
+	scripts/with-postgres $(PY) bench/census.py --write  # SQLite, and PostgreSQL (started if down)
 	$(PY) bench/audit.py --write
 
 screenshots: install test-packages

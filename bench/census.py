@@ -244,9 +244,15 @@ def fresh_database(url: str) -> None:
     import psycopg
 
     maintenance = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(maintenance, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(maintenance, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            f"{url}: {error}\nStart PostgreSQL (scripts/with-postgres does), or run SQLite alone with "
+            f"--database-url {SQLITE_URL}."
+        ) from error
 
 
 def run_database(url: str, files: dict[str, Path]) -> dict[str, dict[str, float]]:
