@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from iso3166 import countries_by_alpha2
@@ -681,7 +681,7 @@ def import_census(
                         data={**plan.summary(), "employees_file": employees_name, "grants_file": grants_name},
                         request=request,
                     )
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         raise CensusImportError(
             [
                 CensusError(
