@@ -69,7 +69,7 @@ check: install
 	$(PY) manage.py check
 
 bench: install
-	$(PY) bench/census.py --write
+	scripts/with-postgres $(PY) bench/census.py --write  # SQLite, and PostgreSQL (started if down)
 	$(PY) bench/audit.py --write
 
 # gunicorn and PostgreSQL under the deadline hour's load (bench/surge.py); wrk comes from Debian.

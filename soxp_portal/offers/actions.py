@@ -47,6 +47,7 @@ from soxp_portal.offers.models import (
 )
 from soxp_portal.offers.participation import tender_figures
 from soxp_portal.offers.queries import election_in_force_at, employee_status
+from soxp_portal.offers.verdicts import judge_offers
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
@@ -479,6 +480,12 @@ def _check_term_bounds(offer: Offer) -> None:
         raise OfferError(" ".join(problems.values()))
 
 
+def _judge_census(offer: Offer, now: datetime) -> None:
+    """Stores the census's verdicts under the offer's new terms, in the transaction that changed them
+    (``offers/verdicts.py``); the offer's row is locked, or new."""
+    judge_offers([Offer.objects.get(pk=offer.pk)], now=now)  # the terms as saved, covered plans included
+
+
 def create_offer(
     values: Mapping[str, Any],
     *,
@@ -496,6 +503,7 @@ def create_offer(
     with transaction.atomic():
         offer.save()
         offer.covered_plans.set(covered_plans)
+        _judge_census(offer, now)
         record(
             AuditEventType.OFFER_CREATED,
             actor=actor,
@@ -548,6 +556,7 @@ def update_offer_terms(
         locked.original_expires_at = locked.expires_at  # not announced yet: no extension to remember
         locked.save()
         locked.covered_plans.set(covered_plans)
+        _judge_census(locked, now)
         record(
             AuditEventType.OFFER_EDITED,
             actor=actor,
@@ -812,6 +821,7 @@ def extend_offer(
         figures = tender_figures(locked, now=now)
         locked.expires_at = new_expires_at
         locked.save(update_fields=["expires_at", "updated_at"])
+        _judge_census(locked, now)  # the cancellation date moved, and with it which grants expire first
         notice = Announcement.objects.create(
             offer=locked,
             title=extension_title(locked, new_expires_at),

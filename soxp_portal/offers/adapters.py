@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, QuerySet
+from django.db import connection
+from django.db.models import DecimalField, Q, QuerySet
 
-from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
+from soxp_portal.rules.facts import EmployeeFacts, EmploymentStatus, GrantFacts
 from soxp_portal.rules.terms import OfferTerms, PricingBasis
 
 if TYPE_CHECKING:
@@ -52,6 +55,16 @@ def employee_facts(employee: Employee) -> EmployeeFacts:
     )
 
 
+def employed_on(day: date, *, through: str = "") -> Q:
+    """``EmployeeFacts.is_employed_on(day)`` as a filter on employees, or with `through` ("employee__")
+    on rows that lead to one: a termination date decides (employed if it is later than `day`); without
+    one, every status but terminated is employed."""
+    return Q(**{f"{through}termination_date__gt": day}) | (
+        Q(**{f"{through}termination_date__isnull": True})
+        & ~Q(**{f"{through}status": EmploymentStatus.TERMINATED.value})
+    )
+
+
 def grant_facts(grant: Grant) -> GrantFacts:
     """Needs ``grant.plan`` loaded (select_related) to avoid a query per grant."""
     return GrantFacts(
@@ -86,19 +99,56 @@ _GRANT_FACTS = (
 )
 
 
+def plain_values(queryset: QuerySet[Any, Any], *, chunk_size: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset as the database driver returns them, fetched in chunks (a
+    server-side cursor on PostgreSQL), without the ORM's per-value converters, which cost most of a
+    whole-census pass (docs/performance.md).
+
+    The drivers already return text, numbers, dates and booleans as Python's types (Django registers
+    SQLite's converters for its declared column types), and PostgreSQL's returns decimals. SQLite keeps
+    a decimal as an integer or a float: it becomes the ``Decimal`` of the float's shortest text, which
+    is the decimal that was stored (a price has at most 12 significant digits, a float holds 15), as the
+    ORM's own converter gives it; the float is never used as money.
+    """
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    decimals = [
+        index
+        for index, (expression, _, _) in enumerate(compiler.select)
+        if connection.vendor == "sqlite" and isinstance(expression.output_field, DecimalField)
+    ]
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            if not decimals:
+                yield from rows
+                continue
+            for row in rows:
+                values = list(row)
+                for index in decimals:
+                    value = values[index]
+                    if value is not None:
+                        values[index] = Decimal(repr(value) if isinstance(value, float) else value)
+                yield tuple(values)
+
+
 def grant_and_holder_facts(grants: QuerySet[Grant]) -> Iterator[tuple[EmployeeFacts, GrantFacts]]:
     """Streams (holder, grant) facts for a queryset of grants, in its order, from plain values.
 
     For whole-census reports: no model instances are built, and consecutive grants of one holder
     share one EmployeeFacts object, so callers can judge each employee once (``is`` comparison).
     """
-    rows = grants.values(
-        *_GRANT_FACTS,
-        plan_name=F("plan__name"),
-        **{f"holder_{name}": F(f"employee__{name}") for name in _EMPLOYEE_FACTS},
-    ).iterator(chunk_size=5000)
+    rows = plain_values(
+        grants.values_list(
+            "plan__name",
+            *_GRANT_FACTS,
+            *(f"employee__{name}" for name in _EMPLOYEE_FACTS),
+        )
+    )
     holder: EmployeeFacts | None = None
+    split = 1 + len(_GRANT_FACTS)
     for row in rows:
-        if holder is None or holder.employee_id != row["holder_employee_id"]:
-            holder = EmployeeFacts(**{name: row[f"holder_{name}"] for name in _EMPLOYEE_FACTS})
-        yield holder, GrantFacts(plan=row["plan_name"], **{name: row[name] for name in _GRANT_FACTS})
+        if holder is None or holder.employee_id != row[split]:
+            holder = EmployeeFacts(*row[split:])
+        grant_id, *facts = row[1:split]
+        yield holder, GrantFacts(grant_id, row[0], *facts)

@@ -1,6 +1,7 @@
 """Django's admin, for superusers' repairs. Administrators run the offer from the console.
 
-Elections and their tendered grants are append-only, so the admin shows them read-only.
+Elections and their tendered grants are append-only, so the admin shows them read-only; so are the
+stored eligibility verdicts, which only ``offers/verdicts.py`` writes.
 """
 
 from typing import Any
@@ -14,9 +15,11 @@ from soxp_portal.offers.models import (
     Election,
     Employee,
     Grant,
+    JudgedCensus,
     Offer,
     OfferDocument,
     Plan,
+    TenderableHolding,
     TenderedGrant,
 )
 
@@ -80,7 +83,9 @@ class GrantAdmin(admin.ModelAdmin[Grant]):
     raw_id_fields = ("employee",)
 
 
-class ReadOnlyAdmin[M: Election | TenderedGrant | ConfirmationEmail](admin.ModelAdmin[M]):
+class ReadOnlyAdmin[M: Election | TenderedGrant | ConfirmationEmail | TenderableHolding | JudgedCensus](
+    admin.ModelAdmin[M]
+):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -136,3 +141,16 @@ class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
 class OfferDocumentAdmin(admin.ModelAdmin[OfferDocument]):
     list_display = ("title", "offer", "uploaded_at")
     list_filter = ("offer",)
+
+
+@admin.register(TenderableHolding)
+class TenderableHoldingAdmin(ReadOnlyAdmin[TenderableHolding]):
+    list_display = ("offer", "employee", "grants", "shares")
+    list_filter = ("offer",)
+    search_fields = ("employee__employee_id",)
+    list_select_related = ("offer", "employee")
+
+
+@admin.register(JudgedCensus)
+class JudgedCensusAdmin(ReadOnlyAdmin[JudgedCensus]):
+    list_display = ("offer", "judged_at")

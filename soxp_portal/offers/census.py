@@ -5,18 +5,26 @@ written; any error rejects the whole import, and each error names the file, the 
 of the file, the header being row 1), the column and what is wrong. A re-import of the same
 census updates rows in place and never duplicates them; nothing is ever deleted by an import.
 
-The work is split so that the console can show a dry run: :func:`read_census` parses and
-validates, :func:`plan_census` compares with the database, :func:`apply_census` writes.
+The files are streamed, never held whole: each is read a megabyte at a time, checked row by row, and
+its good rows are appended to a temporary table of this connection (``COPY`` on PostgreSQL). Comparing
+with the portal and writing are then set-based SQL (``staged_census.py``), inside one transaction that
+also judges every offer's eligibility verdicts again (``verdicts.py``) and writes the audit event. A dry
+run (the console's, before confirming) stops after the comparison. One import runs at a time: on
+PostgreSQL a second one is refused at once with a clear message, on SQLite writers queue and one that
+waits too long is refused the same way.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
@@ -24,7 +32,7 @@ from typing import Any, BinaryIO
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from iso3166 import countries_by_alpha2
@@ -33,11 +41,12 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
-from soxp_portal.offers.bulk import insert_rows, update_rows
+from soxp_portal.offers import staged_census
 from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.limits import EARLIEST_CENSUS_DATE, LATEST_DATE, MAX_PRICE
-from soxp_portal.offers.models import Employee, Grant, Plan
+from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.offers.reports import Writable, write_csv
+from soxp_portal.offers.verdicts import judge_offers, judge_stale_offers
 from soxp_portal.rules.wording import format_money
 
 EMPLOYEE_COLUMNS = (
@@ -84,6 +93,8 @@ _DATE_RANGE = f"{EARLIEST_CENSUS_DATE} to {LATEST_DATE}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
 _PRICE = re.compile(r"\d{1,8}(\.\d{1,4})?")
+_STATUSES = tuple(Employee.Status.values)
+_OPTION_TYPES = tuple(Grant.OptionType.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +105,12 @@ class CensusError:
     message: str
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [self.file] if self.file else []
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
 #: A value quoted in a message ('01/31/2001') or standing bare in it (a count, a date, a price).
@@ -192,33 +203,33 @@ class GrantRow:
     performance_condition: str
 
 
-@dataclass
-class ParsedCensus:
-    employees: list[EmployeeRow]
-    grants: list[GrantRow]
-
-
-@dataclass
+@dataclass(frozen=True)
 class CensusPlan:
-    """What an import will do, row by row: the dry run the console shows before confirming."""
+    """What an import did (or, in a dry run, would do): the dry run the console shows before confirming."""
 
-    census: ParsedCensus
-    new_employees: list[EmployeeRow] = field(default_factory=list)
-    changed_employees: list[tuple[int, EmployeeRow]] = field(default_factory=list)
-    unchanged_employees: int = 0
-    new_grants: list[GrantRow] = field(default_factory=list)
-    changed_grants: list[tuple[int, GrantRow]] = field(default_factory=list)
-    unchanged_grants: int = 0
-    new_plans: list[str] = field(default_factory=list)
+    employees_new: int
+    employees_changed: int
+    employees_unchanged: int
+    grants_new: int
+    grants_changed: int
+    grants_unchanged: int
+    new_plans: tuple[str, ...]
+    #: Census ids of the employees file, in its order (the command's ``--invite`` invites them).
+    employee_ids: tuple[str, ...]
+
+    @property
+    def changes_census(self) -> bool:
+        """Whether the import adds or changes any employee or grant."""
+        return any((self.employees_new, self.employees_changed, self.grants_new, self.grants_changed))
 
     def summary(self) -> dict[str, int]:
         return {
-            "employees_new": len(self.new_employees),
-            "employees_changed": len(self.changed_employees),
-            "employees_unchanged": self.unchanged_employees,
-            "grants_new": len(self.new_grants),
-            "grants_changed": len(self.changed_grants),
-            "grants_unchanged": self.unchanged_grants,
+            "employees_new": self.employees_new,
+            "employees_changed": self.employees_changed,
+            "employees_unchanged": self.employees_unchanged,
+            "grants_new": self.grants_new,
+            "grants_changed": self.grants_changed,
+            "grants_unchanged": self.grants_unchanged,
             "plans_new": len(self.new_plans),
         }
 
@@ -236,7 +247,9 @@ class _RowReader:
 
     def text(self, column: str, *, required: bool = True, max_length: int = 150) -> str:
         value = self.values[column].strip()
-        if required and not value:
+        if "\x00" in value:
+            self.fail(column, "contains a NUL character (byte 0x00), which the portal cannot store.")
+        elif required and not value:
             self.fail(column, "is empty; a value is required.")
         elif len(value) > max_length:
             self.fail(column, f"is {len(value)} characters long; at most {max_length} are allowed.")
@@ -311,32 +324,75 @@ class _RowReader:
         return Decimal(0)
 
 
-def _decode(name: str, data: bytes, errors: list[CensusError]) -> str | None:
-    if not data.strip():
+#: Bytes read from a file at a time.
+READ_BYTES = 1 << 20
+#: What a second import at the same time is told.
+BUSY_MESSAGE = (
+    "Another census import is running; nothing was imported. Try again when it has finished "
+    "(the dry run too: it compares with the census as it will be)."
+)
+
+
+def _rewindable(file: BinaryIO) -> BinaryIO:
+    """The file itself if it can seek back (uploads, files, BytesIO), else a spooled copy of it: a file
+    is read twice, once to check that it is UTF-8 text and once to read its rows."""
+    if file.seekable():
+        return file
+    copy = tempfile.SpooledTemporaryFile(max_size=16 * READ_BYTES)  # noqa: SIM115  # the caller closes it
+    shutil.copyfileobj(file, copy, READ_BYTES)
+    copy.seek(0)
+    return copy  # type: ignore[return-value]
+
+
+def _check_text(name: str, file: BinaryIO, errors: list[CensusError]) -> bool:
+    """Whether the file holds UTF-8 text that is not blank; if not, the error (the row of the first byte
+    that is not UTF-8). Reads the file a megabyte at a time and rewinds it."""
+    start = file.tell()
+    newlines, pending, blank = 0, b"", True
+    while True:
+        chunk = file.read(READ_BYTES)
+        data = pending + chunk
+        blank = blank and not data.strip()
+        try:
+            _, consumed = codecs.utf_8_decode(data, "strict", not chunk)
+        except UnicodeDecodeError as error:
+            row = newlines + data[: error.start].count(b"\n") + 1
+            message = f"The file is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8."
+            errors.append(CensusError(name, row, None, message))
+            return False
+        newlines += data.count(b"\n", 0, consumed)
+        pending = data[consumed:]
+        if not chunk:
+            break
+    file.seek(start)
+    if blank:
         errors.append(
             CensusError(name, None, None, "The file is empty; a header row and data rows are expected.")
         )
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        row = data[: error.start].count(b"\n") + 1
-        errors.append(
-            CensusError(
-                name,
-                row,
-                None,
-                f"The file is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8.",
-            )
-        )
-        return None
+        return False
+    return True
+
+
+def _lines(file: BinaryIO) -> Iterator[str]:
+    """The file's text (checked UTF-8; a byte order mark dropped), line by line with each line's ending,
+    split exactly as ``io.StringIO(text, newline="")`` splits the whole text, read a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    rest = ""
+    while chunk := file.read(READ_BYTES):
+        text = rest + decoder.decode(chunk)
+        # Up to the last line ending, unless that is a "\r" that the next chunk may pair with a "\n".
+        cut = len(text) - 1 if text.endswith("\r") else len(text)
+        end = max(text.rfind("\n", 0, cut), text.rfind("\r", 0, cut)) + 1
+        rest = text[end:]
+        yield from io.StringIO(text[:end], newline="")
+    yield from io.StringIO(rest + decoder.decode(b"", final=True), newline="")
 
 
 def _rows(
-    name: str, text: str, columns: tuple[str, ...], errors: list[CensusError]
+    name: str, lines: Iterable[str], columns: tuple[str, ...], errors: list[CensusError]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yields (row number, values by column) after checking the header; row 1 is the header."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(lines)
     try:
         header = [column.strip() for column in next(reader)]
     except (StopIteration, csv.Error) as error:
@@ -375,11 +431,12 @@ def _rows(
         errors.append(CensusError(name, row_number + 1, None, f"is not valid CSV ({error})."))
 
 
-def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[EmployeeRow]:
-    employees: list[EmployeeRow] = []
-    first_row_of_id: dict[str, int] = {}
+def _read_employees(
+    name: str, lines: Iterable[str], errors: list[CensusError], first_row_of_id: dict[str, int]
+) -> Iterator[EmployeeRow]:
+    """Yields each good row; records every error. `first_row_of_id` collects the census ids."""
     first_row_of_email: dict[str, int] = {}
-    for row_number, values in _rows(name, text, EMPLOYEE_COLUMNS, errors):
+    for row_number, values in _rows(name, lines, EMPLOYEE_COLUMNS, errors):
         row = _RowReader(name, row_number, values, errors)
         employee_id = row.identifier("employee_id")
         email = row.text("email", max_length=254).lower()
@@ -402,7 +459,7 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
             email=email,
             hire_date=row.date("hire_date"),  # type: ignore[arg-type]  # None only when row.ok is False
             work_country=country,
-            status=row.choice("status", tuple(Employee.Status.values)),
+            status=row.choice("status", _STATUSES),
             termination_date=row.date("termination_date", required=False),
             is_executive_officer=row.boolean("is_executive_officer"),
             is_director=row.boolean("is_director"),
@@ -427,21 +484,20 @@ def _read_employees(name: str, text: str, errors: list[CensusError]) -> list[Emp
             elif key:
                 seen[key] = row_number
         if row.ok:
-            employees.append(employee)
-    return employees
+            yield employee
 
 
-def _read_grants(name: str, text: str, errors: list[CensusError]) -> list[GrantRow]:
-    grants: list[GrantRow] = []
+def _read_grants(name: str, lines: Iterable[str], errors: list[CensusError]) -> Iterator[GrantRow]:
+    """Yields each good row; records every error."""
     first_row_of_id: dict[str, int] = {}
-    for row_number, values in _rows(name, text, GRANT_COLUMNS, errors):
+    for row_number, values in _rows(name, lines, GRANT_COLUMNS, errors):
         row = _RowReader(name, row_number, values, errors)
         grant = GrantRow(
             row=row_number,
             grant_id=row.identifier("grant_id"),
             employee_id=row.identifier("employee_id"),
             plan=row.text("plan", max_length=200),
-            option_type=row.choice("option_type", tuple(Grant.OptionType.values), case="upper"),
+            option_type=row.choice("option_type", _OPTION_TYPES, case="upper"),
             grant_date=row.date("grant_date"),  # type: ignore[arg-type]
             shares_granted=row.shares("shares_granted"),
             shares_exercised=row.shares("shares_exercised"),
@@ -469,153 +525,7 @@ def _read_grants(name: str, text: str, errors: list[CensusError]) -> list[GrantR
         elif grant.grant_id:
             first_row_of_id[grant.grant_id] = row_number
         if row.ok:
-            grants.append(grant)
-    return grants
-
-
-def read_census(
-    employees_file: BinaryIO, grants_file: BinaryIO, *, employees_name: str, grants_name: str
-) -> ParsedCensus:
-    """Parses and checks both files on their own; raises :class:`CensusImportError` with every error."""
-    errors: list[CensusError] = []
-    employees_text = _decode(employees_name, employees_file.read(), errors)
-    grants_text = _decode(grants_name, grants_file.read(), errors)
-    employees = _read_employees(employees_name, employees_text, errors) if employees_text is not None else []
-    grants = _read_grants(grants_name, grants_text, errors) if grants_text is not None else []
-    if errors:
-        raise CensusImportError(errors)
-    return ParsedCensus(employees=employees, grants=grants)
-
-
-def plan_census(census: ParsedCensus, *, grants_name: str, employees_name: str) -> CensusPlan:
-    """Compares the parsed census with the database: what is new, changed and unchanged.
-
-    Checks what needs the database too: a grant's employee must be in the file or already known,
-    a grant cannot move to another employee, an email cannot belong to another employee.
-    """
-    plan = CensusPlan(census=census)
-    errors: list[CensusError] = []
-    existing_employees = {
-        row[0]: (row[1], row[2:])
-        for row in Employee.objects.values_list("employee_id", "pk", *EMPLOYEE_FIELDS)
-    }
-    owner_of_email = dict(Employee.objects.values_list("email", "employee_id"))
-    for employee in census.employees:
-        owner = owner_of_email.get(employee.email)
-        if owner is not None and owner != employee.employee_id:
-            errors.append(
-                CensusError(
-                    employees_name,
-                    employee.row,
-                    "email",
-                    f"{employee.email!r} already belongs to employee {owner} in the portal.",
-                )
-            )
-        known = existing_employees.get(employee.employee_id)
-        if known is None:
-            plan.new_employees.append(employee)
-        elif known[1] != employee.values():
-            plan.changed_employees.append((known[0], employee))
-        else:
-            plan.unchanged_employees += 1
-
-    plans = dict(Plan.objects.values_list("name", "pk"))
-    plan.new_plans = sorted({grant.plan for grant in census.grants} - plans.keys())
-    in_file = {employee.employee_id for employee in census.employees}
-    existing_grants = {
-        row[0]: (row[1], row[2:])
-        for row in Grant.objects.values_list(
-            "grant_id", "pk", "employee__employee_id", "plan__name", *GRANT_FIELDS[2:]
-        )
-    }
-    cancelled_in_offers = _cancelled_in_offers()
-    for grant in census.grants:
-        cancelled = cancelled_in_offers.get(grant.grant_id, 0)
-        if grant.shares_cancelled < cancelled:
-            errors.append(
-                CensusError(
-                    grants_name,
-                    grant.row,
-                    "shares_cancelled",
-                    f"grant {grant.grant_id} had {cancelled:,} shares cancelled when an exchange offer "
-                    f"closed, but this census shows {grant.shares_cancelled:,} cancelled: load the offer's "
-                    "cancellations into the stock plan system first, then export the census again.",
-                )
-            )
-            continue
-        if grant.employee_id not in in_file and grant.employee_id not in existing_employees:
-            errors.append(
-                CensusError(
-                    grants_name,
-                    grant.row,
-                    "employee_id",
-                    f"{grant.employee_id!r} is not in {employees_name} nor in the portal.",
-                )
-            )
-            continue
-        known = existing_grants.get(grant.grant_id)
-        values = (grant.employee_id, grant.plan, *(getattr(grant, name) for name in GRANT_FIELDS[2:]))
-        if known is None:
-            plan.new_grants.append(grant)
-        elif known[1][0] != grant.employee_id:
-            errors.append(
-                CensusError(
-                    grants_name,
-                    grant.row,
-                    "employee_id",
-                    f"grant {grant.grant_id} belongs to employee {known[1][0]} in the portal; "
-                    "a grant cannot move to another employee.",
-                )
-            )
-        elif known[1] != values:
-            plan.changed_grants.append((known[0], grant))
-        else:
-            plan.unchanged_grants += 1
-    if errors:
-        raise CensusImportError(errors)
-    return plan
-
-
-def _cancelled_in_offers() -> dict[str, int]:
-    """Grant id -> shares an exchange offer cancelled (its close's cancel step). A census must not undo
-    them: the offer's record of what was cancelled is the one that holds."""
-    rows = Grant.objects.filter(accepted_in__tender__offer__closing__cancelled_at__isnull=False).values_list(
-        "grant_id", "accepted_in__shares"
-    )
-    return dict(rows)
-
-
-def _serialize_imports() -> None:
-    """One import at a time: on PostgreSQL a transaction-scoped advisory lock; SQLite's
-    BEGIN IMMEDIATE (see settings) already serialises writers."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('soxp_portal.census_import'))")
-
-
-def apply_census(plan: CensusPlan, *, now: datetime | None = None) -> None:
-    """Writes a planned census in bulk, inside the caller's transaction."""
-    now = now or timezone.now()
-    Plan.objects.bulk_create([Plan(name=name) for name in plan.new_plans], ignore_conflicts=True)
-    plan_pks = dict(Plan.objects.values_list("name", "pk"))
-    _write_employees(plan, now)
-    employee_pks = dict(Employee.objects.values_list("employee_id", "pk"))
-
-    def values(grant: GrantRow) -> dict[str, Any]:
-        return {
-            "grant_id": grant.grant_id,
-            "employee_id": employee_pks[grant.employee_id],
-            "plan_id": plan_pks[grant.plan],
-            "updated_at": now,
-            **{name: getattr(grant, name) for name in GRANT_FIELDS[2:]},
-        }
-
-    insert_rows(Grant, (values(grant) for grant in plan.new_grants), now=now)
-    update_rows(
-        Grant,
-        ({"pk": pk, **values(grant)} for pk, grant in plan.changed_grants),
-        [*GRANT_FIELDS, "updated_at"],
-    )
+            yield grant
 
 
 def _unusable_password() -> str:
@@ -624,62 +534,105 @@ def _unusable_password() -> str:
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
-def _write_employees(plan: CensusPlan, now: datetime) -> None:
-    """Creates the new employees, each with a login account that has no usable password until they
-    set one through their invitation (an existing account with the same email, such as an
-    administrator's, is linked instead); updates the changed ones and their accounts' names and email.
+def _while_clean(rows: Iterable[Any], errors: list[CensusError]) -> Iterator[Any]:
+    """The rows, until the first error of either file: after it nothing will be written, so the
+    rest is only checked, not staged."""
+    for row in rows:
+        if errors:
+            return
+        yield row
 
-    Whole-table reads instead of ``IN (...)`` lists: SQLite caps the number of query parameters.
+
+def _stage(
+    employees_file: BinaryIO, grants_file: BinaryIO, *, employees_name: str, grants_name: str
+) -> tuple[str, ...]:
+    """Reads and checks both files, staging their rows; raises :class:`CensusImportError` with every
+    error found in the files themselves. Returns the census ids of the employees file, in its order."""
+    errors: list[CensusError] = []
+    employees_ok = _check_text(employees_name, employees_file, errors)
+    grants_ok = _check_text(grants_name, grants_file, errors)
+    employee_ids: dict[str, int] = {}
+    if employees_ok:
+        rows = _read_employees(employees_name, _lines(employees_file), errors, employee_ids)
+        staged_census.append_employees(
+            (e.row, e.employee_id, *e.values(), _unusable_password()) for e in _while_clean(rows, errors)
+        )
+        for _ in rows:  # the rest of the file, checked after an error
+            pass
+    if grants_ok:
+        rows = _read_grants(grants_name, _lines(grants_file), errors)
+        staged_census.append_grants(
+            (g.row, g.grant_id, g.employee_id, g.plan, *(getattr(g, name) for name in GRANT_FIELDS[2:]))
+            for g in _while_clean(rows, errors)
+        )
+        for _ in rows:
+            pass
+    if errors:
+        raise CensusImportError(errors)
+    staged_census.index()
+    return tuple(employee_ids)
+
+
+def _compare(*, employees_name: str, grants_name: str, employee_ids: tuple[str, ...]) -> CensusPlan:
+    """Compares the staged census with the portal: what is new, changed and unchanged.
+
+    Checks what needs the database too: a grant's employee must be in the file or already known,
+    a grant cannot move to another employee, an email cannot belong to another employee, and a grant
+    cannot show fewer shares cancelled than an exchange offer cancelled.
     """
-    user_pks = dict(User.objects.values_list("email", "pk"))
-    insert_rows(
-        User,
-        (
-            {
-                "email": employee.email,
-                "first_name": employee.first_name,
-                "last_name": employee.last_name,
-                "password": _unusable_password(),
-                "date_joined": now,
-            }
-            for employee in plan.new_employees
-            if employee.email not in user_pks
-        ),
-        now=now,
-    )
-    user_pks = dict(User.objects.values_list("email", "pk"))
-    insert_rows(
-        Employee,
-        (
-            {"user_id": user_pks[employee.email], **_employee_values(employee)}
-            for employee in plan.new_employees
-        ),
-        now=now,
-    )
-    if not plan.changed_employees:
-        return
-    update_rows(
-        Employee,
-        (
-            {"pk": pk, "updated_at": now, **_employee_values(employee)}
-            for pk, employee in plan.changed_employees
-        ),
-        [*EMPLOYEE_FIELDS, "updated_at"],
-    )
-    user_of = dict(Employee.objects.filter(user__isnull=False).values_list("pk", "user_id"))
-    update_rows(
-        User,
-        (
-            {"pk": user_of[pk], "email": e.email, "first_name": e.first_name, "last_name": e.last_name}
-            for pk, e in plan.changed_employees
-            if pk in user_of
-        ),
-        ["email", "first_name", "last_name"],
+    errors = [
+        CensusError(
+            employees_name, row, "email", f"{email!r} already belongs to employee {owner} in the portal."
+        )
+        for row, email, owner in staged_census.email_conflicts()
+    ]
+    grant_errors: dict[int, CensusError] = {}  # one error a grant, the first that applies
+    for row, grant_id, in_file, cancelled in staged_census.cancellations_undone():
+        grant_errors[row] = CensusError(
+            grants_name,
+            row,
+            "shares_cancelled",
+            f"grant {grant_id} had {cancelled:,} shares cancelled when an exchange offer "
+            f"closed, but this census shows {in_file:,} cancelled: load the offer's "
+            "cancellations into the stock plan system first, then export the census again.",
+        )
+    for row, employee_id in staged_census.unknown_employees():
+        grant_errors.setdefault(
+            row,
+            CensusError(
+                grants_name,
+                row,
+                "employee_id",
+                f"{employee_id!r} is not in {employees_name} nor in the portal.",
+            ),
+        )
+    for row, grant_id, owner in staged_census.moved_grants():
+        grant_errors.setdefault(
+            row,
+            CensusError(
+                grants_name,
+                row,
+                "employee_id",
+                f"grant {grant_id} belongs to employee {owner} in the portal; "
+                "a grant cannot move to another employee.",
+            ),
+        )
+    errors += [grant_errors[row] for row in sorted(grant_errors)]
+    if errors:
+        raise CensusImportError(errors)
+    return CensusPlan(
+        **staged_census.counts(), new_plans=tuple(staged_census.new_plans()), employee_ids=employee_ids
     )
 
 
-def _employee_values(employee: EmployeeRow) -> dict[str, Any]:
-    return {"employee_id": employee.employee_id, **dict(zip(EMPLOYEE_FIELDS, employee.values(), strict=True))}
+def _claim_the_import() -> None:
+    """One import at a time: on PostgreSQL a transaction-scoped advisory lock, refused at once if another
+    import holds it; SQLite's BEGIN IMMEDIATE (see settings) already serialises writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('soxp_portal.census_import'))")
+            if not cursor.fetchone()[0]:
+                raise CensusImportError([CensusError("", None, None, BUSY_MESSAGE)])
 
 
 def import_census(
@@ -696,26 +649,39 @@ def import_census(
     """Reads, checks and (unless ``dry_run``) writes a census, all or nothing.
 
     Raises :class:`CensusImportError` listing every problem; the database is then unchanged. A written
-    import is audited as ``census.imported`` with its counts, in its transaction; ``actor`` and
-    ``request`` are None from the command line.
+    import judges every offer's eligibility verdicts again and is audited as ``census.imported`` with
+    its counts, in its transaction; ``actor`` and ``request`` are None from the command line.
     """
     now = now or timezone.now()
-    census = read_census(employees_file, grants_file, employees_name=employees_name, grants_name=grants_name)
+    employees_file, grants_file = _rewindable(employees_file), _rewindable(grants_file)
     try:
-        with transaction.atomic():
-            _serialize_imports()
-            plan = plan_census(census, employees_name=employees_name, grants_name=grants_name)
-            if not dry_run:
-                apply_census(plan, now=now)
-                record(
-                    AuditEventType.CENSUS_IMPORTED,
-                    actor=actor,
-                    at=now,
-                    channel=channel_of(request),
-                    data={**plan.summary(), "employees_file": employees_name, "grants_file": grants_name},
-                    request=request,
+        with staged_census.staging():
+            employee_ids = _stage(
+                employees_file, grants_file, employees_name=employees_name, grants_name=grants_name
+            )
+            with transaction.atomic():
+                _claim_the_import()
+                # The offers' rows first (the order every writer of the census and the terms keeps),
+                # so that the terms cannot change while their verdicts are judged.
+                offers = [] if dry_run else list(Offer.objects.select_for_update().order_by("pk"))
+                plan = _compare(
+                    employees_name=employees_name, grants_name=grants_name, employee_ids=employee_ids
                 )
-    except IntegrityError as error:
+                if not dry_run:
+                    staged_census.write(now=now)
+                    if plan.changes_census:
+                        judge_offers(offers, now=now)
+                    else:  # judged already, unless the terms or the census changed another way since
+                        judge_stale_offers(offers, now=now)
+                    record(
+                        AuditEventType.CENSUS_IMPORTED,
+                        actor=actor,
+                        at=now,
+                        channel=channel_of(request),
+                        data={**plan.summary(), "employees_file": employees_name, "grants_file": grants_name},
+                        request=request,
+                    )
+    except (IntegrityError, DataError) as error:
         raise CensusImportError(
             [
                 CensusError(
@@ -726,4 +692,8 @@ def import_census(
                 )
             ]
         ) from error
+    except OperationalError as error:
+        if connection.vendor == "sqlite" and "locked" in str(error):
+            raise CensusImportError([CensusError("", None, None, BUSY_MESSAGE)]) from error
+        raise
     return plan

@@ -119,7 +119,7 @@ def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:
         user.save()
         user.groups.add(Group.objects.get_or_create(name=role.value)[0])
         logins.append((email, role.value))
-    ids = [row.employee_id for row in census.census.employees]
+    ids = list(census.employee_ids)
     for employee in (
         Employee.objects.filter(employee_id__in=ids).select_related("user").order_by("employee_id")
     ):

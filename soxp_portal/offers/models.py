@@ -306,7 +306,8 @@ class Employee(models.Model):
     is_executive_officer = models.BooleanField(default=False)
     is_director = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the latest change is half of the census digest every read of the stored verdicts checks.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "employee_id"]
@@ -344,7 +345,8 @@ class Grant(models.Model):
     expiration_date = models.DateField()
     performance_condition = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the latest change is half of the census digest every read of the stored verdicts checks.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["grant_date", "grant_id"]
@@ -370,6 +372,44 @@ class Grant(models.Model):
     @property
     def outstanding_shares(self) -> int:
         return self.shares_granted - self.shares_exercised - self.shares_cancelled
+
+
+class TenderableHolding(models.Model):
+    """An employee's grants that may be tendered in one offer, judged when the census or the terms last
+    changed (``offers/verdicts.py``): how many, and their outstanding shares.
+
+    A row exists only for an employee who meets every requirement but employment and holds at least one
+    grant that may be tendered. Employment is the one requirement that depends on the day, so it is not
+    stored: a reader applies the day from the employee's termination date (``adapters.employed_on``).
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
+    grants = models.PositiveIntegerField()
+    shares = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "employee"], name="tenderable_holding_once_per_offer"),
+            models.CheckConstraint(condition=Q(grants__gt=0), name="tenderable_holding_has_grants"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} in offer {self.offer_id}: {self.grants} grant(s), {self.shares} shares"
+
+
+class JudgedCensus(models.Model):
+    """What an offer's stored verdicts (``TenderableHolding``) were judged from: digests of the offer's
+    terms and of the census (its counts and latest changes) as they stood. The verdicts are read only
+    while both digests still match; any other change is judged again first."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    terms_digest = models.CharField(max_length=64)
+    census_digest = models.CharField(max_length=64)
+    judged_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Census judged for offer {self.offer_id} at {self.judged_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):

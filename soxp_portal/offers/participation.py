@@ -1,13 +1,12 @@
 """The read side of watching an offer: who is eligible, who took part, and the election in force.
 
 An employee is *eligible* when at least one of their grants can be tendered (the rules decide, on
-`judgement_day`). Eligibility is not stored: it follows from the census and the offer's terms, so the
-whole-census figures come from one streaming pass over every grant (`adapters.grant_and_holder_facts`,
-one query with a server-side cursor). On 100,000 employees and 400,000 grants that pass takes several
-seconds (docs/performance.md), so :func:`eligibility_census` keeps its result in Django's cache, keyed
-on everything the verdicts follow from: the offer's terms, the judgement day, and a fingerprint of the
-census (the number of employees and grants and the latest change of each; every write to them sets
-``updated_at``). The first dashboard after a census import pays for the pass; the next ones do not.
+`judgement_day`). The whole-census figures come from the verdicts stored with the census
+(``offers/verdicts.py``, ``TenderableHolding``): judged when the census is imported and when the terms
+change, checked for being current on every read, and turned into today's figures by applying the one
+requirement that depends on the day, employment, from each employee's termination date. So the
+dashboard's first view after an import costs a few aggregate queries, not a pass over 400,000 grants
+(docs/performance.md), and the employee list's eligibility filters are SQL.
 
 Everything else is a fixed number of queries whatever the size of the census: the election in force is
 the version with no later version (one ``NOT EXISTS`` on the unique (offer, employee, version) index),
@@ -16,22 +15,18 @@ and the elections per day are one grouped query with days in the offer's time zo
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum, TextChoices, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, TextChoices, Value
 from django.db.models.functions import Concat, TruncDate
 
-from soxp_portal.offers.adapters import grant_and_holder_facts
-from soxp_portal.offers.models import Election, Employee, Grant, Offer
-from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility, judgement_day
+from soxp_portal.offers.adapters import employed_on
+from soxp_portal.offers.models import Election, Employee, Offer, TenderableHolding
+from soxp_portal.offers.verdicts import ensure_current
+from soxp_portal.rules.eligibility import judgement_day
 
 
 class Standing(TextChoices):
@@ -44,10 +39,6 @@ class Standing(TextChoices):
     NOT_ELIGIBLE = "not-eligible", "Not eligible"
 
 
-#: The filters that need the whole census judged (the streaming pass).
-NEEDS_CENSUS = frozenset({Standing.ELIGIBLE, Standing.NOT_DECIDED, Standing.NOT_ELIGIBLE})
-
-
 @dataclass(frozen=True)
 class EligibleHolding:
     """What one employee could tender: their eligible grants and those grants' outstanding shares."""
@@ -56,31 +47,23 @@ class EligibleHolding:
     shares: int
 
 
-def _eligible_holdings(offer: Offer, grants: QuerySet[Grant], *, now: datetime) -> dict[str, EligibleHolding]:
-    """Census employee id -> holding, for the holders of `grants` with at least one eligible grant.
+def tenderable_holdings(offer: Offer, *, now: datetime) -> QuerySet[TenderableHolding]:
+    """The stored holding of every employee eligible on `judgement_day` (verdicts made current first)."""
+    ensure_current(offer, now=now)
+    on = judgement_day(offer.terms, now)
+    return TenderableHolding.objects.filter(offer=offer).filter(employed_on(on, through="employee__"))
 
-    Each holder's eligibility is judged once, on their first grant (the adapter hands consecutive grants
-    of one holder the same facts object), so `grants` must be ordered by holder.
-    """
-    terms = offer.terms
-    on = judgement_day(terms, now)
-    counts: Counter[str] = Counter()
-    shares: Counter[str] = Counter()
-    holder, holder_verdict = None, None
-    for employee, grant in grant_and_holder_facts(grants):
-        if employee is not holder:
-            holder, holder_verdict = employee, employee_eligibility(terms, employee, on)
-        if not holder_verdict.is_eligible:  # type: ignore[union-attr]
-            continue
-        if grant_eligibility(terms, grant, holder_verdict).is_eligible:  # type: ignore[arg-type]
-            counts[employee.employee_id] += 1
-            shares[employee.employee_id] += grant.outstanding_shares
-    return {employee_id: EligibleHolding(counts[employee_id], shares[employee_id]) for employee_id in counts}
+
+def eligible_employees(offer: Offer, *, now: datetime) -> Q:
+    """A filter on employees: eligible on `judgement_day` (verdicts made current first)."""
+    ensure_current(offer, now=now)
+    on = judgement_day(offer.terms, now)
+    return Q(Exists(TenderableHolding.objects.filter(offer=offer, employee=OuterRef("pk")))) & employed_on(on)
 
 
 @dataclass(frozen=True)
 class EligibilityCensus:
-    """The whole census judged for one offer (one streaming pass)."""
+    """The whole census judged for one offer."""
 
     #: Census ids of the employees with at least one eligible grant.
     employee_ids: frozenset[str]
@@ -88,48 +71,52 @@ class EligibilityCensus:
     shares: int
 
 
-#: How long a judged census is kept; any change of the census or the terms makes a new key sooner.
-ELIGIBILITY_CACHE_SECONDS = 6 * 60 * 60
-
-
-def census_fingerprint() -> tuple[Any, ...]:
-    """Changes whenever an employee or a grant is added, removed or changed (two aggregate queries)."""
-    employees = Employee.objects.aggregate(count=Count("pk"), last=Max("updated_at"))
-    grants = Grant.objects.aggregate(count=Count("pk"), last=Max("updated_at"))
-    return (employees["count"], employees["last"], grants["count"], grants["last"])
-
-
-def eligibility_census_key(offer: Offer, *, now: datetime) -> str:
-    """The cache key of the judged census: the offer, its terms, the judgement day, the census."""
-    terms = offer.terms
-    canonical_terms = tuple(
-        (item.name, sorted(value) if isinstance(value := getattr(terms, item.name), frozenset) else value)
-        for item in dataclasses.fields(terms)
-    )
-    basis = repr((offer.pk, canonical_terms, judgement_day(terms, now), census_fingerprint()))
-    return "eligibility-census:" + hashlib.sha256(basis.encode()).hexdigest()
-
-
 def eligibility_census(offer: Offer, *, now: datetime) -> EligibilityCensus:
-    """Every employee with an eligible grant, and the eligible shares: seconds on 400,000 grants the
-    first time, then from the cache until the census, the terms or the judgement day change."""
-    key = eligibility_census_key(offer, now=now)
-    census = cache.get(key)
-    if census is None:
-        holdings = _eligible_holdings(offer, Grant.objects.order_by("employee_id", "grant_id"), now=now)
-        census = EligibilityCensus(
-            employee_ids=frozenset(holdings), shares=sum(holding.shares for holding in holdings.values())
-        )
-        cache.set(key, census, ELIGIBILITY_CACHE_SECONDS)
-    return census
+    """Every employee with an eligible grant (their census ids), and the eligible shares."""
+    holdings = tenderable_holdings(offer, now=now)
+    return EligibilityCensus(
+        employee_ids=frozenset(holdings.values_list("employee__employee_id", flat=True).iterator(5000)),
+        shares=holdings.aggregate(shares=Sum("shares", default=0))["shares"],
+    )
+
+
+@dataclass(frozen=True)
+class EligibleFigures:
+    """How many employees are eligible, the outstanding shares of their eligible grants, and how many of
+    them have no election version at all (in force or replaced)."""
+
+    employees: int
+    shares: int
+    undecided: int
+
+
+def _decided(offer: Offer) -> QuerySet[Election]:
+    """Employees with at least one election version in the offer, as a subquery for ``IN``: PostgreSQL
+    hashes it once, where ``NOT EXISTS`` per employee was planned as a costly loop (and compiled)."""
+    return Election.objects.filter(offer=offer).values("employee")
+
+
+def eligible_figures(offer: Offer, *, now: datetime) -> EligibleFigures:
+    """One aggregate query over the stored holdings (after the check that they are current)."""
+    undecided = ~Q(employee__in=_decided(offer))
+    totals = tenderable_holdings(offer, now=now).aggregate(
+        employees=Count("pk"), shares=Sum("shares", default=0), undecided=Count("pk", filter=undecided)
+    )
+    return EligibleFigures(
+        employees=totals["employees"], shares=totals["shares"], undecided=totals["undecided"]
+    )
 
 
 def eligible_holdings_of(
     offer: Offer, employees: Iterable[Employee], *, now: datetime
 ) -> dict[str, EligibleHolding]:
-    """The same judgement for a few employees (a page of the list): one query."""
-    grants = Grant.objects.filter(employee__in=[employee.pk for employee in employees])
-    return _eligible_holdings(offer, grants.order_by("employee_id", "grant_id"), now=now)
+    """Census employee id -> holding, for those of a few employees (a page of the list) who are eligible."""
+    pks = [employee.pk for employee in employees]
+    holdings = tenderable_holdings(offer, now=now).filter(employee__in=pks)
+    return {
+        employee_id: EligibleHolding(grants, shares)
+        for employee_id, grants, shares in holdings.values_list("employee__employee_id", "grants", "shares")
+    }
 
 
 def current_elections(offer: Offer) -> QuerySet[Election]:
@@ -197,7 +184,7 @@ class TenderFigures:
 def tender_figures(offer: Offer, *, now: datetime) -> TenderFigures:
     """Shares tendered in the election in force of each employee (when it is an election) over the
     outstanding shares of every grant that may be tendered, judged at `now`."""
-    census = eligibility_census(offer, now=now)
+    eligible = eligible_figures(offer, now=now)
     in_force = (
         current_elections(offer)
         .filter(kind=Election.Kind.ELECTION)
@@ -209,17 +196,8 @@ def tender_figures(offer: Offer, *, now: datetime) -> TenderFigures:
     return TenderFigures(
         tendered_shares=in_force["shares"],
         participants=in_force["people"],
-        eligible_shares=census.shares,
-        eligible_employees=len(census.employee_ids),
-    )
-
-
-def decided_employee_ids(offer: Offer) -> frozenset[str]:
-    """Census ids of everyone with at least one election version (in force or replaced) in the offer."""
-    return frozenset(
-        Employee.objects.filter(Exists(Election.objects.filter(offer=offer, employee=OuterRef("pk"))))
-        .values_list("employee_id", flat=True)
-        .iterator(chunk_size=5000)
+        eligible_shares=eligible.shares,
+        eligible_employees=eligible.employees,
     )
 
 
@@ -227,10 +205,10 @@ def participation_summary(offer: Offer, *, now: datetime) -> ParticipationSummar
     """Eligible, participating, withdrawn and not decided employees; eligible, tendered and new shares.
 
     Participants and withdrawals count the version in force, whether or not the employee is still
-    eligible today; "not decided" counts eligible employees with no version at all. Six queries, one of
-    them the streaming pass of :func:`eligibility_census`.
+    eligible today; "not decided" counts eligible employees with no version at all. Aggregate queries
+    over the stored verdicts and the elections, after the check that the verdicts are current.
     """
-    census = eligibility_census(offer, now=now)
+    eligible = eligible_figures(offer, now=now)
     current = current_elections(offer)
     kinds = current.aggregate(
         participants=Count("pk", filter=Q(kind=Election.Kind.ELECTION)),
@@ -242,11 +220,11 @@ def participation_summary(offer: Offer, *, now: datetime) -> ParticipationSummar
     )
     return ParticipationSummary(
         employees=Employee.objects.count(),
-        eligible_employees=len(census.employee_ids),
+        eligible_employees=eligible.employees,
         participants=kinds["participants"],
         withdrawn=kinds["withdrawn"],
-        not_decided=len(census.employee_ids - decided_employee_ids(offer)),
-        eligible_shares=census.shares,
+        not_decided=eligible.undecided,
+        eligible_shares=eligible.shares,
         tendered_shares=shares["tendered"],
         new_shares=shares["new"],
     )
@@ -300,14 +278,11 @@ def search_employees(employees: QuerySet[Employee], query: str) -> QuerySet[Empl
     )
 
 
-def employee_ids_for_list(offer: Offer, *, query: str, standing: str, now: datetime) -> Sequence[int]:
-    """The primary keys of the employees the list shows, in name order, for a search and a filter.
-
-    Participating and withdrawn are filtered in the database. Eligible, not decided and not eligible
-    need the whole census judged: the pass of :func:`eligibility_census` (seconds on a large census),
-    then the ids are filtered in Python, because SQLite caps a query's parameters well below the size of
-    a census and ``employee_id IN (...)`` would fail.
-    """
+def employee_ids_for_list(
+    offer: Offer, *, query: str, standing: str, now: datetime
+) -> QuerySet[Employee, int]:
+    """The primary keys of the employees the list shows, in name order, for a search and a filter: one
+    query, every filter in the database (eligibility from the stored verdicts)."""
     employees = search_employees(Employee.objects.all(), query).order_by(
         "last_name", "first_name", "employee_id"
     )
@@ -321,16 +296,12 @@ def employee_ids_for_list(offer: Offer, *, query: str, standing: str, now: datet
             Exists(current.filter(kind=Election.Kind.WITHDRAWAL, employee=OuterRef("pk")))
         )
     elif standing == Standing.NOT_DECIDED:
-        employees = employees.filter(~Exists(Election.objects.filter(offer=offer, employee=OuterRef("pk"))))
-    if standing not in NEEDS_CENSUS:
-        return employees.values_list("pk", flat=True)
-    eligible = eligibility_census(offer, now=now).employee_ids
-    keep_eligible = standing != Standing.NOT_ELIGIBLE
-    return [
-        pk
-        for pk, employee_id in employees.values_list("pk", "employee_id").iterator(chunk_size=5000)
-        if (employee_id in eligible) is keep_eligible
-    ]
+        employees = employees.filter(eligible_employees(offer, now=now)).exclude(pk__in=_decided(offer))
+    elif standing == Standing.ELIGIBLE:
+        employees = employees.filter(eligible_employees(offer, now=now))
+    elif standing == Standing.NOT_ELIGIBLE:
+        employees = employees.exclude(eligible_employees(offer, now=now))
+    return employees.values_list("pk", flat=True)
 
 
 @dataclass(frozen=True)
@@ -416,8 +387,9 @@ def election_versions(elections: Iterable[Election]) -> list[ElectionVersion]:
 
 def undecided_eligible_employees(offer: Offer, *, now: datetime) -> Iterator[Employee]:
     """The eligible employees with no election version at all, in census id order, streamed."""
-    eligible = eligibility_census(offer, now=now).employee_ids
-    undecided = Employee.objects.filter(
-        ~Exists(Election.objects.filter(offer=offer, employee=OuterRef("pk")))
-    ).order_by("employee_id")
-    return (employee for employee in undecided.iterator(chunk_size=2000) if employee.employee_id in eligible)
+    undecided = (
+        Employee.objects.filter(eligible_employees(offer, now=now))
+        .exclude(pk__in=_decided(offer))
+        .order_by("employee_id")
+    )
+    return undecided.iterator(chunk_size=2000)

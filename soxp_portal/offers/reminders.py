@@ -2,7 +2,8 @@
 
 The stock administrator starts it from the console's dashboard, after a confirmation step showing how
 many will be emailed; the sending is a background task (Django's ``django.tasks``), because on a large
-census it reads the whole census (``participation.eligibility_census``) and sends thousands of messages.
+census it lists every eligible employee (``participation.undecided_eligible_employees``) and sends thousands
+of messages.
 The recipients are worked out when the task runs, not when it was queued, so someone who decides in
 between is not reminded. Mail cannot be rolled back, so the task first decides who is reminded and
 writes one ``reminders.sent`` audit event naming them, in a transaction, and sends only once that has

@@ -226,6 +226,30 @@ def employee_eligibility(terms: OfferTerms, employee: EmployeeFacts, on: date) -
     return EmployeeEligibility(is_eligible=not reasons, reasons=tuple(reasons))
 
 
+def is_eligible_but_for_employment(terms: OfferTerms, employee: EmployeeFacts) -> bool:
+    """Whether the employee meets every requirement but employment, the only one that depends on the
+    day judged: ``employee_eligibility(terms, employee, on).is_eligible`` is exactly this and
+    ``employee.is_employed_on(on)``. The portal stores this verdict with the census and applies the day
+    when it is asked, so a stored verdict does not go stale at midnight."""
+    return (
+        is_in_eligible_country(employee.work_country, terms.eligible_countries)
+        and is_hired_in_time(terms, employee.hire_date)
+        and not employee.is_director
+        and not employee.is_executive_officer
+    )
+
+
+def may_be_tendered(terms: OfferTerms, grant: GrantFacts) -> bool:
+    """Whether a holder who may take part may tender this grant: ``grant_eligibility``'s verdict for an
+    eligible holder, without wording the reason (a census judged for the dashboard has 400,000 grants).
+    It depends on the terms and the grant alone, never on the day."""
+    if terms.covered_plans and grant.plan not in terms.covered_plans:
+        return False
+    if grant.outstanding_shares <= 0 or grant.expiration_date <= cancellation_date(terms):
+        return False
+    return is_lookback(terms, grant.grant_date) or meets_price_threshold(terms, grant.exercise_price)
+
+
 def _no_outstanding_reason(grant: GrantFacts) -> str:
     return (
         f"No outstanding shares: {format_shares(grant.shares_exercised)} exercised and "

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
 _CENT = Decimal("0.01")
 
 
+@lru_cache(maxsize=8192)  # a census's report words the same prices and dates 400,000 times
 def format_money(amount: Decimal) -> str:
     """Dollars with thousands separators and at least two decimals: "$3.01", "$14,000.00".
 
@@ -43,6 +45,7 @@ def format_percent(fraction: Decimal) -> str:
     return f"{(fraction * 100).normalize():f}%"
 
 
+@lru_cache(maxsize=8192)
 def format_date(day: date) -> str:
     """A date as the offer's documents write it, without a leading zero: "December 19, 2002"."""
     return f"{day:%B} {day.day}, {day.year}"

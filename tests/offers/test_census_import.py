@@ -1,12 +1,16 @@
 """import_census: all or nothing, every error located by file, row and column, re-import in place."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
 from soxp_portal.accounts.models import User
+from soxp_portal.offers import census
 from soxp_portal.offers.census import CensusImportError, error_kind, import_census
 from soxp_portal.offers.models import Employee, Grant, Plan
 from tests.factories import EmployeeFactory, GrantFactory
@@ -437,3 +441,186 @@ def test_different_mistakes_are_different_kinds() -> None:
     assert error_kind("'x' is not a date in the form YYYY-MM-DD.") != error_kind(
         "'x' is not one of ISO, NSO."
     )
+
+
+def test_a_reimport_adds_changes_and_keeps_what_the_files_leave_out(existing_census: None) -> None:
+    """Changes, additions and rows the new files leave out, at once: nothing is ever deleted."""
+    terry_before = Employee.objects.values_list().get(employee_id="E3")
+    g3_before = Grant.objects.values_list().get(grant_id="G3")
+    employees = [
+        EMPLOYEES[0].replace(",Slide,", ",Slider,"),
+        "E4,Nia,New,nia@example.com,2002-01-07,GB,active,,false,false",
+    ]
+    grants = [
+        GRANTS[0],
+        GRANTS[1].replace(",500,0,0,0.40,", ",500,100,0,0.40,"),
+        "G4,E4,New Plan,NSO,2002-03-01,300,0,0,3.50,2012-03-01,",
+    ]
+
+    plan = run_import(employees_csv(employees), grants_csv(grants))
+
+    assert plan.summary() == {
+        "employees_new": 1,
+        "employees_changed": 1,
+        "employees_unchanged": 0,
+        "grants_new": 1,
+        "grants_changed": 1,
+        "grants_unchanged": 1,
+        "plans_new": 1,
+    }
+    assert plan.employee_ids == ("E1", "E4")
+    assert Employee.objects.get(employee_id="E1").user.last_name == "Slider"
+    assert Grant.objects.get(grant_id="G2").outstanding_shares == 400
+    nia = Employee.objects.get(employee_id="E4")
+    assert (nia.work_country, nia.user.email) == ("GB", "nia@example.com")
+    assert Grant.objects.get(grant_id="G4").plan.name == "New Plan"
+    # Left out of the files: kept as they were.
+    assert Employee.objects.values_list().get(employee_id="E3") == terry_before
+    assert Grant.objects.values_list().get(grant_id="G3") == g3_before
+    assert (Employee.objects.count(), Grant.objects.count()) == (4, 4)
+
+
+def test_only_changed_rows_are_written(existing_census: None) -> None:
+    stamps = dict(Grant.objects.values_list("grant_id", "updated_at"))
+    later = timezone.now() + timedelta(days=1)
+    run_import(
+        employees_csv(), grants_csv([GRANTS[0], GRANTS[1].replace(",0.40,", ",0.45,"), GRANTS[2]]), now=later
+    )
+    after = dict(Grant.objects.values_list("grant_id", "updated_at"))
+    assert after["G2"] == later
+    assert after["G1"] == stamps["G1"]
+    assert after["G3"] == stamps["G3"]
+
+
+def _files_across_chunks(*, bad_rows: bool = False) -> tuple[bytes, bytes]:
+    """Files with \r\n and \r line endings, a byte order mark, multi-byte characters and a quoted field
+    over two lines; with `bad_rows`, a bad row at the end of each."""
+    employees = [
+        EMPLOYEES_HEADER,
+        "E1,Séverine,Ørsted-Ünal,sam@example.com,1999-08-02,US,active,,false,false",
+        *EMPLOYEES[1:],
+    ]
+    grants = [
+        GRANTS_HEADER,
+        GRANTS[0],
+        GRANTS[1],
+        'G3,E2,"Lightwave Communications, Inc. 2001 Stock Plan",NSO,2001-06-01,1600,0,0,5.60,2011-06-01,'
+        '"Ships Evolution\r\nand ""Nova"" — both"',
+    ]
+    if bad_rows:
+        employees.append("E4,Ève,Bad,eve@example.com,2001-02-30,US,active,,false,false")
+        grants.append("G4,E1,2000 Stock Option Plan,NSO,2001-01-02,10,0,0,six,2011-01-02,")
+    return b"\xef\xbb\xbf" + "\r\n".join(employees).encode() + b"\r\n", "\r".join(grants).encode()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64, 1 << 20])
+def test_files_read_in_chunks_of_any_size_give_the_same_census(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Line endings, quoted fields over two lines and multi-byte characters may fall across the chunks
+    a file is read in; the census, and the rows errors name, are the same whatever the chunk size."""
+    monkeypatch.setattr(census, "READ_BYTES", chunk)
+    assert rejected(*_files_across_chunks(bad_rows=True)) == [
+        "employees.csv, row 5, column hire_date: '2001-02-30' is not a date in the form YYYY-MM-DD.",
+        "grants.csv, row 6, column exercise_price: 'six' is not a price in dollars such as 6.00 "
+        "(at most 4 decimal places).",
+    ]
+
+    run_import(*_files_across_chunks())
+
+    sam = Employee.objects.get(employee_id="E1")
+    assert (sam.first_name, sam.last_name) == ("Séverine", "Ørsted-Ünal")
+    assert Employee.objects.count() == 3
+    assert Grant.objects.get(grant_id="G3").performance_condition == 'Ships Evolution\r\nand "Nova" — both'
+    assert Grant.objects.count() == 3
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 1 << 20])
+def test_a_byte_that_is_not_utf8_is_found_on_its_row_whatever_the_chunks(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(census, "READ_BYTES", chunk)
+    data = employees_csv(
+        [*EMPLOYEES[:2], "E9,Jos\xe9,Latin,jose@example.com,2000-01-03,US,active,,false,false"]
+    )
+    errors = rejected(data.replace("Jos\xe9".encode(), "Jos\xe9".encode("latin-1")), grants_csv())
+    assert errors == ["employees.csv, row 4: The file is not UTF-8 text (byte 0xe9); save it as UTF-8."]
+
+
+class _Recorded(io.BytesIO):
+    """A file that records the size of every read, and can be made to refuse seeking."""
+
+    def __init__(self, data: bytes, *, seekable: bool = True) -> None:
+        super().__init__(data)
+        self.reads: list[int] = []
+        self._seekable = seekable
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.reads.append(-1 if size is None else size)
+        return super().read(size)
+
+    def seekable(self) -> bool:
+        return self._seekable
+
+
+def test_a_file_is_read_a_chunk_at_a_time_never_whole() -> None:
+    employees, grants = _Recorded(employees_csv()), _Recorded(grants_csv())
+    import_census(employees, grants)
+    for recorded in (employees, grants):
+        assert recorded.reads
+        assert all(0 < size <= census.READ_BYTES for size in recorded.reads)
+    assert Grant.objects.count() == 3
+
+
+def test_a_file_that_cannot_seek_is_read_too() -> None:
+    plan = import_census(_Recorded(employees_csv(), seekable=False), _Recorded(grants_csv(), seekable=False))
+    assert plan.summary()["grants_new"] == 3
+
+
+def _staging_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT relname FROM pg_class WHERE relpersistence = 't' AND relkind = 'r'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
+        return {name for (name,) in cursor.fetchall()} & {"census_staged_employee", "census_staged_grant"}
+
+
+def test_the_staging_tables_are_gone_after_an_import_and_after_a_rejection() -> None:
+    run_import(employees_csv(), grants_csv(), dry_run=True)
+    assert _staging_tables() == set()
+    run_import(employees_csv(), grants_csv())
+    assert _staging_tables() == set()
+    with pytest.raises(CensusImportError):
+        run_import(employees_csv(), grants_csv([GRANTS[0].replace("G1,E1", "G1,E2")]))
+    with pytest.raises(CensusImportError):
+        run_import(employees_csv([EMPLOYEES[0].replace("US", "ZZ")]), grants_csv())
+    assert _staging_tables() == set()
+
+
+def test_a_nul_character_is_refused_with_its_column() -> None:
+    errors = rejected(
+        employees_csv([EMPLOYEES[0].replace(",Sam,", ",S\x00m,"), *EMPLOYEES[1:]]), grants_csv()
+    )
+    assert errors == [
+        "employees.csv, row 2, column first_name: contains a NUL character (byte 0x00), which the portal "
+        "cannot store."
+    ]
+
+
+def test_every_error_of_the_comparison_is_reported_at_once(existing_census: None) -> None:
+    """Errors found against the portal (an email taken, an unknown employee, a grant moving) are all
+    reported, the employees file's first, each grant once, in row order."""
+    employees = [EMPLOYEES[0], EMPLOYEES[2], "E4,Lee,Twin,lena@example.com,2000-01-03,US,active,,false,false"]
+    grants = [
+        GRANTS[0].replace("G1,E1", "G1,E2"),
+        "G8,E99,2000 Stock Option Plan,NSO,2001-01-02,10,0,0,4.00,2011-01-02,",
+        "G9,E98,2000 Stock Option Plan,NSO,2001-01-02,10,0,0,4.00,2011-01-02,",
+    ]
+    assert rejected(employees_csv(employees), grants_csv(grants)) == [
+        "employees.csv, row 4, column email: 'lena@example.com' already belongs to employee E2 in the portal.",
+        "grants.csv, row 2, column employee_id: grant G1 belongs to employee E1 in the portal; "
+        "a grant cannot move to another employee.",
+        "grants.csv, row 3, column employee_id: 'E99' is not in employees.csv nor in the portal.",
+        "grants.csv, row 4, column employee_id: 'E98' is not in employees.csv nor in the portal.",
+    ]

@@ -3,6 +3,7 @@
 import csv
 import io
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from soxp_portal.audit.models import AuditEvent
+from soxp_portal.offers.census import BUSY_MESSAGE, CensusError, CensusImportError
 from soxp_portal.offers.models import Employee, Grant
 from tests.factories import EmployeeFactory
 from tests.offers.census_data import EMPLOYEES, employees_csv, grants_csv
@@ -159,3 +161,16 @@ def test_a_changed_file_on_the_server_is_not_imported(staff_client) -> None:
 def test_a_made_up_upload_is_refused(staff_client) -> None:
     response = staff_client.post(CONFIRM, {"upload": "../../etc"}, follow=True)
     assert "upload the files again" in response.content.decode()
+
+
+def test_an_import_refused_because_another_is_running_says_so(staff_client) -> None:
+    """The refusal of a second import at once (tests/offers/test_census_concurrency.py) is shown like any
+    rejection, the message standing alone: it is about no file."""
+    busy = CensusImportError([CensusError("", None, None, BUSY_MESSAGE)])
+    with mock.patch("soxp_portal.console.setup.import_census", side_effect=busy):
+        response = upload(staff_client)
+    html = response.content.decode()
+    assert response.context["error_count"] == 1
+    assert BUSY_MESSAGE in html
+    assert '<td data-label="File">\u2013</td>' in html  # an en dash, as for a missing column
+    assert not Employee.objects.exists()

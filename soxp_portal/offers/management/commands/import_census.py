@@ -60,7 +60,7 @@ class Command(BaseCommand):
             )
         )
         if invite and not dry_run:
-            sent = invite_employees({employee.employee_id for employee in plan.census.employees})
+            sent = invite_employees(set(plan.employee_ids))
             self.stdout.write(self.style.SUCCESS(f"Sent {sent} invitation(s)."))
         elif invite:
             self.stdout.write("Dry run: no invitations were sent.")
