@@ -256,7 +256,7 @@ class StepRun(BackgroundRun):
     closing_price = models.CharField(
         max_length=40,
         blank=True,
-        help_text="The closing price as entered, its exact decimal text (the new grants, a price correction).",
+        help_text="The closing price as entered, its exact decimal text (new grants, a price correction).",
     )
     reason = models.TextField(blank=True, help_text="Why the price is corrected.")
 

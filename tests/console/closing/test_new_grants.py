@@ -63,7 +63,9 @@ def test_the_price_is_shown_back_with_what_it_grants(
 def test_confirmed_the_new_grants_are_made(
     client: Client, admin, offer: Offer, grant_day: Participants
 ) -> None:
-    response = post_step(client, url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"})
+    response = post_step(
+        client, url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"}
+    )
     assert response.redirect_chain == [(url("close", offer) + "#new-grants", 302)]
     assert messages_of(response) == [started("Making the new grants")]
     grants = {grant.grant_id: (grant.shares, grant.exercise_price) for grant in NewGrant.objects.all()}
