@@ -188,6 +188,12 @@ class Progress:
             self.stage, self.done, self.total = stage, 0, total
         self._inline()
 
+    def now_doing(self, stage: str) -> None:
+        """A new stage of the same count (the rows are written; the file is being packed)."""
+        with self._lock:
+            self.stage = stage
+        self._inline()
+
     def advance(self, count: int = 1) -> None:
         with self._lock:
             self.done += count
