@@ -109,7 +109,7 @@ def test_a_step_is_queued_until_its_task_runs_then_done_with_its_progress(electe
 
 
 def test_the_steps_audit_events_carry_the_request_that_asked_for_it(elected: Offer, admin) -> None:
-    run, callbacks = queued(elected, Step.ACCEPT, admin)
+    _, callbacks = queued(elected, Step.ACCEPT, admin)
     run_tasks(callbacks)
     events = AuditEvent.objects.filter(
         event_type__in=[AuditEventType.OFFER_CLOSED, AuditEventType.TENDERS_ACCEPTED]
@@ -121,7 +121,7 @@ def test_the_steps_audit_events_carry_the_request_that_asked_for_it(elected: Off
 
 
 def test_a_task_takes_a_run_up_once(elected: Offer, admin) -> None:
-    run, callbacks = queued(elected, Step.ACCEPT, admin)
+    run, _ = queued(elected, Step.ACCEPT, admin)
     taken = claim(StepRun, run.pk)
     assert taken is not None
     assert (taken.state, taken.attempts) == ("running", 1)
@@ -235,7 +235,7 @@ def test_an_error_half_way_rolls_the_whole_step_back_and_is_shown(elected: Offer
 
 
 def test_a_run_whose_worker_stopped_is_restarted_and_done_once(elected: Offer, admin, clock) -> None:
-    run, callbacks = queued(elected, Step.ACCEPT, admin)
+    run, _ = queued(elected, Step.ACCEPT, admin)
     assert claim(StepRun, run.pk) is not None  # a worker took it up, then died: nothing more from it
 
     clock.shift(timedelta(seconds=30))
