@@ -137,8 +137,11 @@ def start_step(
                     closing_price="" if closing_price is None else str(closing_price),
                     reason=reason.strip(),
                 )
-        except IntegrityError:
-            raise ClosingError(busy_message(active_run(offer) or run)) from None
+        except IntegrityError:  # the database's own guard: another run was recorded meanwhile
+            running = StepRun.objects.filter(offer=offer, state__in=ACTIVE_STATES).select_related(
+                "requested_by", "offer"
+            )
+            raise ClosingError(busy_message(running.get())) from None
         transaction.on_commit(lambda: run_close_step.enqueue(run.pk))
     run.refresh_from_db()
     return run
