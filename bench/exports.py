@@ -285,8 +285,9 @@ def markdown(results: dict[int, dict]) -> str:
         "CSV and JSON start streaming at once. An XLSX workbook is a zip archive, built to a temporary file "
         "before its first byte is sent, so its time is the wait before the download starts: at 100,000 "
         "employees about 1.5 minutes for the new grants and 6 minutes for the vesting file (4.7 million rows "
-        "on 5 sheets). A server in front of the portal must allow such a request, or those workbooks should "
-        "be built by a background task and offered when ready (not done yet; the CSV holds the same rows).",
+        "on 5 sheets). Those workbooks are therefore made by a background task into a file and offered on "
+        "the exports page when ready (`closing/exports/files.py`; their time in the worker is in the "
+        "close-steps section below); the CSV holds the same rows and streams at once.",
         END,
     ]
     return "\n".join(lines)
