@@ -17,10 +17,11 @@ should. The console asks for them here:
   message, and the database refuses it too (``step_run_one_active_per_offer``), so two administrators
   pressing the same button start one run.
 - ``restart_step`` takes up again a run whose worker died (its heartbeat is older than
-  ``runs.STALE_AFTER``). Nothing doubles: the dead worker's transaction was rolled back with its
-  connection; a worker still alive holds the close's lock, so the restart, which asks for that lock
-  without waiting, is refused; and a worker that comes back after a restart finds its attempt replaced
-  and writes nothing.
+  ``runs.STALE_AFTER``), or queues again one that no worker has taken up for as long. Nothing doubles:
+  the dead worker's transaction was rolled back with its connection; a worker still alive holds the
+  close's lock, so the restart, which asks for that lock without waiting, is refused; a second task for
+  a run finds it taken and does nothing; and a worker that comes back after a restart finds its attempt
+  replaced and writes nothing.
 
 The audit events are those of the steps, written by the task with the administrator who asked and
 the request they asked in (``runs.replayed_request``); a refusal met by the task is recorded as a
@@ -62,6 +63,7 @@ from soxp_portal.closing.runs import (
     finish,
     is_current,
     is_stale,
+    is_waiting_long,
     origin_of,
     replayed_request,
     reporting,
@@ -181,6 +183,8 @@ def _check_restart(run: StepRun, now: datetime) -> None:
     if run.state == StepRun.State.FAILED:
         raise ClosingError(f"{title} failed and changed nothing: start the step again from its form.")
     if run.state == StepRun.State.QUEUED:
+        if is_waiting_long(run, now):
+            return  # queued again: its task may have been lost
         raise ClosingError(f"{title} is waiting for a task worker to take it up; it has not stopped.")
     if not is_stale(run, now):
         heard = format_instant(run.heartbeat_at or run.started_at or now, run.offer.zone)

@@ -29,7 +29,7 @@ from soxp_portal.closing.models import (
     Tender,
 )
 from soxp_portal.closing.planning import PlannedTender, close_plan
-from soxp_portal.closing.runs import STALE_AFTER, is_stale
+from soxp_portal.closing.runs import is_stale, is_waiting_long
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
@@ -477,9 +477,7 @@ class RunStatus:
 
 
 def run_status(run: BackgroundRun, now: datetime) -> RunStatus:
-    waiting_long = (
-        run.state == BackgroundRun.State.QUEUED and now - (run.restarted_at or run.requested_at) > STALE_AFTER
-    )
+    waiting_long = is_waiting_long(run, now)
     elapsed = None
     if run.started_at is not None:
         elapsed = (run.finished_at or now) - run.started_at

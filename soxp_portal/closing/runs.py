@@ -57,6 +57,15 @@ def is_stale(run: BackgroundRun, now: datetime) -> bool:
     return now - last > STALE_AFTER
 
 
+def is_waiting_long(run: BackgroundRun, now: datetime) -> bool:
+    """The run has been queued for ``STALE_AFTER`` without a worker taking it up: no worker runs, or its
+    task was lost (the enqueue failed after the run was recorded). Queuing it again is harmless: a
+    second task for a run finds it taken and does nothing (``claim``)."""
+    if run.state != BackgroundRun.State.QUEUED:
+        return False
+    return now - (run.restarted_at or run.requested_at) > STALE_AFTER
+
+
 def origin_of(request: HttpRequest | None) -> dict[str, str | None]:
     """What the audit trail records of the request that asked for a run."""
     if request is None:

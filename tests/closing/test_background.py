@@ -270,10 +270,24 @@ def test_a_worker_that_comes_back_after_a_restart_writes_nothing(elected: Offer,
     assert (run.state, run.attempts) == ("done", 2)
 
 
+def test_a_run_no_worker_took_up_is_queued_again_after_a_minute(elected: Offer, admin, clock) -> None:
+    """Its task may have been lost (the enqueue failed after the run was recorded): queuing it again is
+    harmless, since a second task for a run finds it taken and does nothing."""
+    run, _ = queued(elected, Step.ACCEPT, admin)
+    with pytest.raises(ClosingError, match="is waiting for a task worker to take it up; it has not stopped"):
+        restart_step(elected, run.pk, actor=admin, now=timezone.now())
+    clock.shift(timedelta(seconds=61))
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        restart_step(elected, run.pk, actor=admin, now=timezone.now())
+    run.refresh_from_db()
+    assert (run.state, run.attempts, run.restarted_at) == ("done", 1, AFTER_DEADLINE + timedelta(seconds=61))
+    assert [callback().return_value for callback in callbacks] == ["not queued"]  # a duplicate task
+    assert Tender.objects.count() == 4
+
+
 @pytest.mark.parametrize(
     ("state", "message"),
     [
-        ("queued", "is waiting for a task worker to take it up; it has not stopped."),
         ("done", "is done: there is nothing to restart."),
         ("failed", "failed and changed nothing: start the step again from its form."),
     ],

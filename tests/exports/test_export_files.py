@@ -187,6 +187,22 @@ def test_a_file_whose_worker_stopped_is_made_again(admin_client, admin, closed) 
     assert (made.state, made.attempts, made.restarted_by) == ("done", 2, admin)
 
 
+def test_a_file_no_worker_took_up_is_queued_again_after_a_minute(admin_client, closed) -> None:
+    make(admin_client, closed.offer, "summary", run=False)
+    made = ExportFile.objects.get()
+    assert "Queue it again" not in admin_client.get(file_url("export-file", made)).content.decode()
+    response = admin_client.post(file_url("export-file-restart", made), follow=True)
+    assert messages_of(response) == [
+        "The file is waiting for a task worker to take it up; it has not stopped."
+    ]
+    ExportFile.objects.update(requested_at=timezone.now() - timedelta(minutes=2))
+    assert "Queue it again" in admin_client.get(file_url("export-file", made)).content.decode()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        admin_client.post(file_url("export-file-restart", made))
+    made.refresh_from_db()
+    assert (made.state, made.attempts) == ("done", 1)
+
+
 def test_a_file_being_made_is_not_restarted(admin_client, closed) -> None:
     make(admin_client, closed.offer, "summary", run=False)
     ExportFile.objects.update(

@@ -45,6 +45,7 @@ from soxp_portal.closing.runs import (
     fail,
     finish,
     is_stale,
+    is_waiting_long,
     origin_of,
     reporting,
     unexpected,
@@ -122,9 +123,11 @@ def restart_export_file(offer: Offer, file_id: int, *, actor: User, now: datetim
         )
         if made is None:
             raise ExportError("There is no such export file of this offer.")
-        if made.state != ExportFile.State.RUNNING:
+        if made.state == ExportFile.State.QUEUED and not is_waiting_long(made, now):
+            raise ExportError("The file is waiting for a task worker to take it up; it has not stopped.")
+        if made.state not in (ExportFile.State.RUNNING, ExportFile.State.QUEUED):
             raise ExportError("Only a file whose worker has stopped can be made again from where it stands.")
-        if not is_stale(made, now):
+        if made.state == ExportFile.State.RUNNING and not is_stale(made, now):
             heard = format_instant(made.heartbeat_at or now, offer.zone)
             raise ExportError(
                 f"The file is being made: its worker was last heard from on {heard}. Only a file whose "
