@@ -2,7 +2,8 @@
 
 For each size: generates the census with bench/census.py's generator (4 grants per employee), imports
 it, gives about 70% of the eligible employees an election tendering all their eligible grants (5% of
-them withdrawn again in a second version), and carries out the close through the real actions:
+them withdrawn again in a second version; ``--phase prepare`` stops there, for bench/close.py, which
+closes the offer from the console pages), and carries out the close through the real actions:
 accept_tenders, cancel_tendered_grants, create_new_grants. The elections are inserted in bulk, not
 through submit_election, because a benchmark of the exports need not wait an hour for 70,000 audited
 actions. Then each export is written to a file in its own process, as the download view writes it,
@@ -126,13 +127,11 @@ def _elect_in_bulk(offer, rng: random.Random) -> tuple[int, int]:
     return len(elections), len(lines)
 
 
-def setup(employees_csv: str, grants_csv: str) -> dict[str, float]:
-    from decimal import Decimal
-
+def prepare(employees_csv: str, grants_csv: str) -> dict[str, float]:
+    """The census imported and the elections made: the offer as its deadline leaves it, not closed yet
+    (bench/close.py closes it from the console pages)."""
     from django.core.management import call_command
 
-    from soxp_portal.accounts.models import User
-    from soxp_portal.closing.actions import accept_tenders, cancel_tendered_grants, create_new_grants
     from soxp_portal.offers.census import import_census
     from soxp_portal.offers.models import Offer
 
@@ -147,6 +146,18 @@ def setup(employees_csv: str, grants_csv: str) -> dict[str, float]:
     started = time.perf_counter()
     figures["participants"], figures["grants_tendered"] = _elect_in_bulk(offer, random.Random(2003))
     figures["elect_s"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+def setup(employees_csv: str, grants_csv: str) -> dict[str, float]:
+    from decimal import Decimal
+
+    from soxp_portal.accounts.models import User
+    from soxp_portal.closing.actions import accept_tenders, cancel_tendered_grants, create_new_grants
+    from soxp_portal.offers.models import Offer
+
+    figures = prepare(employees_csv, grants_csv)
+    offer = Offer.objects.get(slug="soxp-2003")
     actor = User.objects.get(email="bench.admin@example.com")
     for name, step in (
         ("accept_s", lambda: accept_tenders(offer, actor=actor, now=AFTER_DEADLINE)),
@@ -216,6 +227,8 @@ def phase(name: str, args: list[str]) -> None:
         result: dict[str, float] = {"peak_mb": round(_peak_mb())}
     elif name == "setup":
         result = setup(*args)
+    elif name == "prepare":
+        result = prepare(*args)
     else:
         result = export(*args)
     print(json.dumps(result))
@@ -272,8 +285,9 @@ def markdown(results: dict[int, dict]) -> str:
         "CSV and JSON start streaming at once. An XLSX workbook is a zip archive, built to a temporary file "
         "before its first byte is sent, so its time is the wait before the download starts: at 100,000 "
         "employees about 1.5 minutes for the new grants and 6 minutes for the vesting file (4.7 million rows "
-        "on 5 sheets). A server in front of the portal must allow such a request, or those workbooks should "
-        "be built by a background task and offered when ready (not done yet; the CSV holds the same rows).",
+        "on 5 sheets). Those workbooks are therefore made by a background task into a file and offered on "
+        "the exports page when ready (`closing/exports/files.py`; their time in the worker is in the "
+        "close-steps section below); the CSV holds the same rows and streams at once.",
         END,
     ]
     return "\n".join(lines)

@@ -206,7 +206,49 @@ def walk_lookback(page: Page, base: str, width: int, env: dict[str, str]) -> Non
             sys.exit(f"These assets did not load without JavaScript: {sorted(set(watch.failed))}")
 
 
+IN_PROGRESS = """
+from datetime import timedelta
+from django.utils import timezone
+from soxp_portal.accounts.models import User
+from soxp_portal.closing.models import ExportFile, StepRun
+from soxp_portal.offers.models import Offer
+offer, now = Offer.objects.get(slug="soxp-2003"), timezone.now()
+admin = User.objects.get(email="admin@example.com")
+StepRun.objects.filter(offer=offer).delete()
+ExportFile.objects.filter(offer=offer).delete()
+asked = dict(offer=offer, requested_by=admin, requested_at=now - timedelta(seconds=24))
+running = dict(state="running", attempts=1, started_at=now - timedelta(seconds=23), heartbeat_at=now)
+StepRun.objects.create(
+    step="accept", stage="Deciding each final election", done=21000, total=55725, **asked, **running
+)
+ExportFile.objects.create(
+    export="eligibility", fmt="xlsx", stage="Writing the rows", done=152000, total=400000, **asked, **running
+)
+"""
+
+
+def walk_close_progress(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The close page of the 2003 offer while its tenders are being accepted in the background, and its
+    exports page while a spreadsheet file is made (runs recorded as a worker would leave them halfway)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", IN_PROGRESS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "admin@example.com")
+    page.goto(f"{base}/console/offers/soxp-2003/close/")
+    page.wait_for_selector("[data-progress-url]")
+    shoot(page, "console-close-step-in-progress", width)
+    page.goto(f"{base}/console/offers/soxp-2003/exports/")
+    page.wait_for_selector("[data-progress-url]")
+    shoot(page, "console-exports-file-in-progress", width)
+
+
 WALKS = {
+    "close-progress": walk_close_progress,
     "lookback": walk_lookback,
     "employee": walk,
     "decision-support": walk_decision_support,

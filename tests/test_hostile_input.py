@@ -44,6 +44,7 @@ from django import forms
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms.formsets import ManagementForm
@@ -58,6 +59,7 @@ from soxp_portal.accounts.invitations import invitation_token_generator
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
 from soxp_portal.closing.actions import accept_tenders, cancel_tendered_grants, create_new_grants
+from soxp_portal.closing.models import ExportFile, StepRun
 from soxp_portal.console import forms_closing, forms_setup, forms_watch
 from soxp_portal.console.audit_views import DeadlineWindowForm, EventFilterForm
 from soxp_portal.offers.actions import add_offer_document, submit_election
@@ -136,6 +138,9 @@ class World:
     erin: Employee  # invited, never signed in
     sam_election: Election
     document: OfferDocument
+    run: StepRun  # a step of hostile-running's close whose worker stopped (to restart)
+    made: ExportFile  # a spreadsheet file of hostile-granted, made (to download)
+    stopped_file: ExportFile  # another, whose worker stopped (to restart)
     roles: dict[str, User | None] = field(default_factory=dict)
 
 
@@ -184,7 +189,7 @@ def build_world() -> World:
         sam_election = elect(offer, sam, SLIDE_9)
         twins = {
             slug: copy_of(offer, slug)
-            for slug in ("hostile-accepted", "hostile-cancelled", "hostile-granted")
+            for slug in ("hostile-accepted", "hostile-cancelled", "hostile-granted", "hostile-running")
         }
         for slug, twin in twins.items():
             participant = person(f"E-{slug.upper()}", f"G-{slug.upper()}")
@@ -200,6 +205,19 @@ def build_world() -> World:
         twins["hostile-granted"], closing_price=Decimal("12.50"), actor=admin, now=NEW_GRANT_DAY
     )
     auditor = member_of(Role.AUDITOR, "aldo.auditor@example.com")
+    stopped = {"state": "running", "attempts": 1, "started_at": OPEN, "heartbeat_at": OPEN}
+    run = StepRun.objects.create(
+        offer=twins["hostile-running"],
+        step=StepRun.Step.ACCEPT,
+        requested_by=admin,
+        requested_at=OPEN,
+        **stopped,
+    )
+    granted = {"offer": twins["hostile-granted"], "fmt": "xlsx", "requested_by": admin, "requested_at": OPEN}
+    made = ExportFile(export="elections", state="done", as_of=NEW_GRANT_DAY, done=1, **granted)
+    made.file.save("elections.xlsx", ContentFile(b"PK\x03\x04 a workbook"), save=False)
+    made.save()
+    stopped_file = ExportFile.objects.create(export="vesting", **granted, **stopped)
     return World(
         offer=offer,
         accepted=twins["hostile-accepted"],
@@ -212,6 +230,9 @@ def build_world() -> World:
         erin=erin,
         sam_election=sam_election,
         document=document,
+        run=run,
+        made=made,
+        stopped_file=stopped_file,
         roles={"anonymous": None, "employee": sam.user, "admin": admin, "auditor": auditor},
     )
 
@@ -831,6 +852,30 @@ PAGES: dict[str, Page] = {
         "admin", AFTER_DEADLINE, lambda w: [w.accepted.slug, "E-HOSTILE-ACCEPTED"], hostile=(1,)
     ),
     "console:exports": Page("admin", NEW_GRANT_DAY, lambda w: [w.granted.slug]),
+    "console:close-run": Page(
+        "admin", AFTER_DEADLINE, lambda w: [w.run.offer.slug, str(w.run.pk)], hostile=(1,)
+    ),
+    "console:close-run-restart": Page(
+        "admin", AFTER_DEADLINE, lambda w: [w.run.offer.slug, str(w.run.pk)], hostile=(1,), method="post"
+    ),
+    "console:export-file": Page(
+        "admin", NEW_GRANT_DAY, lambda w: [w.granted.slug, str(w.made.pk)], hostile=(1,)
+    ),
+    "console:export-file-download": Page(
+        "admin",
+        NEW_GRANT_DAY,
+        lambda w: [w.granted.slug, str(w.made.pk)],
+        hostile=(1,),
+        method="post",
+        fetch_valid=False,
+    ),
+    "console:export-file-restart": Page(
+        "admin",
+        NEW_GRANT_DAY,
+        lambda w: [w.granted.slug, str(w.stopped_file.pk)],
+        hostile=(1,),
+        method="post",
+    ),
     "console:export-download": Page(
         "admin",
         NEW_GRANT_DAY,

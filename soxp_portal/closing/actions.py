@@ -13,7 +13,10 @@ The steps run in order, each once:
 that states it makes it final): a price typed wrong is corrected on every new option, audited.
 
 Every step locks the offer's ``Closing`` row first, so two administrators pressing the same button
-at once run it once; the second is refused with a message. Each employee a step changes gets one
+at once run it once; the second is refused with a message. The console takes the long ones (accept,
+cancel, new grants, a price correction) through ``background.start_step``: a task runs the step, which
+reports how far it is to ``progress`` (``runs.Progress``); its ``check_can_*`` function is asked first,
+in the request, so a step that would be refused is refused at once. Each employee a step changes gets one
 audit event (their timeline shows what happened to them), and the step itself one event for the
 offer, all in the step's transaction.
 """
@@ -35,8 +38,9 @@ from soxp_portal.audit.log import append, audit_event, record
 from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
 from soxp_portal.closing.notices import send_forfeiture_notice, send_reinstatement_notice
-from soxp_portal.closing.planning import PlannedTender, close_plan
+from soxp_portal.closing.planning import PlannedTender, close_plan, final_participations
 from soxp_portal.closing.queries import correction_problem
+from soxp_portal.closing.runs import Progress
 from soxp_portal.closing.tasks import enqueue_letters
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.limits import price_problem
@@ -53,7 +57,7 @@ class ClosingError(Exception):
     """A step was refused; the message says why, fit to show to the administrator."""
 
 
-def _locked_closing(offer: Offer) -> Closing:
+def locked_closing(offer: Offer) -> Closing:
     """The offer's Closing row, created if need be, locked until the transaction ends."""
     Closing.objects.get_or_create(offer=offer)
     return Closing.objects.select_for_update().select_related("offer").get(offer=offer)
@@ -129,7 +133,7 @@ def _accepted_tenders(offer: Offer) -> QuerySet[Tender]:
     )
 
 
-def _check_can_accept(offer: Offer, closing: Closing, now: datetime) -> None:
+def check_can_accept(offer: Offer, closing: Closing, now: datetime) -> None:
     if closing.accepted_at is not None:
         raise ClosingError(
             f"The tenders were already accepted on {format_instant(closing.accepted_at, offer.zone)}."
@@ -168,12 +172,19 @@ def _save_tenders(offer: Offer, plans: Sequence[PlannedTender], now: datetime) -
 
 
 def accept_tenders(
-    offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None
+    offer: Offer,
+    *,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+    progress: Progress | None = None,
 ) -> Closing:
     """Step 1: decide every final election (decision 7) and close the offer to elections."""
+    progress = progress or Progress(None)
     with transaction.atomic():
-        closing = _locked_closing(offer)
-        _check_can_accept(offer, closing, now)
+        closing = locked_closing(offer)
+        check_can_accept(offer, closing, now)
+        progress.start_stage("Deciding each final election", total=final_participations(offer).count())
         accepted = rejected = shares = promised = 0
         for plans in batched(close_plan(offer), CHUNK_SIZE):
             tenders = _save_tenders(offer, plans, now)
@@ -208,6 +219,7 @@ def accept_tenders(
                     )
                 )
             append(events)
+            progress.advance(len(plans))
         Offer.objects.filter(pk=offer.pk).update(closed_at=now)
         offer.closed_at = now
         closing.accepted_at, closing.accepted_by = now, actor
@@ -243,30 +255,46 @@ def _check_still_outstanding(offer: Offer) -> None:
         )
 
 
+def check_can_cancel(offer: Offer, closing: Closing) -> None:
+    if closing.accepted_at is None:
+        raise ClosingError("Accept the tenders first: only accepted grants are cancelled.")
+    if closing.cancelled_at is not None:
+        raise ClosingError(
+            "The tendered grants were already cancelled on "
+            f"{format_instant(closing.cancelled_at, offer.zone)}."
+        )
+
+
 def cancel_tendered_grants(
-    offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None
+    offer: Offer,
+    *,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+    progress: Progress | None = None,
 ) -> Closing:
     """Step 2: cancel the accepted grants' shares as of the cancellation date."""
+    progress = progress or Progress(None)
     with transaction.atomic():
-        closing = _locked_closing(offer)
-        if closing.accepted_at is None:
-            raise ClosingError("Accept the tenders first: only accepted grants are cancelled.")
-        if closing.cancelled_at is not None:
-            raise ClosingError(
-                "The tendered grants were already cancelled on "
-                f"{format_instant(closing.cancelled_at, offer.zone)}."
-            )
+        closing = locked_closing(offer)
+        check_can_cancel(offer, closing)
+        progress.start_stage("Checking that every accepted grant still has the shares accepted")
         _check_still_outstanding(offer)
         cancellation = offer.cancellation_date()
         accepted_lines = AcceptedGrant.objects.filter(
             tender__offer=offer, tender__outcome=Tender.Outcome.ACCEPTED
         )
+        progress.start_stage("Cancelling the accepted shares in the census")
         Grant.objects.filter(pk__in=accepted_lines.values("grant_id")).update(
             shares_cancelled=F("shares_cancelled")
             + Subquery(AcceptedGrant.objects.filter(grant=OuterRef("pk")).values("shares")[:1]),
             updated_at=now,
         )
         grants = shares = 0
+        progress.start_stage(
+            "Recording each participant's cancellation",
+            total=Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).count(),
+        )
         for tenders in batched(_accepted_tenders(offer).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             events = []
             for tender in tenders:
@@ -285,6 +313,7 @@ def cancel_tendered_grants(
                     )
                 )
             append(events)
+            progress.advance(len(tenders))
         closing.cancelled_at, closing.cancelled_by, closing.cancellation_date = now, actor, cancellation
         closing.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_date"])
         _offer_event(
@@ -303,7 +332,7 @@ def cancel_tendered_grants(
 def issue_letters(offer: Offer, *, actor: User, now: datetime, request: HttpRequest | None = None) -> Closing:
     """Step 3: ask the task queue to render and email every accepted participant's letter."""
     with transaction.atomic():
-        closing = _locked_closing(offer)
+        closing = locked_closing(offer)
         if closing.accepted_at is None:
             raise ClosingError("Accept the tenders first: letters go to accepted participants.")
         if closing.letters_requested_at is not None:
@@ -397,7 +426,7 @@ def record_termination(
 ) -> Tender:
     """Between acceptance and the new grant date: the employee left, so the promised grant is forfeited."""
     with transaction.atomic():
-        closing = _locked_closing(offer)
+        closing = locked_closing(offer)
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
         tender = (
             Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee").first()
@@ -447,7 +476,7 @@ def correct_termination(
     if not reason.strip():
         raise ClosingError("Say why the termination is corrected: the reason is kept in the audit trail.")
     with transaction.atomic():
-        closing = _locked_closing(offer)
+        closing = locked_closing(offer)
         employee = Employee.objects.select_for_update().get(pk=employee.pk)
         tenders = Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee")
         tender = tenders.first()
@@ -519,30 +548,42 @@ def new_grant_id(offer: Offer, old_grant_id: str) -> str:
     return f"{offer.slug.upper()}-{old_grant_id}"
 
 
+def check_can_make_new_grants(offer: Offer, closing: Closing, now: datetime, closing_price: Decimal) -> None:
+    if closing.cancelled_at is None:
+        raise ClosingError("Cancel the tendered grants first: new options replace cancelled ones.")
+    if closing.new_grants_created_at is not None:
+        raise ClosingError(
+            "The new grants were already made on "
+            f"{format_instant(closing.new_grants_created_at, offer.zone)}."
+        )
+    grant_date = offer.new_grant_date()
+    today = now.astimezone(offer.zone).date()
+    if today < grant_date:
+        raise ClosingError(
+            f"The new grants are made on {format_date(grant_date)}, at the closing price of "
+            f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
+        )
+    problem = price_problem(closing_price, "The closing price")
+    if problem:
+        raise ClosingError(problem)
+
+
 def create_new_grants(
-    offer: Offer, *, closing_price: Decimal, actor: User, now: datetime, request: HttpRequest | None = None
+    offer: Offer,
+    *,
+    closing_price: Decimal,
+    actor: User,
+    now: datetime,
+    request: HttpRequest | None = None,
+    progress: Progress | None = None,
 ) -> Closing:
     """Step 4, on or after the new grant date: one new option per accepted grant, for each participant
     still employed in a covered country on that date; everyone else's promise is forfeited."""
+    progress = progress or Progress(None)
     with transaction.atomic():
-        closing = _locked_closing(offer)
-        if closing.cancelled_at is None:
-            raise ClosingError("Cancel the tendered grants first: new options replace cancelled ones.")
-        if closing.new_grants_created_at is not None:
-            raise ClosingError(
-                "The new grants were already made on "
-                f"{format_instant(closing.new_grants_created_at, offer.zone)}."
-            )
+        closing = locked_closing(offer)
+        check_can_make_new_grants(offer, closing, now, closing_price)
         grant_date = offer.new_grant_date()
-        today = now.astimezone(offer.zone).date()
-        if today < grant_date:
-            raise ClosingError(
-                f"The new grants are made on {format_date(grant_date)}, at the closing price of "
-                f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
-            )
-        problem = price_problem(closing_price, "The closing price")
-        if problem:
-            raise ClosingError(problem)
         terms = offer.terms
         plan = offer.new_option_plan
         expiration = new_option_expiration(grant_date, offer.new_term_years)
@@ -552,6 +593,7 @@ def create_new_grants(
         )
         granted = forfeited = shares = 0
         standing = _accepted_tenders(offer).filter(forfeited_on__isnull=True)
+        progress.start_stage("Making each participant's new options", total=standing.count())
         for tenders in batched(standing.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
             leavers, new_grants, events = [], [], []
             for tender in tenders:
@@ -620,6 +662,7 @@ def create_new_grants(
             granted += len(tenders) - len(leavers)
             forfeited += len(leavers)
             append(events)
+            progress.advance(len(tenders))
         Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
         offer.new_exercise_price = closing_price
         closing.new_grants_created_at, closing.new_grants_created_by = now, actor
@@ -641,6 +684,24 @@ def create_new_grants(
     return closing
 
 
+def check_can_correct_price(
+    offer: Offer, closing: Closing, closing_price: Decimal, reason: str
+) -> Decimal | None:
+    """Refuses a correction the rule does not allow now; returns the price before it (read again from the
+    offer's row, which the caller has locked through the close)."""
+    if not reason.strip():
+        raise ClosingError("Say why the price is corrected: the reason is kept in the audit trail.")
+    problem = price_problem(closing_price, "The closing price")
+    if problem:
+        raise ClosingError(problem)
+    before = Offer.objects.values_list("new_exercise_price", flat=True).get(pk=offer.pk)
+    offer.new_exercise_price = before
+    refusal = correction_problem(offer, closing, closing_price)
+    if refusal:
+        raise ClosingError(refusal)
+    return before
+
+
 def correct_closing_price(
     offer: Offer,
     *,
@@ -649,6 +710,7 @@ def correct_closing_price(
     actor: User,
     now: datetime,
     request: HttpRequest | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """After step 4, a closing price typed wrong: every new option of the offer gets the corrected
     exercise price, while the price has not left the portal (``queries.PRICE_CORRECTION_RULE``).
@@ -662,13 +724,11 @@ def correct_closing_price(
     problem = price_problem(closing_price, "The closing price")
     if problem:
         raise ClosingError(problem)
+    progress = progress or Progress(None)
     with transaction.atomic():
-        closing = _locked_closing(offer)
-        before = Offer.objects.values_list("new_exercise_price", flat=True).get(pk=offer.pk)
-        offer.new_exercise_price = before
-        refusal = correction_problem(offer, closing, closing_price)
-        if refusal:
-            raise ClosingError(refusal)
+        closing = locked_closing(offer)
+        before = check_can_correct_price(offer, closing, closing_price, reason)
+        progress.start_stage("Correcting the new options' exercise price")
         granted = NewGrant.objects.filter(accepted_grant__tender__offer=offer)
         grant_ids: dict[int, list[str]] = {}
         for tender_id, grant_id in granted.order_by("accepted_grant__tender_id", "grant_id").values_list(
@@ -679,6 +739,7 @@ def correct_closing_price(
         Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
         offer.new_exercise_price = closing_price
         price = {"before": before, "after": closing_price}
+        progress.start_stage("Recording each participant's correction", total=len(grant_ids))
         for chunk in batched(grant_ids, CHUNK_SIZE):
             tenders = Tender.objects.filter(pk__in=chunk).select_related("employee", "offer").order_by("pk")
             append(
@@ -696,6 +757,7 @@ def correct_closing_price(
                     for tender in tenders
                 ]
             )
+            progress.advance(len(chunk))
         _offer_event(
             AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
             offer,

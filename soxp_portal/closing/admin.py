@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.models import (
+    AcceptedGrant,
+    Closing,
+    ExportFile,
+    NewGrant,
+    PromiseLetter,
+    StepRun,
+    Tender,
+)
 
 
 @admin.register(Closing)
@@ -42,3 +50,17 @@ class NewGrantAdmin(admin.ModelAdmin[NewGrant]):
     list_display = ("grant_id", "employee", "grant_date", "shares", "exercise_price")
     search_fields = ("grant_id", "employee__employee_id")
     raw_id_fields = ("accepted_grant", "employee")
+
+
+@admin.register(StepRun)
+class StepRunAdmin(admin.ModelAdmin[StepRun]):
+    list_display = ("offer", "step", "state", "requested_by", "requested_at", "attempts", "finished_at")
+    list_filter = ("offer", "step", "state")
+    raw_id_fields = ("requested_by", "restarted_by")
+
+
+@admin.register(ExportFile)
+class ExportFileAdmin(admin.ModelAdmin[ExportFile]):
+    list_display = ("offer", "export", "fmt", "state", "requested_by", "requested_at", "as_of", "size")
+    list_filter = ("offer", "export", "state")
+    raw_id_fields = ("requested_by", "restarted_by")

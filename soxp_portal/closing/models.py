@@ -10,15 +10,24 @@ computation that might disagree with it:
   shares promised for it, with its performance condition, which carries over to the new option.
 - ``PromiseLetter`` is the promise-to-grant PDF sent to an accepted participant (slide 12).
 - ``NewGrant`` is the option granted on the new grant date for one accepted grant.
+- ``StepRun`` is one request to take a long step of the close (accept, cancel, new grants, a price
+  correction), carried out by a background task; ``ExportFile`` is one export file made by a task. Both
+  are ``BackgroundRun``s: queued, running, done or failed, with who asked, when, the progress and the
+  error (``runs.py`` keeps them).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan
+
+#: A run waiting for a worker or being carried out by one: at most one such run of a kind at a time.
+ACTIVE_STATES = ("queued", "running")
 
 
 class Closing(models.Model):
@@ -179,3 +188,123 @@ class NewGrant(models.Model):
 
     def __str__(self) -> str:
         return self.grant_id
+
+
+class BackgroundRun(models.Model):
+    """Work a background task does for an administrator: who asked and when, where it stands, its
+    progress (``done`` of ``total``, in the words of ``stage``) and, if it failed, why.
+
+    ``heartbeat_at`` is renewed every few seconds while a worker carries the run out (``runs.Progress``),
+    so a run whose worker died is told from one that is slow. ``attempts`` counts the workers that took
+    it up: a worker writes to the run only while the attempt it claimed is the latest.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    origin = models.JSONField(
+        default=dict, blank=True, help_text="The client address, user agent and request id of the request."
+    )
+    restarted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    restarted_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=200, blank=True)
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)
+
+
+class StepRun(BackgroundRun):
+    """One request to take a long step of the close, carried out by a task (``closing.background``).
+
+    At most one run of an offer is queued or running at a time (the steps go in order, and each takes
+    the close's lock): the database refuses a second.
+    """
+
+    class Step(models.TextChoices):
+        ACCEPT = "accept", "Accepting the tenders"
+        CANCEL = "cancel", "Cancelling the tendered grants"
+        NEW_GRANTS = "new-grants", "Making the new grants"
+        PRICE_CORRECTION = "price-correction", "Correcting the exercise price"
+
+    step = models.CharField(max_length=32, choices=Step.choices)
+    closing_price = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The closing price as entered, its exact decimal text (new grants, a price correction).",
+    )
+    reason = models.TextField(blank=True, help_text="Why the price is corrected.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer"], condition=Q(state__in=ACTIVE_STATES), name="step_run_one_active_per_offer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} ({self.get_state_display().lower()})"
+
+    @property
+    def price(self) -> Decimal | None:
+        """The closing price entered, as the Decimal the administrator typed (trailing zeros kept)."""
+        return Decimal(self.closing_price) if self.closing_price else None
+
+
+def export_file_path(export_file: ExportFile, filename: str) -> str:
+    return f"exports/{export_file.offer.slug}/{filename}"
+
+
+class ExportFile(BackgroundRun):
+    """An export written to a file by a task (``closing.exports.files``), offered for download once done.
+
+    ``as_of`` is when its rows were read; ``exercise_price`` the new options' exercise price it states
+    (None when it states none), so a file made before a price correction is not handed out after it.
+    """
+
+    export = models.CharField(max_length=64)
+    fmt = models.CharField(max_length=8)
+    as_of = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=export_file_path, blank=True, max_length=300)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    exercise_price = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "export", "fmt"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="export_file_one_active_per_export",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export}.{self.fmt} ({self.get_state_display().lower()})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -19,8 +19,17 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from soxp_portal.accounts.models import User
 from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.closing.exports.catalogue import EXPORTS_BY_KEY, PRICE_EXPORTS
-from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.models import (
+    AcceptedGrant,
+    BackgroundRun,
+    Closing,
+    NewGrant,
+    PromiseLetter,
+    StepRun,
+    Tender,
+)
 from soxp_portal.closing.planning import PlannedTender, close_plan
+from soxp_portal.closing.runs import is_stale, is_waiting_long
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
@@ -450,3 +459,64 @@ def correction_problem(offer: Offer, closing: Closing | None, closing_price: Dec
     if offer.new_exercise_price == closing_price:
         return f"The exercise price is already {format_money(closing_price)}: nothing changes."
     return None
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A background run as a page shows it: with whether its worker has stopped (``runs.is_stale``), or
+    no worker has taken it up for as long, and how long it took or has taken so far."""
+
+    run: BackgroundRun
+    is_stale: bool
+    is_waiting_long: bool
+    elapsed: timedelta | None
+
+    @property
+    def elapsed_seconds(self) -> int | None:
+        return None if self.elapsed is None else round(self.elapsed.total_seconds())
+
+
+def run_status(run: BackgroundRun, now: datetime) -> RunStatus:
+    waiting_long = is_waiting_long(run, now)
+    elapsed = None
+    if run.started_at is not None:
+        elapsed = (run.finished_at or now) - run.started_at
+    return RunStatus(run=run, is_stale=is_stale(run, now), is_waiting_long=waiting_long, elapsed=elapsed)
+
+
+@dataclass(frozen=True)
+class StepRuns:
+    """The latest run of each long step of the close (None: never asked for from the console)."""
+
+    accept: RunStatus | None
+    cancel: RunStatus | None
+    new_grants: RunStatus | None
+    price_correction: RunStatus | None
+
+    @property
+    def active(self) -> RunStatus | None:
+        return next(
+            (
+                status
+                for status in (self.accept, self.cancel, self.new_grants, self.price_correction)
+                if status is not None and status.run.is_active
+            ),
+            None,
+        )
+
+
+def step_runs(offer: Offer, now: datetime) -> StepRuns:
+    """One query: the offer's runs, the latest of each step kept."""
+    latest: dict[str, StepRun] = {}
+    for run in StepRun.objects.filter(offer=offer).select_related("requested_by", "restarted_by", "offer"):
+        latest.setdefault(run.step, run)
+
+    def status(step: str) -> RunStatus | None:
+        return run_status(latest[step], now) if step in latest else None
+
+    return StepRuns(
+        accept=status(StepRun.Step.ACCEPT),
+        cancel=status(StepRun.Step.CANCEL),
+        new_grants=status(StepRun.Step.NEW_GRANTS),
+        price_correction=status(StepRun.Step.PRICE_CORRECTION),
+    )

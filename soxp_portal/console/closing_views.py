@@ -3,8 +3,14 @@
 The close page shows every step with where it stands: done (when, by whom), available, or not yet and
 why. Before the tenders are accepted it shows what the accept will do (the pre-close reconciliation:
 every election whose basis changed, and the totals), worked out in one pass over the plan. Every step
-is a POST that runs one action; a refusal (``ClosingError``) becomes a message and changes nothing
-but the audit trail, which records it (``console.refused``).
+is a POST; a refusal (``ClosingError``) becomes a message and changes nothing but the audit trail,
+which records it (``console.refused``).
+
+The long steps (accept, cancel, new grants, a price correction) are carried out by a background task
+(``closing.background``): the POST asks for one, and the step's section shows its run (queued,
+running with its progress, done, or failed with the reason). ``static/js/console.js`` fetches the run's
+fragment (``step_run``) every few seconds while it is queued or running, and reloads the page when it
+ends; a run whose worker has stopped can be restarted from it (``restart_run``).
 
 The tender list follows the promise-to-grant letters while they are made: it asks the browser to
 reload it every few seconds (a ``Refresh`` header: no script, which the content security policy
@@ -14,6 +20,7 @@ would refuse) until every letter is emailed.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -25,20 +32,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
-from soxp_portal.closing.actions import (
-    ClosingError,
-    accept_tenders,
-    cancel_tendered_grants,
-    correct_closing_price,
-    correct_termination,
-    create_new_grants,
-    issue_letters,
-    record_termination,
-)
-from soxp_portal.closing.models import NewGrant, PromiseLetter, Tender
+from soxp_portal.closing.actions import ClosingError, correct_termination, issue_letters, record_termination
+from soxp_portal.closing.background import restart_step, start_step
+from soxp_portal.closing.models import NewGrant, PromiseLetter, StepRun, Tender
 from soxp_portal.closing.queries import (
     PRICE_CORRECTION_RULE,
     blackout_grants,
@@ -53,6 +52,8 @@ from soxp_portal.closing.queries import (
     new_grants_of,
     price_correction,
     pricing_in_words,
+    run_status,
+    step_runs,
     tender_rows,
     tender_totals,
 )
@@ -132,11 +133,14 @@ def _refused_step(
 def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[str, Any]:
     closing = closing_of(offer)
     steps = close_steps(offer, closing, now)
+    runs = step_runs(offer, now)
     context = _offer_context(
         offer,
         now,
         closing=closing,
         steps=steps,
+        runs=runs,
+        active_run=runs.active,
         pricing=pricing_in_words(offer),
         cancellation_date=offer.cancellation_date(),
         new_grant_date=offer.new_grant_date(),
@@ -147,6 +151,8 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
         price_correction=price_correction(offer, closing),
         price_correction_rule=PRICE_CORRECTION_RULE,
     )
+    if not steps.accept.is_done and runs.active is not None:
+        return context  # the accept is under way: its progress, not a plan worked out again meanwhile
     if not steps.accept.is_done:
         preview = close_preview(offer)
         page = Paginator(preview.changed, RECONCILIATION_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -170,6 +176,109 @@ def close(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "console/closing/close.html", _close_context(request, offer, timezone.now()))
 
 
+#: Where each step's section is on the close page, and where the page goes once the step is done.
+STEP_ANCHORS = {
+    StepRun.Step.ACCEPT: ("accept", "cancel"),
+    StepRun.Step.CANCEL: ("cancel", "letters"),
+    StepRun.Step.NEW_GRANTS: ("new-grants", "new-grants"),
+    StepRun.Step.PRICE_CORRECTION: ("correct-price", "new-grants"),
+}
+
+
+def _start(
+    request: HttpRequest, offer: Offer, step: str, *, closing_price: Decimal | None = None, reason: str = ""
+) -> HttpResponse:
+    """Asks for the step to be carried out in the background; back to its section, which follows it."""
+    anchor, next_anchor = STEP_ANCHORS[step]  # type: ignore[index]
+    try:
+        run = start_step(
+            offer,
+            step,
+            actor=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+            request=request,
+            closing_price=closing_price,
+            reason=reason,
+        )
+    except ClosingError as error:
+        return _refused_step(request, offer, f"close.{step.replace('-', '_')}", error, anchor)
+    if run.state == StepRun.State.DONE:  # a task backend that runs tasks at once
+        messages.success(request, _done_message(offer, run))
+        return _back(offer, next_anchor)
+    if run.state == StepRun.State.FAILED:
+        messages.error(request, run.error)
+        return _back(offer, anchor)
+    messages.info(
+        request,
+        f"{run.get_step_display()} has started. It runs in the background, in one piece: nothing is changed "
+        "until all of it is done. Its section below shows how far it is; you may leave this page meanwhile.",
+    )
+    return _back(offer, anchor)
+
+
+def _done_message(offer: Offer, run: StepRun) -> str:
+    """What a step did, from the rows it left, as the page said when it ran inside the request."""
+    if run.step == StepRun.Step.ACCEPT:
+        totals = tender_totals(offer)
+        return (
+            f"The tenders are decided: {totals.accepted:,} accepted ({totals.shares:,} shares for "
+            f"{totals.new_shares:,} new shares), {totals.not_accepted:,} not accepted. The offer is closed "
+            "to elections. Next: cancel the tendered grants and issue the letters."
+        )
+    if run.step == StepRun.Step.CANCEL:
+        totals = tender_totals(offer)
+        return (
+            f"{totals.grants:,} tendered grants ({totals.shares:,} shares) are cancelled as of "
+            f"{format_date(offer.cancellation_date())}."
+        )
+    granted = new_grant_totals(offer)
+    price = format_money(run.price)  # type: ignore[arg-type]
+    if run.step == StepRun.Step.NEW_GRANTS:
+        return (
+            f"{granted.grants:,} new options ({granted.shares:,} shares) are granted to "
+            f"{granted.participants:,} participants on {format_date(offer.new_grant_date())} at {price}."
+        )
+    return (
+        f"The exercise price of the {granted.grants:,} new option{'s' if granted.grants != 1 else ''} is "
+        f"corrected to {price}; the correction, with the price before it and your reason, is in the audit "
+        "trail."
+    )
+
+
+@require_GET
+@staff_required
+def step_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """One run's state and progress, the fragment the close page fetches while the run is under way."""
+    offer = _offer(slug)
+    run = get_object_or_404(
+        StepRun.objects.select_related("requested_by", "restarted_by", "offer"), offer=offer, pk=run_id
+    )
+    response = render(
+        request, "console/closing/_run.html", {"offer": offer, "status": run_status(run, timezone.now())}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_required
+def restart_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """A run whose worker stopped, taken up again by a new task (``background.restart_step``)."""
+    offer = _offer(slug)
+    run = get_object_or_404(StepRun, offer=offer, pk=run_id)
+    anchor = STEP_ANCHORS[run.step][0]  # type: ignore[index]
+    try:
+        run = restart_step(offer, run.pk, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
+    except ClosingError as error:
+        return _refused_step(request, offer, "close.restart", error, anchor)
+    messages.info(
+        request,
+        f"{run.get_step_display()} is started again. Nothing of the stopped attempt was kept; its section "
+        "below shows how far the new one is.",
+    )
+    return _back(offer, anchor)
+
+
 @require_POST
 @staff_required
 def accept(request: HttpRequest, slug: str) -> HttpResponse:
@@ -178,36 +287,14 @@ def accept(request: HttpRequest, slug: str) -> HttpResponse:
     form = AcceptForm(request.POST)
     if not form.is_valid():
         return _refuse(request, offer, "accept", form)
-    try:
-        accept_tenders(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
-    except ClosingError as error:
-        return _refused_step(request, offer, "close.accept", error, "accept")
-    totals = tender_totals(offer)
-    messages.success(
-        request,
-        f"The tenders are decided: {totals.accepted:,} accepted ({totals.shares:,} shares for "
-        f"{totals.new_shares:,} new shares), {totals.not_accepted:,} not accepted. The offer is closed to "
-        "elections. Next: cancel the tendered grants and issue the letters.",
-    )
-    return _back(offer, "cancel")
+    return _start(request, offer, StepRun.Step.ACCEPT)
 
 
 @require_POST
 @staff_required
 def cancel(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 2: cancel the accepted grants' shares as of the cancellation date."""
-    offer = _offer(slug)
-    try:
-        closing = cancel_tendered_grants(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
-    except ClosingError as error:
-        return _refused_step(request, offer, "close.cancel", error, "cancel")
-    totals = tender_totals(offer)
-    messages.success(
-        request,
-        f"{totals.grants:,} tendered grants ({totals.shares:,} shares) are cancelled as of "
-        f"{format_date(closing.cancellation_date or offer.cancellation_date())}.",
-    )
-    return _back(offer, "letters")
+    return _start(request, _offer(slug), StepRun.Step.CANCEL)
 
 
 @require_POST
@@ -297,17 +384,7 @@ def new_grants(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     if not form.cleaned_data["confirmed"]:
         return _confirm_new_grants(request, offer, form, now)
-    try:
-        create_new_grants(offer, closing_price=price, actor=request.user, now=now, request=request)  # type: ignore[arg-type]
-    except ClosingError as error:
-        return _refused_step(request, offer, "close.new_grants", error, "new-grants")
-    totals = new_grant_totals(offer)
-    messages.success(
-        request,
-        f"{totals.grants:,} new options ({totals.shares:,} shares) are granted to {totals.participants:,} "
-        f"participants on {format_date(offer.new_grant_date())} at {format_money(price)}.",
-    )
-    return _back(offer, "new-grants")
+    return _start(request, offer, StepRun.Step.NEW_GRANTS, closing_price=price)
 
 
 def _confirm_new_grants(
@@ -345,25 +422,7 @@ def correct_price(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     if not form.cleaned_data["confirmed"]:
         return _confirm_correction(request, offer, form, now)
-    try:
-        corrected = correct_closing_price(
-            offer,
-            closing_price=price,
-            reason=reason,
-            actor=request.user,  # type: ignore[arg-type]
-            now=now,
-            request=request,
-        )
-    except ClosingError as error:
-        messages.error(request, str(error))
-        return _back(offer, "correct-price")
-    messages.success(
-        request,
-        f"The exercise price of the {corrected:,} new option{'s' if corrected != 1 else ''} is corrected to "
-        f"{format_money(price)}; the correction, with the price before it and your reason, is in the audit "
-        "trail.",
-    )
-    return _back(offer, "new-grants")
+    return _start(request, offer, StepRun.Step.PRICE_CORRECTION, closing_price=price, reason=reason)
 
 
 def _confirm_correction(

@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("new-grants/", closing_views.new_grants, name="close-new-grants"),
     path("new-grants/price/", closing_views.correct_price, name="close-correct-price"),
+    path("runs/<int:run_id>/", closing_views.step_run, name="close-run"),
+    path("runs/<int:run_id>/restart/", closing_views.restart_run, name="close-run-restart"),
     path("tenders/", closing_views.tenders, name="close-tenders"),
     path("tenders/<identifier:employee_id>/letter/", closing_views.letter_pdf, name="close-letter"),
     path("granted/", closing_views.new_grant_list, name="close-granted"),

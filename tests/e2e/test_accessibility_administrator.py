@@ -1,10 +1,15 @@
 """The stock administrator's console pages are free of serious and critical WCAG 2.1 A/AA violations
 (axe-core), at 1280 and 375 px, with the Content Security Policy on. (One journey per file, so that pytest-xdist's `--dist loadfile` runs them on different workers.)"""
 
+from datetime import timedelta
+
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from soxp_portal.closing.models import ExportFile, StepRun
 from tests.e2e.axe import Audit
 from tests.e2e.browser import sign_in
 from tests.e2e.scenes import Console
@@ -39,4 +44,47 @@ def test_stock_administrator_pages_have_no_serious_violations(
     ]:
         page.goto(f"{base}{reverse(name, args=args)}")
         audit.check(title)
-    audit.assert_clean(pages=13)
+    in_progress(console)
+    for name, title, args in [
+        ("console:close", "close page with a step in progress", [closed]),
+        ("console:exports", "exports page with files being made and made", [console.granted.slug]),
+    ]:
+        page.goto(f"{base}{reverse(name, args=args)}")
+        expect(page.locator("[data-progress-url]").first).to_be_visible()
+        audit.check(title)
+    audit.assert_clean(pages=15)
+
+
+def in_progress(console: Console) -> None:
+    """The cancel of the closed offer under way (half done), and the granted offer's spreadsheet files: one
+    being made, one whose worker stopped, one made."""
+    now = timezone.now()
+    running = {
+        "state": "running",
+        "attempts": 1,
+        "started_at": now - timedelta(seconds=40),
+        "heartbeat_at": now,
+    }
+    asked = {"requested_by": console.admin, "requested_at": now - timedelta(seconds=45)}
+    StepRun.objects.create(
+        offer=console.closed,
+        step=StepRun.Step.CANCEL,
+        stage="Recording each participant's cancellation",
+        done=1,
+        total=2,
+        **running,
+        **asked,
+    )
+    files = {"offer": console.granted, "fmt": "xlsx", **asked}
+    ExportFile.objects.create(
+        export="vesting", stage="Writing the rows", done=120, total=300, **running, **files
+    )
+    stopped = {**running, "heartbeat_at": now - timedelta(minutes=5)}
+    ExportFile.objects.create(
+        export="new-grants", stage="Writing the rows", done=1, total=2, **stopped, **files
+    )
+    made = ExportFile(
+        export="elections", state="done", as_of=now, done=1, size=5000, finished_at=now, **files
+    )
+    made.file.save("elections.xlsx", ContentFile(b"PK"), save=False)
+    made.save()

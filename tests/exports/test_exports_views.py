@@ -1,4 +1,9 @@
-"""The exports page and the downloads: who may use them, what is not available yet, one audit event each."""
+"""The exports page and the downloads: who may use them, what is not available yet, one audit event each.
+
+A spreadsheet file (XLSX) is made by a background task first, then downloaded from the page
+(tests/exports/test_export_files.py follows a file through its states); ``fetch`` does both, letting the task
+run as it does once the request's transaction commits.
+"""
 
 import csv
 import io
@@ -7,11 +12,12 @@ import json
 import openpyxl
 import pytest
 import time_machine
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.closing.exports.catalogue import EXPORTS
+from soxp_portal.closing.models import ExportFile
 from tests.exports.conftest import DURING_OFFER, MALICIOUS
 
 DOWNLOADS = [(export.key, fmt) for export in EXPORTS for fmt in export.formats]
@@ -31,6 +37,20 @@ def exports_downloaded():
 
 def body(response) -> bytes:
     return b"".join(response.streaming_content)
+
+
+def fetch(client: Client, offer, key: str, fmt: str):
+    """The file as the page gives it: a CSV or JSON at once; an XLSX asked for, made by its task, then
+    downloaded from the page."""
+    if fmt != "xlsx":
+        return client.post(download_url(offer, key, fmt))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        asked = client.post(download_url(offer, key, fmt))
+    assert asked.status_code == 302
+    assert asked["Location"] == f"{page_url(offer)}#export-{key}"
+    made = ExportFile.objects.get(offer=offer, export=key, fmt=fmt)
+    assert made.state == ExportFile.State.DONE, made.error
+    return client.post(reverse("console:export-file-download", args=[offer.slug, made.pk]))
 
 
 def test_the_url_is_under_the_offer():
@@ -85,7 +105,7 @@ def test_a_download_before_its_step_is_refused_with_a_message_and_no_audit_event
 
 @pytest.mark.parametrize(("key", "fmt"), DOWNLOADS)
 def test_each_download_writes_exactly_one_audit_event_before_the_file(admin_client, admin, closed, key, fmt):
-    response = admin_client.post(download_url(closed.offer, key, fmt))
+    response = fetch(admin_client, closed.offer, key, fmt)
     assert response.status_code == 200
     assert exports_downloaded().count() == 1  # written before a byte of the file was read
     content = body(response)
@@ -108,7 +128,7 @@ def test_row_counts_in_the_audit_event(admin_client, closed):
         ("new-grants", "csv"),
         ("ocf-transactions", "json"),
     ]:
-        body(admin_client.post(download_url(closed.offer, key, fmt)))
+        body(fetch(admin_client, closed.offer, key, fmt))
     counts = {event.data["export"]: event.data["rows"] for event in exports_downloaded()}
     assert counts == {
         "eligibility": 11,
@@ -128,7 +148,7 @@ def test_csv_download_neutralises_a_formula_in_a_name(admin_client, closed):
 
 
 def test_xlsx_download_opens_with_the_cancellations(admin_client, closed):
-    response = admin_client.post(download_url(closed.offer, "cancellations", "xlsx"))
+    response = fetch(admin_client, closed.offer, "cancellations", "xlsx")
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Cancellations"]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
@@ -142,7 +162,7 @@ def test_xlsx_download_opens_with_the_cancellations(admin_client, closed):
 
 
 def test_xlsx_download_keeps_the_name_as_text(admin_client, closed):
-    response = admin_client.post(download_url(closed.offer, "elections", "xlsx"))
+    response = fetch(admin_client, closed.offer, "elections", "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(body(response)))["Final elections"]
     mallory = next(row for row in sheet.iter_rows() if row[0].value == "E-MAL")
     assert mallory[1].value == MALICIOUS
@@ -206,7 +226,13 @@ def test_a_download_without_the_csrf_token_is_refused(admin, closed):
 def test_the_page_downloads_with_buttons_that_post_a_csrf_token(admin_client, closed):
     html = admin_client.get(page_url(closed.offer)).content.decode()
     for key, fmt in DOWNLOADS:
-        assert f'formaction="{download_url(closed.offer, key, fmt)}"' in html
+        if fmt == "xlsx":  # asks for the file to be made
+            assert (
+                f'<form method="post" action="{download_url(closed.offer, key, fmt)}" class="d-inline">'
+                in html
+            )
+        else:
+            assert f'formaction="{download_url(closed.offer, key, fmt)}"' in html
     assert html.count('<form method="post" class="d-inline" data-download>') == len(EXPORTS)
-    assert html.count('name="csrfmiddlewaretoken"') >= len(EXPORTS)
+    assert html.count('name="csrfmiddlewaretoken"') >= len(DOWNLOADS)
     assert f'href="{download_url(closed.offer, "eligibility", "csv")}"' not in html

@@ -15,7 +15,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.db.models import Sum
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from soxp_portal.accounts.models import User
@@ -173,3 +174,24 @@ def snapshot(offer: Offer) -> tuple:
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
+
+
+def started(title: str) -> str:
+    """The message of a step asked for from the close page (``closing_views._start``)."""
+    return (
+        f"{title} has started. It runs in the background, in one piece: nothing is changed until all of it is "
+        "done. Its section below shows how far it is; you may leave this page meanwhile."
+    )
+
+
+def post_step(client: Client, path: str, data: dict[str, str] | None = None) -> HttpResponse:
+    """Posts a step of the close and lets the background task it enqueues run, as it does once the request's
+    transaction commits (a test's own transaction never does; the tests' task backend runs a task as it is
+    enqueued). Returns the page the POST redirected to, with ``redirect_chain`` as ``follow=True`` gives."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(path, data or {})
+    if response.status_code != 302:
+        return response
+    page = client.get(response["Location"])
+    page.redirect_chain = [(response["Location"], 302)]  # type: ignore[attr-defined]
+    return page

@@ -4,14 +4,16 @@ import pytest
 from django.test import Client
 
 from soxp_portal.audit.models import AuditEvent
-from soxp_portal.closing.models import AcceptedGrant, Closing, Tender
+from soxp_portal.closing.models import AcceptedGrant, Closing, StepRun, Tender
 from soxp_portal.offers.models import Offer
 from tests.console.closing.conftest import (
     AFTER_DEADLINE,
     BEFORE_DEADLINE,
     Participants,
     messages_of,
+    post_step,
     snapshot,
+    started,
     url,
 )
 
@@ -21,12 +23,11 @@ pytestmark = pytest.mark.django_db
 def test_accepting_decides_every_final_election_and_closes_the_offer(
     admin_client: Client, admin, offer: Offer, participants: Participants
 ) -> None:
-    response = admin_client.post(url("close-accept", offer), {"reviewed": "on"}, follow=True)
-    assert response.redirect_chain == [(url("close", offer) + "#cancel", 302)]
-    assert messages_of(response) == [
-        "The tenders are decided: 3 accepted (3,500 shares for 2,625 new shares), 1 not accepted. The offer is "
-        "closed to elections. Next: cancel the tendered grants and issue the letters."
-    ]
+    response = post_step(admin_client, url("close-accept", offer), {"reviewed": "on"})
+    assert response.redirect_chain == [(url("close", offer) + "#accept", 302)]
+    assert messages_of(response) == [started("Accepting the tenders")]
+    run = StepRun.objects.get()
+    assert (run.step, run.state, run.requested_by, run.done, run.total) == ("accept", "done", admin, 4, 4)
     outcomes = dict(Tender.objects.values_list("employee__employee_id", "outcome"))
     assert outcomes == {"E1001": "accepted", "E-ALICE": "rejected", "E-BOB": "accepted", "E-CARL": "accepted"}
     assert AcceptedGrant.objects.get(grant__grant_id="G-E-BOB").shares == 800

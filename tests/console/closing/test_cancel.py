@@ -8,7 +8,7 @@ from django.test import Client
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.closing.models import Closing
 from soxp_portal.offers.models import Grant, Offer
-from tests.console.closing.conftest import Participants, messages_of, snapshot, url
+from tests.console.closing.conftest import Participants, messages_of, post_step, snapshot, started, url
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +25,9 @@ def test_the_step_shows_the_date_and_what_it_cancels(admin_client: Client, offer
 def test_cancelling_updates_the_census_grants(
     admin_client: Client, admin, offer: Offer, accepted: Participants
 ) -> None:
-    response = admin_client.post(url("close-cancel", offer), follow=True)
-    assert response.redirect_chain == [(url("close", offer) + "#letters", 302)]
-    assert messages_of(response) == ["5 tendered grants (3,500 shares) are cancelled as of January 20, 2003."]
+    response = post_step(admin_client, url("close-cancel", offer))
+    assert response.redirect_chain == [(url("close", offer) + "#cancel", 302)]
+    assert messages_of(response) == [started("Cancelling the tendered grants")]
     cancelled = dict(Grant.objects.values_list("grant_id", "shares_cancelled"))
     assert cancelled == {
         "G-1001": 800,

@@ -9,7 +9,15 @@ from django.test import Client
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.closing.models import NewGrant, Tender
 from soxp_portal.offers.models import Employee, Offer
-from tests.console.closing.conftest import NEW_GRANT_DAY, Participants, messages_of, snapshot, url
+from tests.console.closing.conftest import (
+    NEW_GRANT_DAY,
+    Participants,
+    messages_of,
+    post_step,
+    snapshot,
+    started,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +63,11 @@ def test_the_price_is_shown_back_with_what_it_grants(
 def test_confirmed_the_new_grants_are_made(
     client: Client, admin, offer: Offer, grant_day: Participants
 ) -> None:
-    response = client.post(
-        url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"}, follow=True
+    response = post_step(
+        client, url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"}
     )
     assert response.redirect_chain == [(url("close", offer) + "#new-grants", 302)]
-    assert messages_of(response) == [
-        "4 new options (2,025 shares) are granted to 2 participants on July 21, 2003 at $1.25."
-    ]
+    assert messages_of(response) == [started("Making the new grants")]
     grants = {grant.grant_id: (grant.shares, grant.exercise_price) for grant in NewGrant.objects.all()}
     assert grants == {
         "SOXP-2003-G-1001": (600, Decimal("1.25")),
@@ -154,7 +160,7 @@ def test_before_the_grants_are_cancelled_it_is_refused(
 def test_making_the_new_grants_twice_is_refused(
     client: Client, offer: Offer, grant_day: Participants, confirmed: str
 ) -> None:
-    client.post(url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"}, follow=True)
+    post_step(client, url("close-new-grants", offer), {"closing_price": "1.25", "confirmed": "True"})
     assert refused(client, offer, {"closing_price": "1.30", "confirmed": confirmed}) == [
         "The new grants were already made on July 21, 2003 at 9:00 AM PDT."
     ]
