@@ -381,7 +381,8 @@ def report(figures: dict[str, Any], employees: int) -> str:
             f"{'s' if result['workers'] > 1 else ''} | {result['seconds']:.0f} s "
             f"({result['seconds'] / 60:.1f} min; half sent at {result['half_seconds'] or 0:.0f} s): "
             f"{result['per_second']:.2f} emails/s, "
-            f"{result['cpu_ms_per_email']:.0f} ms of worker CPU an email; "
+            f"{result['cpu_ms_per_email']:.0f} ms of worker CPU an email, the workers having "
+            f"{result['cpu_seconds'] / result['seconds'] / result['workers']:.0%} of a core each; "
             f"{result['sent']:,} sent, {result['owed']} owed, {result['attempts_over_1']} tried twice | - |"
         )
     scaling = two["per_second"] / one["per_second"]
