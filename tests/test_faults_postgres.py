@@ -43,10 +43,11 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from soxp_portal.audit.log import record
 from soxp_portal.audit.models import AuditEvent, AuditEventType
 from soxp_portal.audit.verify import verify_chain
 from soxp_portal.offers import actions, confirmations
@@ -687,6 +688,42 @@ def test_two_tabs_submitting_at_once_give_one_version_and_one_clear_refusal(
     assert_whole()
 
 
+def test_an_event_about_the_employee_during_their_submission_does_not_deadlock(
+    offer: Offer, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """While a submission holds the employee's row, another request audits something about the same
+    employee (a sign-in, a download in another tab). That event's insert checks its foreign key to the
+    employee (a KEY SHARE lock) while holding the audit chain's lock, which the submission needs next:
+    the submission's row lock must not conflict with the key check (FOR NO KEY UPDATE), or PostgreSQL
+    finds a deadlock and one of the two fails."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    [person] = employees(1)
+    check_window = actions._check_window
+    row_locked = threading.Event()
+
+    def slow_check(*args: Any, **kwargs: Any) -> None:  # runs with the employee's row locked
+        row_locked.set()
+        time.sleep(0.5)
+        check_window(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "_check_window", slow_check)
+    form = confirm_form(person)
+
+    def other_request() -> AuditEvent:
+        assert row_locked.wait(timeout=30)
+        with transaction.atomic():
+            return record(
+                AuditEventType.DOCUMENT_DOWNLOADED, actor=person.user, at=timezone.now(), employee=person
+            )
+
+    answers = run_together(2, lambda n: post_confirm(person, offer, form) if n == 0 else other_request())
+
+    assert not any(isinstance(answer, BaseException) for answer in answers), answers
+    assert answers[0].status_code == 302
+    assert records_of(person) == (1, 1, 1)
+    assert_whole()
+
+
 def test_control_without_the_row_lock_two_tabs_race_to_the_same_version(
     offer: Offer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -700,7 +737,7 @@ def test_control_without_the_row_lock_two_tabs_race_to_the_same_version(
     class Unlocked:
         class objects:  # stands in for Employee.objects in the action
             @staticmethod
-            def select_for_update() -> Any:
+            def select_for_update(**options: Any) -> Any:
                 return Employee.objects.all()
 
     def read_then_wait(*args: Any, **kwargs: Any) -> None:

@@ -60,7 +60,7 @@ class ClosingError(Exception):
 def locked_closing(offer: Offer) -> Closing:
     """The offer's Closing row, created if need be, locked until the transaction ends."""
     Closing.objects.get_or_create(offer=offer)
-    return Closing.objects.select_for_update().select_related("offer").get(offer=offer)
+    return Closing.objects.select_for_update(no_key=True).select_related("offer").get(offer=offer)
 
 
 def _offer_event(
@@ -427,7 +427,7 @@ def record_termination(
     """Between acceptance and the new grant date: the employee left, so the promised grant is forfeited."""
     with transaction.atomic():
         closing = locked_closing(offer)
-        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
         tender = (
             Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee").first()
         )
@@ -477,7 +477,7 @@ def correct_termination(
         raise ClosingError("Say why the termination is corrected: the reason is kept in the audit trail.")
     with transaction.atomic():
         closing = locked_closing(offer)
-        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
         tenders = Tender.objects.filter(offer=offer, employee=employee).select_related("offer", "employee")
         tender = tenders.first()
         if tender is None or not tender.is_forfeited or tender.forfeit_recorded_at is None:

@@ -154,7 +154,7 @@ def restart_step(offer: Offer, run_id: int, *, actor: User, now: datetime) -> St
     try:
         with transaction.atomic():
             # Without waiting: a worker still carrying the step out holds this lock.
-            Closing.objects.select_for_update(nowait=True).filter(offer=offer).first()
+            Closing.objects.select_for_update(nowait=True, no_key=True).filter(offer=offer).first()
             run = (
                 StepRun.objects.select_for_update()
                 .select_related("offer")

@@ -207,7 +207,7 @@ def _create_version(
         # From the lock to the commit only what decides and writes this version: the employee's versions
         # in one query (a repeated post, the one in force, the last number), the grants once, and the
         # audit append last (docs/performance.md, "The confirm request's locks").
-        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
         versions = list(Election.objects.filter(offer=offer, employee=employee).order_by("-version"))
         repeated = next(
             (version for version in versions if version.submission_token == submission_token), None
@@ -535,7 +535,7 @@ def update_offer_terms(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         _check_before_opening(locked, values.get("opens_at", locked.opens_at), now)
         changes: dict[str, dict[str, Any]] = {}
         for name, new in values.items():
@@ -583,7 +583,7 @@ def set_offer_contacts(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         if locked.contacts == contacts:
             return False
         before, locked.contacts = locked.contacts, contacts
@@ -652,7 +652,7 @@ def set_decision_support(
         None if value is None else value.quantize(_STORED_PLACES) for value in (reference_price, volatility)
     )
     with transaction.atomic():
-        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         refusal = decision_support_locked_message(locked, now)
         if refusal:
             raise OfferError(refusal)
@@ -807,7 +807,7 @@ def extend_offer(
     if not announcement.strip():
         raise OfferError("Write the announcement employees will read about the extension.")
     with transaction.atomic():
-        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         if locked.closed_at is not None:
             raise OfferError(f"The offer {locked.name} is closed; its deadline can no longer move.")
         problems = window.can_move_deadline(locked.terms, new_expires_at, now)

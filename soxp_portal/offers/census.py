@@ -663,7 +663,7 @@ def import_census(
                 _claim_the_import()
                 # The offers' rows first (the order every writer of the census and the terms keeps),
                 # so that the terms cannot change while their verdicts are judged.
-                offers = [] if dry_run else list(Offer.objects.select_for_update().order_by("pk"))
+                offers = [] if dry_run else list(Offer.objects.select_for_update(no_key=True).order_by("pk"))
                 plan = _compare(
                     employees_name=employees_name, grants_name=grants_name, employee_ids=employee_ids
                 )

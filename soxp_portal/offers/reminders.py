@@ -72,7 +72,7 @@ def send_reminders(offer_id: int, actor_id: int, batch: str, base_url: str = "")
     uuid.UUID(batch)  # refuses anything but the form's UUID before it reaches the audit trail
     now = timezone.now()
     with transaction.atomic(durable=True):
-        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        offer = Offer.objects.select_for_update(no_key=True).get(pk=offer_id)
         if batch_was_sent(offer, batch):
             return 0
         recipients = [

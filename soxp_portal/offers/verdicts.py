@@ -101,7 +101,7 @@ def ensure_current(offer: Offer, *, now: datetime | None = None) -> None:
     if is_current(offer):
         return
     with transaction.atomic():
-        locked = Offer.objects.select_for_update().get(pk=offer.pk)
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         judged, census = _judged_and_census(locked)
         if judged != (terms_digest(locked), census):  # another reader may have judged it meanwhile
             judge_offers([locked], now=now, census=census)
