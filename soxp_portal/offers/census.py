@@ -74,20 +74,6 @@ GRANT_COLUMNS = (
     "expiration_date",
     "performance_condition",
 )
-# The fields an import compares and writes, in the order of the tuples below.
-EMPLOYEE_FIELDS = EMPLOYEE_COLUMNS[1:]
-GRANT_FIELDS = (
-    "employee_id",
-    "plan_id",
-    "option_type",
-    "grant_date",
-    "shares_granted",
-    "shares_exercised",
-    "shares_cancelled",
-    "exercise_price",
-    "expiration_date",
-    "performance_condition",
-)
 MAX_SHARES = 2_147_483_647  # the largest value a PositiveIntegerField holds on every database
 _DATE_RANGE = f"{EARLIEST_CENSUS_DATE} to {LATEST_DATE}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -184,7 +170,7 @@ class EmployeeRow:
     is_director: bool
 
     def values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in EMPLOYEE_FIELDS)
+        return tuple(getattr(self, name) for name in staged_census.EMPLOYEE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -562,7 +548,13 @@ def _stage(
     if grants_ok:
         rows = _read_grants(grants_name, _lines(grants_file), errors)
         staged_census.append_grants(
-            (g.row, g.grant_id, g.employee_id, g.plan, *(getattr(g, name) for name in GRANT_FIELDS[2:]))
+            (
+                g.row,
+                g.grant_id,
+                g.employee_id,
+                g.plan,
+                *(getattr(g, name) for name in staged_census.GRANT_FIELDS),
+            )
             for g in _while_clean(rows, errors)
         )
         for _ in rows:
