@@ -390,12 +390,13 @@ def report(figures: dict[str, Any], employees: int) -> str:
     return f"""{BEGIN}
 ## Confirmation emails (`bench/confirmations.py`)
 
-`scripts/with-postgres .venv/bin/python bench/confirmations.py --write` builds a PostgreSQL database of
-its own with {employees:,} employees of `soxp-2003` (slide 9's three eligible grants each), submits each
-one's election through `submit_election` with the database task backend (one owed email and one delivery
-task each, as a surge leaves them), times the forms alone and in batches, then drains the queue with one
-`manage.py db_worker` and, the emails owed again, with two. Mail goes to the file backend. Render costs
-are medians of the CPU time of the rendering process; the workers' CPU is their own (`wait4`).
+`scripts/with-postgres .venv/bin/python bench/confirmations.py --owed {employees} --write` builds a
+PostgreSQL database of its own with {employees:,} employees of `soxp-2003` (slide 9's three eligible
+grants each), submits each one's election through `submit_election` with the database task backend
+(one owed email and one delivery task each, as a surge leaves them), times the forms alone and in
+batches, then drains the queue with one `manage.py db_worker` and, the emails owed again, with two.
+Mail goes to the file backend. Render costs are medians of the CPU time of the rendering process; the
+workers' CPU is their own (`wait4`).
 
 Run on {datetime.now(UTC).date().isoformat()}, PostgreSQL 15, 2 cores shared with other work (four other
 sessions' tests and benchmarks); load average {load[0]:.2f} (1 min) / {load[1]:.2f} (5 min) when it ended.
