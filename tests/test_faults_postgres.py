@@ -821,3 +821,29 @@ def test_submissions_racing_the_live_deadline_are_each_decided_once(offer: Offer
         assert refusal.at >= deadline
         assert refusal.data["reason"] == ElectionClosed.reason
     assert_whole()
+
+
+# The benchmark still runs ---------------------------------------------------------------------------
+
+
+def test_the_confirmations_benchmark_runs(db: None) -> None:
+    """A smoke test of bench/confirmations.py on a dozen emails, in a database of its own that it drops;
+    no timing asserted."""
+    settings = connection.settings_dict
+    server = (
+        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/postgres"
+    )
+    name = f"soxp_bench_quick_{uuid.uuid4().hex[:10]}"
+    result = subprocess.run(  # noqa: S603  # the project's own benchmark, fixed arguments
+        [sys.executable, str(ROOT / "bench" / "confirmations.py"), "--quick", "--database", name],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": server},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "<!-- bench/confirmations.py begin -->" in result.stdout
+    assert "12 sent, 0 owed, 0 tried twice" in result.stdout
