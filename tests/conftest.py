@@ -113,8 +113,8 @@ _DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_
 @pytest.fixture(autouse=True)
 def _empty_cache(request: pytest.FixtureRequest) -> None:
     """Each test that has the database starts with an empty cache (the cache is a table of the
-    database): a judged census must not outlive the test's data. A transaction's rollback empties it,
-    but a transactional test's flush does not touch a table that is not a model's."""
+    database), so nothing cached outlives the test's data. A transaction's rollback empties it, but a
+    transactional test's flush does not touch a table that is not a model's."""
     if request.node.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("_django_db_helper")
         cache.clear()
