@@ -49,31 +49,9 @@ from soxp_portal.offers.reports import Writable, write_csv
 from soxp_portal.offers.verdicts import judge_offers, judge_stale_offers
 from soxp_portal.rules.wording import format_money
 
-EMPLOYEE_COLUMNS = (
-    "employee_id",
-    "first_name",
-    "last_name",
-    "email",
-    "hire_date",
-    "work_country",
-    "status",
-    "termination_date",
-    "is_executive_officer",
-    "is_director",
-)
-GRANT_COLUMNS = (
-    "grant_id",
-    "employee_id",
-    "plan",
-    "option_type",
-    "grant_date",
-    "shares_granted",
-    "shares_exercised",
-    "shares_cancelled",
-    "exercise_price",
-    "expiration_date",
-    "performance_condition",
-)
+# The files' columns: each census id, then the fields an import compares and writes (staged_census).
+EMPLOYEE_COLUMNS = ("employee_id", *staged_census.EMPLOYEE_FIELDS)
+GRANT_COLUMNS = ("grant_id", "employee_id", "plan", *staged_census.GRANT_FIELDS)
 MAX_SHARES = 2_147_483_647  # the largest value a PositiveIntegerField holds on every database
 _DATE_RANGE = f"{EARLIEST_CENSUS_DATE} to {LATEST_DATE}"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
