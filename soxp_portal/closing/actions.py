@@ -18,7 +18,9 @@ cancel, new grants, a price correction) through ``background.start_step``: a tas
 reports how far it is to ``progress`` (``runs.Progress``); its ``check_can_*`` function is asked first,
 in the request, so a step that would be refused is refused at once. Each employee a step changes gets one
 audit event (their timeline shows what happened to them), and the step itself one event for the
-offer, all in the step's transaction.
+offer, all in the step's transaction. The employees' events are built chunk by chunk with their rows
+but appended to the trail together at the end (``_append_at_end``): the chain's lock, which every
+audited action waits for (a sign-in too), is then held for the last seconds of a step, not all of it.
 """
 
 from __future__ import annotations
@@ -111,6 +113,13 @@ def _employee_event(
     )
 
 
+def _append_at_end(events: list[AuditEvent], progress: Progress) -> None:
+    """Appends a step's employee events, built chunk by chunk, to the trail in one go at its end: the chain
+    lock is taken here, the step's rows already written, so audited actions elsewhere wait only for this."""
+    progress.now_doing("Recording each participant's event in the audit trail")
+    append(events)
+
+
 def _grant_lines(lines: Iterable[AcceptedGrant]) -> list[dict[str, Any]]:
     return [
         {"grant_id": line.grant.grant_id, "shares": line.shares, "new_shares": line.new_shares}
@@ -186,9 +195,9 @@ def accept_tenders(
         check_can_accept(offer, closing, now)
         progress.start_stage("Deciding each final election", total=final_participations(offer).count())
         accepted = rejected = shares = promised = 0
+        events: list[AuditEvent] = []
         for plans in batched(close_plan(offer), CHUNK_SIZE):
             tenders = _save_tenders(offer, plans, now)
-            events = []
             for tender, planned in zip(tenders, plans, strict=True):
                 if tender.is_accepted:
                     accepted += 1
@@ -218,8 +227,8 @@ def accept_tenders(
                         notes=planned.notes,
                     )
                 )
-            append(events)
             progress.advance(len(plans))
+        _append_at_end(events, progress)
         Offer.objects.filter(pk=offer.pk).update(closed_at=now)
         offer.closed_at = now
         closing.accepted_at, closing.accepted_by = now, actor
@@ -295,8 +304,8 @@ def cancel_tendered_grants(
             "Recording each participant's cancellation",
             total=Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).count(),
         )
+        events: list[AuditEvent] = []
         for tenders in batched(_accepted_tenders(offer).iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            events = []
             for tender in tenders:
                 lines = list(tender.accepted_grants.all())
                 grants += len(lines)
@@ -312,8 +321,8 @@ def cancel_tendered_grants(
                         grants=_grant_lines(lines),
                     )
                 )
-            append(events)
             progress.advance(len(tenders))
+        _append_at_end(events, progress)
         closing.cancelled_at, closing.cancelled_by, closing.cancellation_date = now, actor, cancellation
         closing.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_date"])
         _offer_event(
@@ -594,8 +603,9 @@ def create_new_grants(
         granted = forfeited = shares = 0
         standing = _accepted_tenders(offer).filter(forfeited_on__isnull=True)
         progress.start_stage("Making each participant's new options", total=standing.count())
+        events: list[AuditEvent] = []
         for tenders in batched(standing.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            leavers, new_grants, events = [], [], []
+            leavers, new_grants = [], []
             for tender in tenders:
                 if not keeps_promised_grant(
                     employee_facts(tender.employee), grant_date, terms.eligible_countries
@@ -661,8 +671,8 @@ def create_new_grants(
             NewGrant.objects.bulk_create(new_grants)
             granted += len(tenders) - len(leavers)
             forfeited += len(leavers)
-            append(events)
             progress.advance(len(tenders))
+        _append_at_end(events, progress)
         Offer.objects.filter(pk=offer.pk).update(new_exercise_price=closing_price)
         offer.new_exercise_price = closing_price
         closing.new_grants_created_at, closing.new_grants_created_by = now, actor
@@ -740,24 +750,24 @@ def correct_closing_price(
         offer.new_exercise_price = closing_price
         price = {"before": before, "after": closing_price}
         progress.start_stage("Recording each participant's correction", total=len(grant_ids))
+        events: list[AuditEvent] = []
         for chunk in batched(grant_ids, CHUNK_SIZE):
             tenders = Tender.objects.filter(pk__in=chunk).select_related("employee", "offer").order_by("pk")
-            append(
-                [
-                    _employee_event(
-                        AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
-                        tender,
-                        actor=actor,
-                        now=now,
-                        request=request,
-                        exercise_price=price,
-                        grants=grant_ids[tender.pk],
-                        reason=reason,
-                    )
-                    for tender in tenders
-                ]
+            events.extend(
+                _employee_event(
+                    AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
+                    tender,
+                    actor=actor,
+                    now=now,
+                    request=request,
+                    exercise_price=price,
+                    grants=grant_ids[tender.pk],
+                    reason=reason,
+                )
+                for tender in tenders
             )
             progress.advance(len(chunk))
+        _append_at_end(events, progress)
         _offer_event(
             AuditEventType.NEW_GRANTS_PRICE_CORRECTED,
             offer,

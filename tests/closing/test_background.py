@@ -207,23 +207,23 @@ def test_a_refusal_met_by_the_task_fails_the_run_changes_nothing_and_is_audited(
 
 def test_an_error_half_way_rolls_the_whole_step_back_and_is_shown(elected: Offer, admin, monkeypatch) -> None:
     monkeypatch.setattr(actions, "CHUNK_SIZE", 1)
-    appended = []
-    real_append = actions.append
+    saved = []
+    real_save = actions._save_tenders
 
-    def failing_append(events):
-        appended.append(len(events))
-        if len(appended) == 3:
+    def failing_save(offer, plans, now):
+        saved.append(len(plans))
+        if len(saved) == 3:
             raise RuntimeError("the disk is full")
-        return real_append(events)
+        return real_save(offer, plans, now)
 
-    monkeypatch.setattr(actions, "append", failing_append)
+    monkeypatch.setattr(actions, "_save_tenders", failing_save)
     Closing.objects.create(offer=elected)
     before = snapshot()
     run, callbacks = queued(elected, Step.ACCEPT, admin)
     run_tasks(callbacks)  # the tests' backend keeps the task's exception, as a worker records it
 
     run.refresh_from_db()
-    assert appended == [1, 1, 1]  # two participants were written before the error
+    assert saved == [1, 1, 1]  # two participants were written before the error
     assert run.state == "failed"
     assert run.error == (
         "It stopped on an unexpected error (RuntimeError: the disk is full). Nothing it would have written was "
@@ -307,13 +307,13 @@ def test_progress_is_published_as_the_step_goes(elected: Offer, admin, monkeypat
     monkeypatch.setattr(actions, "CHUNK_SIZE", 1)
     monkeypatch.setattr(runs, "HEARTBEAT_SECONDS", 0)
     seen = []
-    real_append = actions.append
+    real_save = actions._save_tenders
 
-    def watching_append(events):
+    def watching_save(offer, plans, now):
         seen.append(StepRun.objects.values_list("stage", "done", "total").get())
-        return real_append(events)
+        return real_save(offer, plans, now)
 
-    monkeypatch.setattr(actions, "append", watching_append)
+    monkeypatch.setattr(actions, "_save_tenders", watching_save)
     run, callbacks = queued(elected, Step.ACCEPT, admin)
     run_tasks(callbacks)
 
