@@ -115,7 +115,7 @@ CACHES = {"default": cache_from_url(env("CACHE_URL", default=""))}
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "soxp_portal.accounts.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
 # A refused form (a stale or missing CSRF token) is the portal's 403 page, and is audited.

@@ -27,7 +27,7 @@ from soxp_portal.client import client_address
 
 # Named explicitly because AxesStandaloneBackend is also configured: login() must know which backend
 # vouched for the user when the invitation signs them in without authenticate().
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "soxp_portal.accounts.backends.ModelBackend"
 
 
 class SignInView(auth_views.LoginView):

@@ -52,7 +52,7 @@ def test_link_sets_the_password_and_signs_in(client: Client, awaiting: Employee)
     assert response.status_code == 302
     assert response.url == "/"
     assert signed_in_pk(client) == awaiting.user.pk
-    assert client.session[BACKEND_SESSION_KEY] == "django.contrib.auth.backends.ModelBackend"
+    assert client.session[BACKEND_SESSION_KEY] == "soxp_portal.accounts.backends.ModelBackend"
     awaiting.user.refresh_from_db()
     assert awaiting.user.check_password(NEW_PASSWORD)
     assert awaiting.user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")

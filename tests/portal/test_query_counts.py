@@ -1,8 +1,8 @@
 """Each employee page runs a fixed number of queries, the same for an employee with 1 grant as with 40.
 
 The counts are the whole request's, through the middleware: the session read and its save (every request
-renews the idle time-out: a savepoint, the update, its release), the login and its employee record, then the
-page's own queries. A page that starts to query per grant (a lazy relation in a template, a property that
+renews the idle time-out: a savepoint, the update, its release), the login with its employee record (one
+query: accounts.backends), then the page's own queries. A page that starts to query per grant (a lazy relation in a template, a property that
 reads the database) fails here at 40 grants, and a page that gains a query fails at 1. Times are measured
 by bench/pages.py (docs/performance.md), never here.
 """
@@ -26,8 +26,8 @@ from tests.portal.conftest import ACKS
 
 pytestmark = pytest.mark.django_db
 
-#: The session read and save (3: savepoint, update, release), the login and its employee record.
-SIGNED_IN = 6
+#: The session read and save (3: savepoint, update, release), the login with its employee record.
+SIGNED_IN = 5
 #: The offer, the plans it covers (its terms) and the employee's grants: every page's menu asks
 #: whether the employee has a grant to tender.
 OFFER_AND_GRANTS = 3
