@@ -60,13 +60,16 @@ _FLAGS = ("is_staff", "is_superuser")
 
 
 def record_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
-    """The user signed in. The event is about their login, and their employee record if they have one."""
+    """The user signed in. The event is about their login, and their employee record if they have one.
+    A sign-in through the identity provider or with a second factor says so in ``data["method"]``."""
+    method = getattr(request, "_soxp_sign_in_method", None)
     record(
         AuditEventType.AUTH_SIGNED_IN,
         actor=user,
         at=timezone.now(),
         subject=user,
         channel=AuditChannel.WEB,
+        data={"method": method} if method else None,
         request=request,
     )
 
