@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from soxp_portal.accounts import two_factor
@@ -71,7 +72,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return _start_again(request)
     if not two_factor.is_enrolled(pending.user):
-        return redirect("accounts:second-factor-enrol")
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(reverse("accounts:second-factor-enrol") + (f"?{query}" if query else ""))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and not _locked_out(request, pending) and form.is_valid():
         if two_factor.verify_code(pending.user, form.cleaned_data["code"], request=request) is not None:

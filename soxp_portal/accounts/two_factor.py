@@ -28,6 +28,7 @@ from django.contrib.auth import login
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -63,7 +64,12 @@ def needs_second_factor(user: User) -> bool:
 
 def session_lacks_second_factor(request: HttpRequest) -> bool:
     """True for a session signed in by password alone whose person now needs the second factor."""
-    return request.session.get(SIGN_IN_METHOD) == Method.PASSWORD and needs_second_factor(request.user)  # type: ignore[arg-type]
+    session = getattr(request, "session", None)
+    return (
+        session is not None
+        and session.get(SIGN_IN_METHOD) == Method.PASSWORD
+        and needs_second_factor(request.user)  # type: ignore[arg-type]
+    )
 
 
 # The pending sign-in -------------------------------------------------------------------------------
@@ -99,7 +105,10 @@ def pending_of(request: HttpRequest) -> Pending | None:
             return None
         return Pending(user=user, backend=pending["backend"], next_url=pending["next"], signed_in=False)
     if request.user.is_authenticated and session_lacks_second_factor(request):
-        return Pending(user=request.user, backend="", next_url="", signed_in=True)  # type: ignore[arg-type]
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+            next_url = ""
+        return Pending(user=request.user, backend="", next_url=next_url, signed_in=True)  # type: ignore[arg-type]
     return None
 
 

@@ -28,7 +28,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 CLIENT_ID = "soxp-portal"
-CLIENT_SECRET = "test-client-secret"  # noqa: S105 (the test provider's)
+CLIENT_SECRET = "test-client-secret"
 
 
 @dataclass
@@ -52,7 +52,9 @@ class Provider:
     sign_with_other_key: bool = False
     end_session: bool = True
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-key"}))
-    other_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-key"}))
+    other_key: RSAKey = field(
+        default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "test-key"})
+    )
     grants: dict[str, Grant] = field(default_factory=dict)
     token_requests: list[dict[str, str]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
@@ -127,7 +129,9 @@ class Provider:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
-                form = {name: values[0] for name, values in parse_qs(self.rfile.read(length).decode()).items()}
+                form = {
+                    name: values[0] for name, values in parse_qs(self.rfile.read(length).decode()).items()
+                }
                 if urlparse(self.path).path == "/token":
                     self._send(*provider.token(form, self.headers.get("Authorization", "")))
                 else:

@@ -46,7 +46,9 @@ def code_of(device: TOTPDevice) -> str:
 
 
 def password_step(client: Client, email: str, next_url: str = "") -> str:
-    response = client.post(LOGIN + (f"?next={next_url}" if next_url else ""), {"username": email, "password": PASSWORD})
+    response = client.post(
+        LOGIN + (f"?next={next_url}" if next_url else ""), {"username": email, "password": PASSWORD}
+    )
     assert response.status_code == 302, response.content
     return response["Location"]
 
@@ -94,7 +96,9 @@ def test_the_first_sign_in_of_an_administrator_enrols_an_app(
 
     page = client.get(RECOVERY_CODES).content.decode()
     codes = re.findall(r'<li class="col">([a-z0-9]+)</li>', page)
-    assert sorted(codes) == sorted(StaticToken.objects.filter(device__user=administrator).values_list("token", flat=True))
+    assert sorted(codes) == sorted(
+        StaticToken.objects.filter(device__user=administrator).values_list("token", flat=True)
+    )
     assert len(codes) == 10
     assert 'href="/test/administrator/"' in page
     again = client.get(RECOVERY_CODES).content.decode()
@@ -113,7 +117,8 @@ def test_the_next_sign_in_asks_for_a_code_from_the_app(
 
     assert password_step(client, administrator.email, "/test/console/") == SECOND_FACTOR
     page = client.get(SECOND_FACTOR).content.decode()
-    assert "Enter your code" in page and "admin@example.com" in page
+    assert "Enter your code" in page
+    assert "admin@example.com" in page
     response = client.post(SECOND_FACTOR, {"code": code_of(device)})
     assert response["Location"] == "/test/console/"
     assert signed_in_pk(client) == administrator.pk
@@ -125,7 +130,9 @@ def test_the_next_sign_in_asks_for_a_code_from_the_app(
     assert signed_in_pk(other) is None
 
 
-def test_a_recovery_code_signs_in_once(client: Client, administrator: User, clock: time_machine.Traveller) -> None:
+def test_a_recovery_code_signs_in_once(
+    client: Client, administrator: User, clock: time_machine.Traveller
+) -> None:
     codes = enrol(client, administrator)
     client.post("/accounts/logout/")
 
@@ -211,8 +218,11 @@ def test_a_session_signed_in_by_password_meets_the_second_factor_at_a_staff_page
     alice.user.groups.add(Group.objects.get(name=Role.STOCK_ADMINISTRATOR.value))
     response = client.get("/test/administrator/")
     assert response["Location"] == "/accounts/two-factor/?next=/test/administrator/"
-    assert client.get(SECOND_FACTOR)["Location"] == ENROL
-    device = (client.get(ENROL), TOTPDevice.objects.get(user=alice.user))[1]
-    assert client.post(ENROL, {"code": code_of(device)})["Location"] == RECOVERY_CODES
+    enrol_page = client.get(response["Location"])["Location"]
+    assert enrol_page == ENROL + "?next=/test/administrator/"
+    client.get(enrol_page)
+    device = TOTPDevice.objects.get(user=alice.user)
+    assert client.post(enrol_page, {"code": code_of(device)})["Location"] == RECOVERY_CODES
     assert signed_in_pk(client) == alice.user.pk
+    assert 'href="/test/administrator/"' in client.get(RECOVERY_CODES).content.decode()
     assert client.get("/test/administrator/").content == b"administrator page"

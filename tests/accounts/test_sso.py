@@ -78,7 +78,9 @@ def assert_refused(response: HttpResponse, client: Client, reason: str, text: st
     return event
 
 
-def test_an_employee_signs_in_through_the_provider(client: Client, provider: Provider, alice: Employee) -> None:
+def test_an_employee_signs_in_through_the_provider(
+    client: Client, provider: Provider, alice: Employee
+) -> None:
     provider.claims = claims_of(alice)
     response = sign_in(client)
     assert response.status_code == 302
