@@ -169,6 +169,8 @@ if not PASSWORD_SIGN_IN and not (OIDC_ISSUER and OIDC_CLIENT_ID):
         "PASSWORD_SIGN_IN is off and single sign-on is not configured (OIDC_ISSUER, OIDC_CLIENT_ID): "
         "no one could sign in."
     )
+if PRODUCTION and OIDC_ISSUER and not OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// address in production, not {OIDC_ISSUER!r}.")
 # The authenticator app shows this name beside the six-digit code.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="SOXP Portal")
 

@@ -128,3 +128,8 @@ def test_password_sign_in_cannot_be_off_without_single_sign_on(monkeypatch: pyte
     )
     assert values["PASSWORD_SIGN_IN"] is False
     assert values["OIDC_ALLOWED_EMAIL_DOMAINS"] == ["corp.example", "example.org"]
+
+
+def test_the_identity_provider_is_reached_over_https_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured, match="OIDC_ISSUER must be an https"):
+        production_settings(monkeypatch, OIDC_ISSUER="http://idp.example", OIDC_CLIENT_ID="portal")
