@@ -33,7 +33,7 @@ from django.http import HttpRequest, HttpResponse
 from joserfc.errors import JoseError
 
 from soxp_portal.accounts.models import User
-from soxp_portal.accounts.roles import ROLE_GROUP_NAMES, Role, roles_of
+from soxp_portal.accounts.roles import Role, roles_of
 from soxp_portal.offers.models import Employee
 
 log = logging.getLogger(__name__)
@@ -265,9 +265,8 @@ def apply_provider_roles(user: User, claims: dict[str, Any], request: HttpReques
         via=f"identity provider: the {settings.OIDC_GROUPS_CLAIM!r} claim at sign-in",
         data={"provider_groups": sorted(_groups_claim(claims))},
     ):
-        groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_GROUP_NAMES)}
-        user.groups.remove(*(groups[name] for name in current - wanted if name in groups))
-        user.groups.add(*(groups[name] for name in wanted - current if name in groups))
+        user.groups.remove(*Group.objects.filter(name__in=current - wanted))
+        user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in sorted(wanted - current)))
 
 
 def _groups_claim(claims: dict[str, Any]) -> list[str]:

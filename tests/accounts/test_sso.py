@@ -214,7 +214,7 @@ def test_an_administrator_without_census_row_signs_in_and_needs_no_second_factor
     client: Client, provider: Provider
 ) -> None:
     administrator = UserFactory(email="ada@example.com")
-    administrator.groups.add(Group.objects.get(name=Role.STOCK_ADMINISTRATOR.value))
+    administrator.groups.add(Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)[0])
     provider.claims = {"sub": "ada", "email": "ADA@example.com"}
     assert sign_in(client, next_url="/test/administrator/")["Location"] == "/test/administrator/"
     assert client.get("/test/administrator/").content == b"administrator page"
@@ -252,7 +252,7 @@ def test_an_administrator_whose_groups_were_taken_away_loses_the_role_and_is_ref
     settings.OIDC_GROUPS_CLAIM = "groups"
     settings.OIDC_STOCK_ADMINISTRATOR_GROUPS = ["soxp-admins"]
     administrator = UserFactory(email="ada@example.com")
-    administrator.groups.add(Group.objects.get(name=Role.STOCK_ADMINISTRATOR.value))
+    administrator.groups.add(Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)[0])
     provider.claims = {"sub": "ada", "email": "ada@example.com", "groups": ["everyone"]}
     assert_refused(sign_in(client), client, "no_role")
     assert roles_of(administrator.pk).groups == frozenset()
@@ -313,3 +313,21 @@ def test_single_sign_on_is_not_there_unless_configured(client: Client, settings:
     assert client.get("/accounts/sso/").status_code == 404
     assert client.get("/accounts/sso/callback/").status_code == 404
     assert "sso-sign-in" not in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "state=%00&code=%00",
+        "state=" + "x" * 5000 + "&code=y",
+        "error=access_denied&error_description=%F0%9F%92%A5",
+    ],
+)
+def test_a_hostile_or_failed_answer_is_refused_not_an_error(
+    client: Client, provider: Provider, alice: Employee, query: str
+) -> None:
+    provider.claims = claims_of(alice)
+    to_provider(client)  # a sign-in was started: its state is in the session
+    response = client.get(f"/accounts/sso/callback/?{query}")
+    assert response.status_code == 403
+    assert signed_in_pk(client) is None

@@ -58,9 +58,9 @@ def test_single_sign_on_pages(page: Page, live_server, provider: Provider) -> No
 def test_second_factor_pages(page: Page, live_server) -> None:
     base = live_server.url
     administrator = UserFactory(email="ada@example.com")
-    administrator.groups.add(Group.objects.get(name=Role.STOCK_ADMINISTRATOR.value))
+    administrator.groups.add(Group.objects.get_or_create(name=Role.STOCK_ADMINISTRATOR.value)[0])
     auditor = UserFactory(email="aldo@example.com")
-    auditor.groups.add(Group.objects.get(name=Role.AUDITOR.value))
+    auditor.groups.add(Group.objects.get_or_create(name=Role.AUDITOR.value)[0])
     audit = Audit(page)
 
     page.goto(f"{base}/accounts/login/")
