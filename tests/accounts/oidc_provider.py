@@ -14,6 +14,7 @@ and PostgreSQL alike, with nothing to install beyond the Python packages the por
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -29,6 +30,16 @@ from joserfc.jwk import KeySet, RSAKey
 
 CLIENT_ID = "soxp-portal"
 CLIENT_SECRET = "test-client-secret"
+
+
+@functools.cache
+def _keys() -> tuple[RSAKey, RSAKey]:
+    """The provider's signing key and another with the same key id (for a bad signature), made once
+    per process: RSA key generation is the slow part of a test."""
+    return (
+        RSAKey.generate_key(2048, parameters={"kid": "test-key"}),
+        RSAKey.generate_key(2048, parameters={"kid": "test-key"}),
+    )
 
 
 @dataclass
@@ -138,7 +149,9 @@ class Provider:
                     self._send(404, {"error": "not_found"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
