@@ -77,14 +77,18 @@ def record_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseU
 def record_sign_in_failure(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    """A refused attempt (wrong password, unknown email, or any attempt during a lock-out): no actor."""
+    """A refused attempt (wrong password, unknown email, a wrong code at the second step, or any attempt
+    during a lock-out): no actor. A wrong code says so in ``data["step"]``."""
+    data = {"email": _attempted_email(credentials.get("username"))}
+    if credentials.get("step"):
+        data["step"] = str(credentials["step"])
     with transaction.atomic(durable=True):
         record(
             AuditEventType.AUTH_SIGN_IN_FAILED,
             actor=None,
             at=timezone.now(),
             channel=AuditChannel.WEB,
-            data={"email": _attempted_email(credentials.get("username"))},
+            data=data,
             request=request,
         )
 

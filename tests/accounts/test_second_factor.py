@@ -84,7 +84,10 @@ def test_the_first_sign_in_of_an_administrator_enrols_an_app(
     assert wrong.status_code == 200
     assert "That code is not right" in wrong.content.decode()
     assert signed_in_pk(client) is None
-    assert events(AuditEventType.AUTH_SIGN_IN_FAILED)[-1].data["email"] == administrator.email
+    assert events(AuditEventType.AUTH_SIGN_IN_FAILED)[-1].data == {
+        "email": administrator.email,
+        "step": "second factor",
+    }
 
     clock.shift(2)  # django-otp slows the device for a second after a wrong code
     response = client.post(ENROL, {"code": code_of(device)})

@@ -79,7 +79,7 @@ def assert_refused(response: HttpResponse, client: Client, reason: str, text: st
 
 
 def test_an_employee_signs_in_through_the_provider(
-    client: Client, provider: Provider, alice: Employee
+    client: Client, provider: Provider, alice: Employee, settings: Settings
 ) -> None:
     provider.claims = claims_of(alice)
     response = sign_in(client)
@@ -92,6 +92,8 @@ def test_an_employee_signs_in_through_the_provider(
     assert event.actor_email == alice.user.email
     # PKCE: the portal sent the verifier, and the provider checked it against the challenge.
     assert provider.token_requests[-1]["code_verifier"]
+    # The idle time-out holds for this session as for any other.
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
 
 
 def test_the_sign_in_comes_back_to_the_page_asked_for(
