@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from soxp_portal.accounts import oidc
 from soxp_portal.accounts.two_factor import SIGN_IN_METHOD, Method
+from soxp_portal.accounts.views import MODEL_BACKEND
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 NEXT = "_soxp_sso_next"
 
 

@@ -86,6 +86,7 @@ def test_an_employee_signs_in_through_the_provider(
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert signed_in_pk(client) == alice.user.pk
+    assert client.get("/test/employee/").content == f"employee {alice.employee_id}".encode()
     assert client.session[SIGN_IN_METHOD] == "oidc"
     event = last_event(AuditEventType.AUTH_SIGNED_IN)
     assert event.data == {"method": "oidc"}
