@@ -1,4 +1,4 @@
-"""Screenshots of the employee pages at 1280 px and 375 px wide, for docs/screenshots/.
+"""Screenshots of the portal's pages at 1280 px and 375 px wide, for docs/screenshots/.
 
 Sets up a throw-away SQLite database with the demo offer, serves it as `make run` does (runserver,
 with DEBUG off and the same static files) on a free loopback port, and walks through the pages as
@@ -12,6 +12,9 @@ did not load, so an unstyled page cannot pass for a screenshot:
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import socket
@@ -44,13 +47,53 @@ def manage(*args: str, env: dict[str, str]) -> None:
     )
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
+#: The staff logins' sessions and authenticator keys, kept across walks: the second factor of a stock
+#: administrator is set up at their first sign-in and its code works once per 30 seconds.
+SESSIONS: dict[str, list] = {}
+SECRETS: dict[str, str] = {}
+LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(email: str) -> str:
+    """The next six-digit code of the login's authenticator key (RFC 6238: SHA-1, 30 s, six digits),
+    for a time step after the last one used (the portal accepts one step ahead)."""
+    step = max(int(time.time() // 30), LAST_STEP.get(email, 0) + 1)
+    LAST_STEP[email] = step
+    key = base64.b32decode(SECRETS[email].replace(" ", ""))
+    digest = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 15
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def password_step(page: Page, base: str, email: str) -> None:
     page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_load_state()
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    """Signs in by password; a stock administrator also enrols an app (first time) or types its code.
+    A staff login's session is kept and used again, so the second factor is met once a run."""
+    if email in SESSIONS:
+        page.context.clear_cookies()
+        page.context.add_cookies(SESSIONS[email])
+        return
+    password_step(page, base, email)
+    if "/two-factor/enrol/" in page.url:
+        SECRETS[email] = page.text_content("#totp-secret").strip()
+        page.fill("input[name=code]", totp_code(email))
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    elif "/two-factor/" in page.url:
+        page.fill("input[name=code]", totp_code(email))
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+    else:
+        return
+    SESSIONS[email] = page.context.cookies()
 
 
 def shoot(page: Page, name: str, width: int) -> None:
@@ -247,12 +290,96 @@ def walk_close_progress(page: Page, base: str, width: int, env: dict[str, str]) 
     shoot(page, "console-exports-file-in-progress", width)
 
 
+def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """runserver as `make run` starts it, on a free loopback port, once it answers."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server, base
+
+
+def walk_sign_in_security(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The second factor as the demo auditor meets it (enrolment, recovery codes, the code), the
+    console's resets as the administrator; then single sign-on through the test suite's OpenID Connect
+    provider on 127.0.0.1, with a server of its own configured for it (and one with passwords off).
+    At 1280 px only."""
+    if width != 1280:
+        return
+    page.set_viewport_size({"width": width, "height": 900})
+    auditor = "auditor@example.com"
+    if auditor not in SECRETS:
+        password_step(page, base, auditor)
+        shoot(page, "accounts-second-factor-enrol", width)
+        SECRETS[auditor] = page.text_content("#totp-secret").strip()
+        page.fill("input[name=code]", totp_code(auditor))
+        page.click("main button[type=submit]")
+        page.wait_for_load_state()
+        shoot(page, "accounts-recovery-codes", width)
+    password_step(page, base, auditor)
+    shoot(page, "accounts-second-factor", width)
+    sign_in(page, base, "admin@example.com")
+    page.goto(f"{base}/console/setup/second-factors/")
+    shoot(page, "console-second-factors", width)
+
+    sys.path.insert(0, str(ROOT))
+    from tests.accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
+
+    provider = Provider().start()
+    sso = {
+        **env,
+        "OIDC_ISSUER": provider.issuer,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_PROVIDER_NAME": "Example Corp",
+    }
+    servers = []
+    try:
+        server, sso_base = serve(sso)
+        servers.append(server)
+        page.context.clear_cookies()
+        page.goto(f"{sso_base}/accounts/login/")
+        shoot(page, "accounts-sign-in-sso", width)
+        provider.claims = {"sub": "stranger", "email": "stranger@example.com"}
+        page.click("#sso-sign-in")
+        page.wait_for_load_state()
+        shoot(page, "accounts-sso-refused", width)
+        provider.claims = {"sub": "sam", "email": "sam.slide@example.com", "email_verified": True}
+        page.goto(f"{sso_base}/accounts/login/")
+        page.click("#sso-sign-in")
+        page.wait_for_load_state()
+        page.click("nav form[action$='/logout/'] button")
+        page.wait_for_load_state()
+        shoot(page, "accounts-signed-out", width)
+        server, only_base = serve({**sso, "PASSWORD_SIGN_IN": "false"})
+        servers.append(server)
+        page.goto(f"{only_base}/accounts/login/")
+        shoot(page, "accounts-sign-in-sso-only", width)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+        provider.stop()
+
+
 WALKS = {
     "close-progress": walk_close_progress,
     "lookback": walk_lookback,
     "employee": walk,
     "decision-support": walk_decision_support,
     "how-it-works": walk_how_it_works,
+    "sign-in-security": walk_sign_in_security,
 }
 
 
@@ -268,22 +395,8 @@ def main() -> None:
         manage("migrate", env=env)
         manage("loaddata", "soxp-2003", env=env)
         manage("setup_demo", env=env)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = serve(env)
         try:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)  # noqa: S310
-                    break
-                except OSError:
-                    time.sleep(0.1)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 context = browser.new_context()

@@ -15,11 +15,16 @@ EMAIL_BACKEND    a Django email backend path (default: SMTP in production, else 
                  SMTP via EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS
 DEFAULT_FROM_EMAIL, SESSION_IDLE_SECONDS, SESSION_RENEW_SECONDS, TASKS_BACKEND ("immediate" or "database")
 CACHE_URL        empty (default: the database's cache table) or redis://host:port/db (needs redis-py)
+PASSWORD_SIGN_IN "false" turns sign-in by password off (single sign-on only; default true)
+OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET  single sign-on (OpenID Connect), off while unset; the
+                 rest of OIDC_* (README, "Single sign-on") say which claim finds the census employee,
+                 the allowed email domains and the groups that give the staff roles
 """
 
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from soxp_portal.deployment import DEVELOPMENT_SECRET_KEY, refuse_unsafe_production
@@ -39,7 +44,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "soxp_portal.accounts.admin_apps.PortalAdminConfig",  # django.contrib.admin behind the portal's sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +55,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "soxp_portal.accounts",
     "soxp_portal.offers",
@@ -136,6 +144,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in by password (with a second factor for the staff roles: accounts/two_factor.py) can be turned
+# off where everyone signs in through the company's identity provider.
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", default=True)
+# Single sign-on by OpenID Connect (soxp_portal.accounts.oidc); on when the issuer and client id are set.
+OIDC_ISSUER = env("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+# The claim that names the person, and what it holds: "email" or "employee_id" (the census id).
+OIDC_IDENTITY_CLAIM = env("OIDC_IDENTITY_CLAIM", default="email")
+OIDC_IDENTITY_FIELD = env("OIDC_IDENTITY_FIELD", default="email")
+OIDC_ALLOWED_EMAIL_DOMAINS = env_list("OIDC_ALLOWED_EMAIL_DOMAINS", default=[])
+# Roles from the provider: the claim listing the person's groups (empty: roles are kept in the portal),
+# and which of those groups make a stock administrator or an auditor.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="")
+OIDC_STOCK_ADMINISTRATOR_GROUPS = env_list("OIDC_STOCK_ADMINISTRATOR_GROUPS", default=[])
+OIDC_AUDITOR_GROUPS = env_list("OIDC_AUDITOR_GROUPS", default=[])
+OIDC_CLOCK_SKEW_SECONDS = env_int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_TIMEOUT_SECONDS = env_int("OIDC_TIMEOUT_SECONDS", default=10)
+if not PASSWORD_SIGN_IN and not (OIDC_ISSUER and OIDC_CLIENT_ID):
+    raise ImproperlyConfigured(
+        "PASSWORD_SIGN_IN is off and single sign-on is not configured (OIDC_ISSUER, OIDC_CLIENT_ID): "
+        "no one could sign in."
+    )
+if PRODUCTION and OIDC_ISSUER and not OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured(f"OIDC_ISSUER must be an https:// address in production, not {OIDC_ISSUER!r}.")
+# The authenticator app shows this name beside the six-digit code.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="SOXP Portal")
+
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 # Password-reset emails in a rolling hour (soxp_portal.accounts.throttle); past them, the same answer.
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)

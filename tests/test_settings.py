@@ -113,3 +113,23 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_password_sign_in_cannot_be_off_without_single_sign_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OIDC_ISSUER", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="no one could sign in"):
+        production_settings(monkeypatch, PASSWORD_SIGN_IN="false")
+    values = production_settings(
+        monkeypatch,
+        PASSWORD_SIGN_IN="false",
+        OIDC_ISSUER="https://login.microsoftonline.com/tenant/v2.0",
+        OIDC_CLIENT_ID="portal",
+        OIDC_ALLOWED_EMAIL_DOMAINS="corp.example, example.org",
+    )
+    assert values["PASSWORD_SIGN_IN"] is False
+    assert values["OIDC_ALLOWED_EMAIL_DOMAINS"] == ["corp.example", "example.org"]
+
+
+def test_the_identity_provider_is_reached_over_https_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImproperlyConfigured, match="OIDC_ISSUER must be an https"):
+        production_settings(monkeypatch, OIDC_ISSUER="http://idp.example", OIDC_CLIENT_ID="portal")

@@ -7,7 +7,8 @@ Views check roles with the decorators below, never by reading groups themselves:
 - :func:`role_required` for the console (stock administrators, auditors).
 
 Anonymous visitors are sent to sign in and come back afterwards; a signed-in person without the
-role gets 403. Superusers hold every staff role (but are employees only if they have a record).
+role gets 403. A staff page first sends a session signed in by password alone to the second factor
+(``accounts.two_factor``). Superusers hold every staff role (but are employees only if they have a record).
 
 What a login may do is its :class:`Roles`: its role groups and Django's ``is_staff`` and
 ``is_superuser`` flags. Every change to them is audited as ``role.changed`` (``audit.signals``),
@@ -26,6 +27,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 if TYPE_CHECKING:
     from soxp_portal.accounts.models import User
@@ -154,6 +156,10 @@ def role_required(*roles: Role) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not any(has_role(request.user, role) for role in roles):
                 raise PermissionDenied("Your login does not have the role this page needs.")
+            from soxp_portal.accounts.two_factor import session_lacks_second_factor
+
+            if session_lacks_second_factor(request):
+                return redirect_to_login(request.get_full_path(), reverse("accounts:second-factor"))
             return view(request, *args, **kwargs)
 
         return wrapper

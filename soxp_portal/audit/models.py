@@ -52,6 +52,10 @@ class AuditEventType(models.TextChoices):
     CONSOLE_REFUSED = "console.refused", "Console action refused"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded by the employee"
     REPEATS_SUMMARISED = "audit.repeats_summarised", "Repeated events summarised"
+    AUTH_SSO_REFUSED = "auth.sso_refused", "Single sign-on refused"
+    SECOND_FACTOR_ENROLLED = "second_factor.enrolled", "Second factor enrolled"
+    SECOND_FACTOR_RECOVERY_CODE_USED = "second_factor.recovery_code_used", "Recovery code used"
+    SECOND_FACTOR_RESET = "second_factor.reset", "Second factor reset"
 
 
 #: The refusals, which the auditor's events page can show together ("Every refusal").
@@ -60,6 +64,7 @@ REFUSAL_EVENT_TYPES = frozenset(
         AuditEventType.ELECTION_REFUSED,
         AuditEventType.AUTH_SIGN_IN_FAILED,
         AuditEventType.AUTH_LOCKED_OUT,
+        AuditEventType.AUTH_SSO_REFUSED,
         AuditEventType.ACCESS_REFUSED,
         AuditEventType.CSRF_FAILED,
         AuditEventType.CONSOLE_REFUSED,

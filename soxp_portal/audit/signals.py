@@ -60,13 +60,16 @@ _FLAGS = ("is_staff", "is_superuser")
 
 
 def record_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
-    """The user signed in. The event is about their login, and their employee record if they have one."""
+    """The user signed in. The event is about their login, and their employee record if they have one.
+    A sign-in through the identity provider or with a second factor says so in ``data["method"]``."""
+    method = getattr(request, "_soxp_sign_in_method", None)
     record(
         AuditEventType.AUTH_SIGNED_IN,
         actor=user,
         at=timezone.now(),
         subject=user,
         channel=AuditChannel.WEB,
+        data={"method": method} if method else None,
         request=request,
     )
 
@@ -74,14 +77,18 @@ def record_sign_in(sender: Any, request: HttpRequest | None, user: AbstractBaseU
 def record_sign_in_failure(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    """A refused attempt (wrong password, unknown email, or any attempt during a lock-out): no actor."""
+    """A refused attempt (wrong password, unknown email, a wrong code at the second step, or any attempt
+    during a lock-out): no actor. A wrong code says so in ``data["step"]``."""
+    data = {"email": _attempted_email(credentials.get("username"))}
+    if credentials.get("step"):
+        data["step"] = str(credentials["step"])
     with transaction.atomic(durable=True):
         record(
             AuditEventType.AUTH_SIGN_IN_FAILED,
             actor=None,
             at=timezone.now(),
             channel=AuditChannel.WEB,
-            data={"email": _attempted_email(credentials.get("username"))},
+            data=data,
             request=request,
         )
 

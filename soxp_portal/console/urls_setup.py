@@ -6,7 +6,7 @@ pages at ``offers/<slug>/`` (an offer may well be called "new").
 
 from django.urls import path
 
-from soxp_portal.console import setup
+from soxp_portal.console import second_factors, setup
 
 urlpatterns = [
     path("setup/offers/new/", setup.offer_create, name="offer-create"),
@@ -28,4 +28,10 @@ urlpatterns = [
     path("setup/census/confirm/", setup.census_confirm, name="census-confirm"),
     path("setup/census/errors/<uuid:key>.csv", setup.census_errors, name="census-errors"),
     path("setup/invitations/", setup.invitations, name="invitations"),
+    path("setup/second-factors/", second_factors.second_factors, name="second-factors"),
+    path(
+        "setup/second-factors/<int:pk>/reset/",
+        second_factors.second_factor_reset,
+        name="second-factor-reset",
+    ),
 ]

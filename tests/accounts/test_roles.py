@@ -12,6 +12,7 @@ from soxp_portal.accounts.roles import (
     is_stock_administrator,
     role_required,
 )
+from soxp_portal.accounts.two_factor import PENDING
 from soxp_portal.offers.models import Employee
 from tests.factories import UserFactory
 
@@ -139,8 +140,10 @@ def test_role_pages(
 
 
 def test_role_page_after_sign_in_comes_back(client: Client, administrator: User) -> None:
+    """Through the second factor, which the password hands the page on to (test_second_factor.py)."""
     response = client.get(ADMINISTRATOR_PAGE, follow=True)
     response = client.post(
         response.redirect_chain[-1][0], {"username": administrator.email, "password": "correct-horse-battery"}
     )
-    assert response.url == ADMINISTRATOR_PAGE
+    assert response.url == "/accounts/two-factor/"
+    assert client.session[PENDING]["next"] == ADMINISTRATOR_PAGE

@@ -17,6 +17,7 @@ PAGES = [
     ("offer-documents", True),
     ("census", False),
     ("invitations", False),
+    ("second-factors", False),
 ]
 POST_ONLY = ["offer-document-delete", "census-confirm", "offer-how-it-works-pdf"]
 #: Addresses of one posted document.

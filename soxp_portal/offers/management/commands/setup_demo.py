@@ -37,3 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in demo.logins:
             self.stdout.write(f"  {email:<34} {role}")
+        self.stdout.write(
+            "The stock administrator and the auditor also type a code from an authenticator app: they set "
+            "one up at their first sign-in (a QR code)."
+        )
