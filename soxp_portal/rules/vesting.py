@@ -163,3 +163,31 @@ def new_option_expiration(grant_date: date, term_years: int) -> date:
     It ends earlier if employment ends; that is the plan's rule, applied outside the offer.
     """
     return add_months(grant_date, term_years * _MONTHS_PER_YEAR)
+
+
+#: The census carries no vesting schedule for the current grants, so the gap in holdings assumes the
+#: common four-year schedule of employee options: a quarter vests one year after the grant date, the
+#: rest in 36 equal monthly parts. The Compare page states this assumption; the grant's own agreement
+#: governs.
+CURRENT_GRANT_CLIFF_MONTHS = 12
+CURRENT_GRANT_CLIFF_FRACTION = Decimal("0.25")
+CURRENT_GRANT_INSTALLMENTS = 36
+
+
+def current_grant_vested(
+    shares_granted: int, shares_exercised: int, outstanding: int, grant_date: date, on: date
+) -> int:
+    """Outstanding shares of a current grant vested by `on`, under the assumed four-year schedule.
+
+    The schedule runs on the shares granted; exercised shares had vested first, so they are taken off
+    the vested total, and the result never exceeds what is outstanding (a cancelled part was unvested
+    or is gone either way).
+    """
+    schedule = vesting_schedule(
+        shares_granted,
+        grant_date,
+        CURRENT_GRANT_CLIFF_MONTHS,
+        CURRENT_GRANT_CLIFF_FRACTION,
+        CURRENT_GRANT_INSTALLMENTS,
+    )
+    return max(0, min(outstanding, vested_shares(schedule, on) - shares_exercised))

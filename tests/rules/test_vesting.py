@@ -160,3 +160,19 @@ def test_vesting_schedule_properties(
     dates = [event.vest_date for event in schedule]
     assert all(later > earlier for earlier, later in pairwise(dates))
     assert vested_shares(schedule, dates[-1]) == total
+
+
+def test_a_current_grant_vests_a_quarter_after_a_year_then_monthly_for_the_gap() -> None:
+    """The assumed four-year schedule: 1,000 granted 2001-03-05 have 250 + 22 x 750 / 36 by 2003-01-24."""
+    from soxp_portal.rules.vesting import current_grant_vested
+
+    assert current_grant_vested(1000, 0, 1000, date(2001, 3, 5), date(2002, 3, 4)) == 0
+    assert current_grant_vested(1000, 0, 1000, date(2001, 3, 5), date(2002, 3, 5)) == 250
+    assert current_grant_vested(1000, 0, 1000, date(2001, 3, 5), date(2003, 1, 24)) == 250 + 750 * 10 // 36
+    assert current_grant_vested(1000, 0, 1000, date(2001, 3, 5), date(2003, 7, 25)) == 250 + 750 * 16 // 36
+    # Exercised shares had vested first; a cancelled part never counts past what is outstanding.
+    assert (
+        current_grant_vested(1000, 200, 800, date(2000, 5, 20), date(2003, 7, 25))
+        == 250 + 750 * 26 // 36 - 200
+    )
+    assert current_grant_vested(1000, 0, 100, date(1998, 1, 1), date(2003, 7, 25)) == 100
