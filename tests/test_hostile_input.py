@@ -730,7 +730,12 @@ CASES: dict[str, tuple[Case, ...]] = {
             "admin",
             OPEN,
             lambda w: console("offer-documents", w.offer.slug),
-            lambda w: {"form": "decision-support", "reference_price": "1.75", "volatility_percent": "60"},
+            lambda w: {
+                "form": "decision-support",
+                "reference_price": "1.75",
+                "volatility_percent": "60",
+                "risk_free_rate_percent": "4",
+            },
             forms=lambda w: [forms_setup.DecisionSupportForm(offer=w.offer)],
             fixed=("form",),
         ),

@@ -35,7 +35,7 @@ from soxp_portal.offers.limits import (
     offer_length_problem,
     term_problems,
 )
-from soxp_portal.offers.models import MAX_VOLATILITY, Offer, Plan
+from soxp_portal.offers.models import MAX_RISK_FREE_RATE, MAX_VOLATILITY, Offer, Plan
 from soxp_portal.rules import window
 from soxp_portal.rules.wording import format_date, format_money, format_price_input
 
@@ -304,8 +304,9 @@ class DocumentForm(forms.Form):
 
 
 class DecisionSupportForm(forms.Form):
-    """The reference price and the volatility of the Compare page; the volatility is typed as a percentage
-    (80 for 80%) and cleaned to the fraction the offer stores (0.80). Both may be left empty."""
+    """The reference price, the volatility and the risk-free rate of the Compare page; the volatility and
+    the rate are typed as percentages (80 for 80%) and cleaned to the fractions the offer stores (0.80).
+    Each may be left empty."""
 
     reference_price = forms.DecimalField(
         label="Reference share price ($)",
@@ -324,7 +325,18 @@ class DecisionSupportForm(forms.Form):
         max_value=MAX_VOLATILITY * 100,
         decimal_places=2,
         help_text="How much the share price typically moves in a year, e.g. 80. Employees see a band "
-        "one standard deviation either side of each growth path, marked as your assumption. Empty: no band.",
+        "one standard deviation either side of each growth path, marked as your assumption, and it enters "
+        "the options' model values. Empty: no band and no values until an employee types one.",
+    )
+    risk_free_rate_percent = forms.DecimalField(
+        label="Risk-free rate (% a year)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=MAX_RISK_FREE_RATE * 100,
+        decimal_places=2,
+        help_text="A yearly interest rate without risk, e.g. 4 (a Treasury yield for about the options' "
+        "term), continuously compounded. Employees see the options' Black-Scholes values with it, marked "
+        "as your assumption. Empty: 0% until an employee types one.",
     )
 
     def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
@@ -333,13 +345,17 @@ class DecisionSupportForm(forms.Form):
             self.initial["reference_price"] = format_price_input(offer.reference_price)
         if offer.volatility is not None:
             self.initial["volatility_percent"] = f"{(offer.volatility * 100).normalize():f}"
+        if offer.risk_free_rate is not None:
+            self.initial["risk_free_rate_percent"] = f"{(offer.risk_free_rate * 100).normalize():f}"
 
     def values(self) -> dict[str, Decimal | None]:
-        """The offer's fields: the price as typed, the volatility as a fraction (80 -> 0.80)."""
+        """The offer's fields: the price as typed, the volatility and the rate as fractions (80 -> 0.80)."""
         percent: Decimal | None = self.cleaned_data["volatility_percent"]
+        rate: Decimal | None = self.cleaned_data["risk_free_rate_percent"]
         return {
             "reference_price": self.cleaned_data["reference_price"],
             "volatility": None if percent is None else percent / 100,
+            "risk_free_rate": None if rate is None else rate / 100,
         }
 
 

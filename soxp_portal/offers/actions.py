@@ -34,6 +34,7 @@ from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.confirmations import owe_confirmation
 from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
 from soxp_portal.offers.models import (
+    MAX_RISK_FREE_RATE,
     MAX_VOLATILITY,
     Announcement,
     Election,
@@ -428,7 +429,7 @@ BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
 #: An extension is announced by 9:00 a.m. Eastern on the business day after the scheduled expiration.
 NOTICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
 NOTICE_HOUR = 9
-#: Decimal places of the reference price and the volatility, as the offer stores them.
+#: Decimal places of the reference price, the volatility and the risk-free rate, as the offer stores them.
 DECIMAL_PLACES = 4
 _STORED_PLACES = Decimal(1).scaleb(-DECIMAL_PLACES)
 
@@ -617,9 +618,16 @@ def decision_support_locked_message(offer: Offer, now: datetime) -> str | None:
     return None
 
 
-def _check_decision_support(reference_price: Decimal | None, volatility: Decimal | None) -> None:
+def _check_decision_support(
+    reference_price: Decimal | None, volatility: Decimal | None, risk_free_rate: Decimal | None
+) -> None:
     """The same limits as the form and the database, so a caller other than the form gets a message."""
-    for name, value in (("reference price", reference_price), ("volatility", volatility)):
+    values = (
+        ("reference price", reference_price),
+        ("volatility", volatility),
+        ("risk-free rate", risk_free_rate),
+    )
+    for name, value in values:
         if value is not None and not value.is_finite():
             raise OfferError(f"The {name} must be a number.")
         if value is not None and int(value.as_tuple().exponent) < -DECIMAL_PLACES:
@@ -629,6 +637,8 @@ def _check_decision_support(reference_price: Decimal | None, volatility: Decimal
         raise OfferError(price)
     if volatility is not None and not Decimal(0) < volatility <= MAX_VOLATILITY:
         raise OfferError(f"The volatility must be more than 0% and at most {MAX_VOLATILITY * 100:.0f}%.")
+    if risk_free_rate is not None and not Decimal(0) <= risk_free_rate <= MAX_RISK_FREE_RATE:
+        raise OfferError(f"The risk-free rate must be from 0% to {MAX_RISK_FREE_RATE * 100:.0f}% a year.")
 
 
 def set_decision_support(
@@ -636,42 +646,48 @@ def set_decision_support(
     *,
     reference_price: Decimal | None,
     volatility: Decimal | None,
+    risk_free_rate: Decimal | None,
     actor: User,
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Sets the share price and the yearly volatility (a fraction, 0.80 for 80%) that the Compare page
-    illustrates with; None clears one. Returns False when nothing changed (no event is written).
+    """Sets the share price, the yearly volatility (a fraction, 0.80 for 80%) and the yearly risk-free
+    rate (0.04 for 4%) that the Compare page illustrates and values with; None clears one. Returns False
+    when nothing changed (no event is written).
 
     They illustrate and do not bind, so they are not terms: like the contacts they may change while
     the offer is open, and are refused once its deadline has passed (`decision_support_locked_message`).
     """
     now = now or timezone.now()
-    _check_decision_support(reference_price, volatility)
-    reference_price, volatility = (
-        None if value is None else value.quantize(_STORED_PLACES) for value in (reference_price, volatility)
+    _check_decision_support(reference_price, volatility, risk_free_rate)
+    reference_price, volatility, risk_free_rate = (
+        None if value is None else value.quantize(_STORED_PLACES)
+        for value in (reference_price, volatility, risk_free_rate)
     )
     with transaction.atomic():
         locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         refusal = decision_support_locked_message(locked, now)
         if refusal:
             raise OfferError(refusal)
-        before = {"reference_price": locked.reference_price, "volatility": locked.volatility}
-        after = {"reference_price": reference_price, "volatility": volatility}
+        fields = ("reference_price", "volatility", "risk_free_rate")
+        before = {name: getattr(locked, name) for name in fields}
+        after = {
+            "reference_price": reference_price,
+            "volatility": volatility,
+            "risk_free_rate": risk_free_rate,
+        }
         if before == after:
             return False
-        locked.reference_price, locked.volatility = reference_price, volatility
-        locked.save(update_fields=["reference_price", "volatility", "updated_at"])
+        for name in fields:
+            setattr(locked, name, after[name])
+        locked.save(update_fields=[*fields, "updated_at"])
         record(
             AuditEventType.OFFER_EDITED,
             actor=actor,
             at=now,
             subject=locked,
             data={
-                "decision_support": {
-                    name: {"before": before[name], "after": after[name]}
-                    for name in ("reference_price", "volatility")
-                }
+                "decision_support": {name: {"before": before[name], "after": after[name]} for name in fields}
             },
             channel=channel_of(request),
             request=request,

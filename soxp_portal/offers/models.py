@@ -70,6 +70,9 @@ class Plan(models.Model):
 
 #: The highest yearly volatility an offer may assume: 500% (5.0), far beyond any listed stock's.
 MAX_VOLATILITY = Decimal(5)
+#: The highest yearly risk-free rate an offer may assume: 25% (0.25). Negative rates are refused: the
+#: Compare page's model does not need them for a US offer.
+MAX_RISK_FREE_RATE = Decimal("0.25")
 
 
 class OfferPhase(enum.StrEnum):
@@ -197,6 +200,15 @@ class Offer(models.Model):
         help_text="Yearly volatility of the share price as a fraction (0.80 = 80%), the administrator's "
         "assumption for the band around the growth paths.",
     )
+    risk_free_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_RISK_FREE_RATE)],
+        help_text="Yearly risk-free interest rate as a fraction (0.04 = 4%), continuously compounded: the "
+        "administrator's assumption for the options' model values on the Compare page.",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the administrator closed the offer."
     )
@@ -233,6 +245,11 @@ class Offer(models.Model):
                 condition=Q(volatility__isnull=True)
                 | (Q(volatility__gt=0) & Q(volatility__lte=MAX_VOLATILITY)),
                 name="offer_volatility_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_free_rate__isnull=True)
+                | (Q(risk_free_rate__gte=0) & Q(risk_free_rate__lte=MAX_RISK_FREE_RATE)),
+                name="offer_risk_free_rate_in_range",
             ),
         ]
 

@@ -357,6 +357,7 @@ def new_decision_support(w: World, data: dict[str, Any]) -> None:
         "decision_support": {
             "reference_price": {"before": "1.5000", "after": "1.7500"},
             "volatility": {"before": "0.8000", "after": "0.6000"},
+            "risk_free_rate": {"before": "0.0400", "after": "0.0300"},
         }
     }
 
@@ -447,6 +448,7 @@ CASES: dict[str, Case] = {
             w.offer,
             reference_price=Decimal("1.75"),
             volatility=Decimal("0.6"),
+            risk_free_rate=Decimal("0.03"),
             actor=w.admin,
             now=DURING,
             request=w.request(w.admin),
@@ -709,6 +711,7 @@ def snapshot(w: World) -> tuple[Any, ...]:
                 "new_exercise_price",
                 "reference_price",
                 "volatility",
+                "risk_free_rate",
             )
         ),
         offer.contacts,

@@ -34,6 +34,9 @@ def test_soxp_2003_fixture_holds_the_terms_of_offer_md(soxp_2003: Offer) -> None
     assert (soxp_2003.new_option_type, soxp_2003.new_option_plan.name) == ("NSO", "2000 Stock Option Plan")
     # Decision support: slides 11 and 15 illustrate with $1.50; the 80% volatility is an assumption.
     assert (soxp_2003.reference_price, soxp_2003.volatility) == (Decimal("1.50"), Decimal("0.80"))
+    assert soxp_2003.risk_free_rate == Decimal(
+        "0.04"
+    )  # an assumption too, about a Treasury yield of early 2003
     assert (soxp_2003.cancellation_date(), soxp_2003.new_grant_date(), soxp_2003.pricing_date()) == (
         date(2003, 1, 20),
         date(2003, 7, 21),
@@ -87,6 +90,8 @@ def test_offer_constraints() -> None:
         ("reference_price", Decimal("-1.50")),
         ("volatility", Decimal(0)),
         ("volatility", Decimal("5.0001")),
+        ("risk_free_rate", Decimal("-0.0001")),
+        ("risk_free_rate", Decimal("0.2501")),
     ],
 )
 def test_decision_support_constraints(field: str, value: Decimal) -> None:
@@ -95,7 +100,9 @@ def test_decision_support_constraints(field: str, value: Decimal) -> None:
 
 def test_decision_support_may_be_unset_or_at_its_limits() -> None:
     assert OfferFactory().reference_price is None
-    offer = OfferFactory(reference_price=Decimal("0.0001"), volatility=Decimal(5))
+    offer = OfferFactory(
+        reference_price=Decimal("0.0001"), volatility=Decimal(5), risk_free_rate=Decimal("0.25")
+    )
     offer.full_clean()
 
 

@@ -32,7 +32,12 @@ def stored(offer: Offer) -> tuple[Decimal | None, Decimal | None]:
 @pytest.mark.parametrize("now", [BEFORE_OPENING, DURING, LAST_MOMENT])
 def test_set_until_the_deadline(soxp_2003: Offer, admin: User, now: datetime) -> None:
     changed = set_decision_support(
-        soxp_2003, reference_price=Decimal("2"), volatility=Decimal("0.65"), actor=admin, now=now
+        soxp_2003,
+        reference_price=Decimal("2"),
+        volatility=Decimal("0.65"),
+        risk_free_rate=Decimal("0.035"),
+        actor=admin,
+        now=now,
     )
     assert changed is True
     assert stored(soxp_2003) == (Decimal("2"), Decimal("0.65"))
@@ -41,12 +46,18 @@ def test_set_until_the_deadline(soxp_2003: Offer, admin: User, now: datetime) ->
     assert event.data["decision_support"] == {
         "reference_price": {"before": "1.5000", "after": "2.0000"},
         "volatility": {"before": "0.8000", "after": "0.6500"},
+        "risk_free_rate": {"before": "0.0400", "after": "0.0350"},
     }
 
 
 def test_unchanged_values_write_nothing(soxp_2003: Offer, admin: User) -> None:
     changed = set_decision_support(
-        soxp_2003, reference_price=Decimal("1.5"), volatility=Decimal("0.80"), actor=admin, now=DURING
+        soxp_2003,
+        reference_price=Decimal("1.5"),
+        volatility=Decimal("0.80"),
+        risk_free_rate=Decimal("0.04"),
+        actor=admin,
+        now=DURING,
     )
     assert changed is False
     assert not AuditEvent.objects.exists()
@@ -61,26 +72,43 @@ def test_refused_from_the_deadline(soxp_2003: Offer, admin: User, closed: bool) 
     with pytest.raises(
         OfferError, match="is closed" if closed else "deadline, January 20, 2003 at 9:00 PM PST"
     ):
-        set_decision_support(soxp_2003, reference_price=Decimal(2), volatility=None, actor=admin, now=now)
+        set_decision_support(
+            soxp_2003, reference_price=Decimal(2), volatility=None, risk_free_rate=None, actor=admin, now=now
+        )
     assert stored(soxp_2003) == (Decimal("1.5"), Decimal("0.8"))
     assert not AuditEvent.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("price", "volatility", "words"),
+    ("price", "volatility", "words", "rate"),
     [
-        (Decimal(0), None, "more than \\$0"),
-        (Decimal("1.23456"), None, "at most 4 decimal places"),
-        (Decimal("Infinity"), None, "must be a number"),
-        (Decimal("99999999999"), None, "at most \\$1,000,000.00 a share"),
-        (None, Decimal(0), "more than 0% and at most 500%"),
-        (None, Decimal("5.01"), "more than 0% and at most 500%"),
+        (Decimal(0), None, "more than \\$0", None),
+        (Decimal("1.23456"), None, "at most 4 decimal places", None),
+        (Decimal("Infinity"), None, "must be a number", None),
+        (Decimal("99999999999"), None, "at most \\$1,000,000.00 a share", None),
+        (None, Decimal(0), "more than 0% and at most 500%", None),
+        (None, Decimal("5.01"), "more than 0% and at most 500%", None),
+        (None, None, "risk-free rate must be from 0% to 25%", Decimal("-0.01")),
+        (None, None, "risk-free rate must be from 0% to 25%", Decimal("0.2501")),
+        (None, None, "risk-free rate can have at most 4 decimal places", Decimal("0.04001")),
     ],
 )
 def test_values_outside_the_limits_are_refused(
-    soxp_2003: Offer, admin: User, price: Decimal | None, volatility: Decimal | None, words: str
+    soxp_2003: Offer,
+    admin: User,
+    price: Decimal | None,
+    volatility: Decimal | None,
+    words: str,
+    rate: Decimal | None,
 ) -> None:
     with pytest.raises(OfferError, match=words):
-        set_decision_support(soxp_2003, reference_price=price, volatility=volatility, actor=admin, now=DURING)
+        set_decision_support(
+            soxp_2003,
+            reference_price=price,
+            volatility=volatility,
+            risk_free_rate=rate,
+            actor=admin,
+            now=DURING,
+        )
     assert stored(soxp_2003) == (Decimal("1.5"), Decimal("0.8"))
     assert not AuditEvent.objects.exists()

@@ -19,8 +19,13 @@ def documents_url(offer: Offer) -> str:
     return reverse("console:offer-documents", args=[offer.slug])
 
 
-def post(client, offer: Offer, price: str = "1.75", volatility: str = "60"):
-    data = {"form": "decision-support", "reference_price": price, "volatility_percent": volatility}
+def post(client, offer: Offer, price: str = "1.75", volatility: str = "60", rate: str = "4"):
+    data = {
+        "form": "decision-support",
+        "reference_price": price,
+        "volatility_percent": volatility,
+        "risk_free_rate_percent": rate,
+    }
     return client.post(documents_url(offer), data)
 
 
@@ -44,12 +49,14 @@ def test_the_section_shows_the_values_and_what_employees_see(staff_client, soxp_
     assert "Compare page" in html
     assert 'name="reference_price" value="1.50"' in html
     assert 'name="volatility_percent" value="80"' in html
+    assert 'Risk-free rate now</dt><dd class="col-sm-7">4% a year' in html
+    assert 'name="risk_free_rate_percent" value="4"' in html
 
 
 def test_the_administrator_saves_them_with_one_audit_event(
     staff_client, admin, soxp_2003, extension_day
 ) -> None:
-    response = post(staff_client, soxp_2003, "1.75", "62.5")
+    response = post(staff_client, soxp_2003, "1.75", "62.5", "3.25")
     assert response.status_code == 302
     assert stored(soxp_2003) == (Decimal("1.75"), Decimal("0.625"))
     event = edits().get()
@@ -64,15 +71,17 @@ def test_the_administrator_saves_them_with_one_audit_event(
         "decision_support": {
             "reference_price": {"before": "1.5000", "after": "1.7500"},
             "volatility": {"before": "0.8000", "after": "0.6250"},
+            "risk_free_rate": {"before": "0.0400", "after": "0.0325"},
         }
     }
     follow = staff_client.get(response["Location"]).content.decode()
     assert "The decision support is saved" in follow
 
 
-def test_both_may_be_cleared(staff_client, soxp_2003, extension_day) -> None:
-    assert post(staff_client, soxp_2003, "", "").status_code == 302
+def test_all_may_be_cleared(staff_client, soxp_2003, extension_day) -> None:
+    assert post(staff_client, soxp_2003, "", "", "").status_code == 302
     assert stored(soxp_2003) == (None, None)
+    assert Offer.objects.get(pk=soxp_2003.pk).risk_free_rate is None
     assert edits().get().data["decision_support"]["reference_price"] == {
         "before": "1.5000",
         "after": None,
@@ -87,25 +96,29 @@ def test_saving_the_same_values_writes_nothing(staff_client, soxp_2003, extensio
 
 
 @pytest.mark.parametrize(
-    ("price", "volatility", "words"),
+    ("price", "volatility", "words", "rate"),
     [
-        ("0", "60", "must be more than $0"),
-        ("-1.00", "60", "must be more than $0"),
-        ("abc", "60", "Enter a number"),
-        ("1.23456", "60", "no more than 4 decimal places"),
-        ("1.75", "0.5", "greater than or equal to 1"),
-        ("1.75", "501", "less than or equal to 500"),
-        ("1.75", "80.125", "no more than 2 decimal places"),
-        ("1.75", "eighty", "Enter a number"),
-        ("99999999999", "60", "The reference price must be at most $1,000,000.00 a share."),
-        ("1000000.0001", "60", "The reference price must be at most $1,000,000.00 a share."),
-        ("1e9", "60", "The reference price must be at most $1,000,000.00 a share."),
+        ("0", "60", "must be more than $0", "4"),
+        ("-1.00", "60", "must be more than $0", "4"),
+        ("abc", "60", "Enter a number", "4"),
+        ("1.23456", "60", "no more than 4 decimal places", "4"),
+        ("1.75", "0.5", "greater than or equal to 1", "4"),
+        ("1.75", "501", "less than or equal to 500", "4"),
+        ("1.75", "80.125", "no more than 2 decimal places", "4"),
+        ("1.75", "eighty", "Enter a number", "4"),
+        ("99999999999", "60", "The reference price must be at most $1,000,000.00 a share.", "4"),
+        ("1000000.0001", "60", "The reference price must be at most $1,000,000.00 a share.", "4"),
+        ("1e9", "60", "The reference price must be at most $1,000,000.00 a share.", "4"),
+        ("1.75", "60", "greater than or equal to 0", "-1"),
+        ("1.75", "60", "less than or equal to 25", "26"),
+        ("1.75", "60", "no more than 2 decimal places", "4.125"),
+        ("1.75", "60", "Enter a number", "four"),
     ],
 )
 def test_bad_values_are_refused_and_change_nothing(
-    staff_client, soxp_2003, extension_day, price, volatility, words
+    staff_client, soxp_2003, extension_day, price, volatility, words, rate
 ) -> None:
-    response = post(staff_client, soxp_2003, price, volatility)
+    response = post(staff_client, soxp_2003, price, volatility, rate)
     assert response.status_code == 200
     assert words in response.content.decode()
     assert stored(soxp_2003) == FIXTURE
