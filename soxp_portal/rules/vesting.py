@@ -174,20 +174,26 @@ CURRENT_GRANT_CLIFF_FRACTION = Decimal("0.25")
 CURRENT_GRANT_INSTALLMENTS = 36
 
 
+def _whole_months(start: date, on: date) -> int:
+    """The most months k with add_months(start, k) on or before `on` (negative before `start`)."""
+    months = (on.year - start.year) * _MONTHS_PER_YEAR + on.month - start.month
+    return months - 1 if add_months(start, months) > on else months
+
+
 def current_grant_vested(
     shares_granted: int, shares_exercised: int, outstanding: int, grant_date: date, on: date
 ) -> int:
     """Outstanding shares of a current grant vested by `on`, under the assumed four-year schedule.
 
-    The schedule runs on the shares granted; exercised shares had vested first, so they are taken off
-    the vested total, and the result never exceeds what is outstanding (a cancelled part was unvested
-    or is gone either way).
+    The schedule runs on the shares granted, counted as :func:`vesting_schedule` counts it (without
+    building its 37 events: the Compare page asks twice for each of up to hundreds of grants); exercised
+    shares had vested first, so they are taken off the vested total, and the result never exceeds what
+    is outstanding (a cancelled part was unvested or is gone either way).
     """
-    schedule = vesting_schedule(
-        shares_granted,
-        grant_date,
-        CURRENT_GRANT_CLIFF_MONTHS,
-        CURRENT_GRANT_CLIFF_FRACTION,
-        CURRENT_GRANT_INSTALLMENTS,
-    )
-    return max(0, min(outstanding, vested_shares(schedule, on) - shares_exercised))
+    after_cliff = _whole_months(grant_date, on) - CURRENT_GRANT_CLIFF_MONTHS
+    if shares_granted <= 0 or after_cliff < 0:
+        return 0
+    cliff = _floor_fraction(shares_granted, CURRENT_GRANT_CLIFF_FRACTION)
+    parts = min(after_cliff, CURRENT_GRANT_INSTALLMENTS)
+    vested = cliff + (shares_granted - cliff) * parts // CURRENT_GRANT_INSTALLMENTS
+    return max(0, min(outstanding, vested - shares_exercised))

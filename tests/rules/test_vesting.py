@@ -176,3 +176,30 @@ def test_a_current_grant_vests_a_quarter_after_a_year_then_monthly_for_the_gap()
         == 250 + 750 * 26 // 36 - 200
     )
     assert current_grant_vested(1000, 0, 100, date(1998, 1, 1), date(2003, 7, 25)) == 100
+
+
+@pytest.mark.parametrize("granted", [1, 7, 1000, 4321])
+@pytest.mark.parametrize(
+    "grant_date", [date(2000, 1, 31), date(2000, 2, 29), date(2001, 3, 5), date(2002, 8, 31)]
+)
+def test_the_current_grants_count_matches_the_full_schedule_on_every_day(granted, grant_date) -> None:
+    from datetime import timedelta
+
+    from soxp_portal.rules.vesting import (
+        CURRENT_GRANT_CLIFF_FRACTION,
+        CURRENT_GRANT_CLIFF_MONTHS,
+        CURRENT_GRANT_INSTALLMENTS,
+        current_grant_vested,
+        vesting_schedule,
+    )
+
+    schedule = vesting_schedule(
+        granted,
+        grant_date,
+        CURRENT_GRANT_CLIFF_MONTHS,
+        CURRENT_GRANT_CLIFF_FRACTION,
+        CURRENT_GRANT_INSTALLMENTS,
+    )
+    for day in range(-3, 4 * 366 + 40, 3):
+        on = grant_date + timedelta(days=day)
+        assert current_grant_vested(granted, 0, granted, grant_date, on) == vested_shares(schedule, on), on
