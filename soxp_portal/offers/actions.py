@@ -32,7 +32,14 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.confirmations import owe_confirmation
-from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
+from soxp_portal.offers.limits import (
+    MAX_CLIFF_MONTHS,
+    MAX_INSTALLMENTS,
+    date_problem,
+    offer_length_problem,
+    price_problem,
+    term_problems,
+)
 from soxp_portal.offers.models import (
     MAX_RISK_FREE_RATE,
     MAX_VOLATILITY,
@@ -641,41 +648,92 @@ def _check_decision_support(
         raise OfferError(f"The risk-free rate must be from 0% to {MAX_RISK_FREE_RATE * 100:.0f}% a year.")
 
 
+#: What the form calls each part of the current grants' assumed schedule, as the messages name them.
+CURRENT_VESTING_FIELDS = {
+    "current_vesting_cliff_months": "the cliff",
+    "current_vesting_cliff_fraction": "the share vesting at the cliff",
+    "current_vesting_installments": "the monthly instalments",
+}
+
+
+def _check_current_vesting(
+    cliff_months: int | None, cliff_fraction: Decimal | None, installments: int | None
+) -> None:
+    """The current grants' assumed schedule: all three parts or none, within the form's and the database's
+    limits, and adding up (without instalments the whole grant vests at the cliff)."""
+    if cliff_months is None and cliff_fraction is None and installments is None:
+        return
+    if cliff_months is None or cliff_fraction is None or installments is None:
+        raise OfferError(
+            "The current grants' vesting schedule needs the cliff, the share vesting at the cliff and the "
+            "monthly instalments, or none of them."
+        )
+    if not isinstance(cliff_months, int) or not 0 <= cliff_months <= MAX_CLIFF_MONTHS:
+        raise OfferError(f"The current grants' cliff must be from 0 to {MAX_CLIFF_MONTHS} months.")
+    if not isinstance(installments, int) or not 0 <= installments <= MAX_INSTALLMENTS:
+        raise OfferError(
+            f"The current grants' monthly instalments must be from 0 to {MAX_INSTALLMENTS} instalments."
+        )
+    if not cliff_fraction.is_finite() or not Decimal(0) <= cliff_fraction <= 1:
+        raise OfferError("The share of a current grant vesting at the cliff must be from 0% to 100%.")
+    if int(cliff_fraction.as_tuple().exponent) < -DECIMAL_PLACES:
+        raise OfferError(
+            f"The share of a current grant vesting at the cliff can have at most {DECIMAL_PLACES} decimal "
+            "places as a fraction (two as a percentage)."
+        )
+    if installments == 0 and cliff_fraction != 1:
+        raise OfferError(
+            "Without monthly instalments a current grant vests whole at the cliff: set the share vesting at "
+            "the cliff to 100%, or give the number of instalments."
+        )
+
+
 def set_decision_support(
     offer: Offer,
     *,
     reference_price: Decimal | None,
     volatility: Decimal | None,
     risk_free_rate: Decimal | None,
+    current_vesting_cliff_months: int | None,
+    current_vesting_cliff_fraction: Decimal | None,
+    current_vesting_installments: int | None,
     actor: User,
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Sets the share price, the yearly volatility (a fraction, 0.80 for 80%) and the yearly risk-free
-    rate (0.04 for 4%) that the Compare page illustrates and values with; None clears one. Returns False
-    when nothing changed (no event is written).
+    rate (0.04 for 4%) that the Compare page illustrates and values with, and the vesting schedule it
+    assumes for the current grants (the cliff in months, the fraction vesting at it, the monthly
+    instalments after it: all three or none); None clears one. Returns False when nothing changed (no
+    event is written).
 
     They illustrate and do not bind, so they are not terms: like the contacts they may change while
     the offer is open, and are refused once its deadline has passed (`decision_support_locked_message`).
     """
     now = now or timezone.now()
     _check_decision_support(reference_price, volatility, risk_free_rate)
-    reference_price, volatility, risk_free_rate = (
+    _check_current_vesting(
+        current_vesting_cliff_months, current_vesting_cliff_fraction, current_vesting_installments
+    )
+    reference_price, volatility, risk_free_rate, current_vesting_cliff_fraction = (
         None if value is None else value.quantize(_STORED_PLACES)
-        for value in (reference_price, volatility, risk_free_rate)
+        for value in (reference_price, volatility, risk_free_rate, current_vesting_cliff_fraction)
     )
     with transaction.atomic():
         locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         refusal = decision_support_locked_message(locked, now)
         if refusal:
             raise OfferError(refusal)
-        fields = ("reference_price", "volatility", "risk_free_rate")
-        before = {name: getattr(locked, name) for name in fields}
         after = {
             "reference_price": reference_price,
             "volatility": volatility,
             "risk_free_rate": risk_free_rate,
+            "current_vesting_cliff_months": current_vesting_cliff_months,
+            "current_vesting_cliff_fraction": current_vesting_cliff_fraction,
+            "current_vesting_installments": current_vesting_installments,
         }
+        fields = tuple(after)
+        before = {name: getattr(locked, name) for name in fields}
         if before == after:
             return False
         for name in fields:

@@ -37,6 +37,7 @@ from soxp_portal.rules.decision_support import (
     price_step,
 )
 from soxp_portal.rules.vesting import (
+    AssumedVesting,
     current_grant_vested,
     new_option_expiration,
     new_option_schedule,
@@ -164,6 +165,8 @@ class ComparePage:
     valuation: Valuation | None
     outlook: GapOutlook | None
     holdings: tuple[GapHolding, ...]
+    #: The schedule the administrator assumes for the current grants; None: no vested counts are shown.
+    current_vesting: AssumedVesting | None
     cancellation_date: date
     new_grant_date: date
 
@@ -331,12 +334,13 @@ class GapOutlook:
 
 @dataclass(frozen=True)
 class GapHolding:
-    """What keeping a grant would have vested by the cancellation date and by the new grant date."""
+    """What keeping a grant would have vested by the cancellation date and by the new grant date, under
+    the offer's assumed schedule for the current grants; None for both when the offer states none."""
 
     grant_id: str
     outstanding: int
-    vested_at_cancellation: int
-    vested_at_new_grant: int
+    vested_at_cancellation: int | None
+    vested_at_new_grant: int | None
 
 
 _TENTH = Decimal("0.1")
@@ -458,13 +462,24 @@ def _gap_outlook(
 
 
 def _gap_holdings(
-    eligible: Sequence[GrantStatus], split: ReverseSplit, cancellation: date, new_grant_date: date
+    eligible: Sequence[GrantStatus],
+    split: ReverseSplit,
+    schedule: AssumedVesting | None,
+    cancellation: date,
+    new_grant_date: date,
 ) -> tuple[GapHolding, ...]:
-    def vested(item: GrantStatus, on: date) -> int:
+    def vested(item: GrantStatus, on: date) -> int | None:
+        if schedule is None:
+            return None
         grant = item.grant
         return split.shares(
             current_grant_vested(
-                grant.shares_granted, grant.shares_exercised, grant.outstanding_shares, grant.grant_date, on
+                schedule,
+                grant.shares_granted,
+                grant.shares_exercised,
+                grant.outstanding_shares,
+                grant.grant_date,
+                on,
             )
         )
 
@@ -553,7 +568,10 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
         split_rows=split_rows,
         valuation=model,
         outlook=outlook,
-        holdings=_gap_holdings(eligible, split, cancellation, status.new_grant_date),
+        holdings=_gap_holdings(
+            eligible, split, offer.current_grant_vesting, cancellation, status.new_grant_date
+        ),
+        current_vesting=offer.current_grant_vesting,
         cancellation_date=cancellation,
         new_grant_date=status.new_grant_date,
     )

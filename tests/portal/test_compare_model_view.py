@@ -142,4 +142,43 @@ def test_what_is_held_during_the_gap(slide_11_client, offer) -> None:
         "If for any reason you are not employed in the United States on July 21, 2003, nothing is granted: "
         "you receive no new options and nothing else for the cancelled grants." in page
     )
-    assert "the vested shares assume the usual four-year schedule" in page
+    assert (
+        "the vested shares assume the schedule the stock administrator sets for the current grants: 25% vests "
+        "12 months after the grant date, the rest in 36 equal monthly parts after that; exercised shares are "
+        "taken off what has vested. This is the administrator's assumption: your grant agreement governs."
+        in page
+    )
+
+
+def test_the_gap_follows_the_schedule_set_on_the_offer(slide_11_client, offer) -> None:
+    """Another assumed schedule, other counts: half on 2000-11-20, then 1/30 of the rest a month, so
+    500 + 500 x 26/30 by the cancellation date and all 1,000 (after 32 months) by the new grant date."""
+    Offer.objects.filter(pk=offer.pk).update(
+        current_vesting_cliff_months=6,
+        current_vesting_cliff_fraction=Decimal("0.5"),
+        current_vesting_installments=30,
+    )
+    page = page_text(slide_11_client, offer)
+    assert "G-SLIDE 1,000 933 1,000 0" in page
+    assert "50% vests 6 months after the grant date, the rest in 30 equal monthly parts after that" in page
+    assert "G-SLIDE 334 311 334 0" in page_text(slide_11_client, offer, split="3")  # rounded up per grant
+
+
+def test_without_a_schedule_on_the_offer_no_vested_shares_are_invented(slide_11_client, offer) -> None:
+    Offer.objects.filter(pk=offer.pk).update(
+        current_vesting_cliff_months=None,
+        current_vesting_cliff_fraction=None,
+        current_vesting_installments=None,
+    )
+    page = page_text(slide_11_client, offer)
+    section = page[page.index("What you hold during the gap") : page.index("Each grant on its own")]
+    assert "Grant Shares kept If exchanged G-SLIDE 1,000 0" in section
+    assert "Vested by" not in section
+    assert (
+        "The offer states no vesting schedule for your current grants and the portal's records hold none, so "
+        "this page does not say how many shares of each would have vested by these dates." in section
+    )
+    assert (
+        "If for any reason you are not employed in the United States on July 21, 2003, nothing is granted: "
+        "you receive no new options and nothing else for the cancelled grants." in section
+    )

@@ -110,3 +110,35 @@ def test_anonymous_users_sign_in_first_and_a_post_is_refused(client, slide_9_cli
     response = client.get(url("compare-pdf", offer))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_the_gap_in_the_pdf_follows_the_schedule_set_on_the_offer(slide_9_client, offer) -> None:
+    """G-1 (1,000 granted 2000-05-20, 200 exercised): under the fixture's four-year schedule 250 + 750 x
+    20/36 - 200 by the cancellation date and 250 + 750 x 26/36 - 200 by the new grant date; half at six
+    months then 30 monthly parts gives 500 + 500 x 26/30 - 200 and all 800; none set, no counts."""
+    document = pdf_text(slide_9_client.get(url("compare-pdf", offer)).content)
+    assert "G-1 800 466 591 0" in document
+    assert "25% vests 12 months after the grant date, the rest in 36 equal monthly parts" in document
+    assert "This is the administrator's assumption: your grant agreement governs." in document
+
+    Offer.objects.filter(pk=offer.pk).update(
+        current_vesting_cliff_months=6,
+        current_vesting_cliff_fraction=Decimal("0.5"),
+        current_vesting_installments=30,
+    )
+    document = pdf_text(slide_9_client.get(url("compare-pdf", offer)).content)
+    assert "G-1 800 733 800 0" in document
+    assert "50% vests 6 months after the grant date, the rest in 30 equal monthly parts" in document
+
+    Offer.objects.filter(pk=offer.pk).update(
+        current_vesting_cliff_months=None,
+        current_vesting_cliff_fraction=None,
+        current_vesting_installments=None,
+    )
+    document = pdf_text(slide_9_client.get(url("compare-pdf", offer)).content)
+    lower = document.lower()  # the headings are set in capitals
+    gap = document[lower.index("what you hold during the gap") : lower.index("each grant on its own")]
+    assert "G-1 800 0" in gap
+    assert "Vested by" not in gap
+    assert "The offer states no vesting schedule for your current grants" in gap
+    assert "nothing is granted" in gap
