@@ -142,3 +142,17 @@ def test_the_gap_in_the_pdf_follows_the_schedule_set_on_the_offer(slide_9_client
     assert "Vested by" not in gap
     assert "The offer states no vesting schedule for your current grants" in gap
     assert "nothing is granted" in gap
+
+
+def test_a_long_table_breaks_beside_its_chart_instead_of_leaving_the_page_empty(
+    slide_9_client, offer
+) -> None:
+    """With the split's table on page 1 there is no room for the whole profit table: the chart and the
+    table's first rows stay on page 1 and the rest follows on page 2, under its repeated header (the
+    pair used to move to page 2 whole, leaving a third of page 1 empty)."""
+    reader = PdfReader(io.BytesIO(slide_9_client.get(url("compare-pdf", offer), {"split": "3"}).content))
+    first, second = (reader.pages[n].extract_text() for n in (0, 1))
+    assert "Profit of all your eligible grants together, by the share price" in first  # the chart's caption
+    assert "Profit of all your eligible grants at each share price" in first  # the table's caption
+    assert "$1.20" in first.split("at each share price")[1]  # its first row
+    assert "Share price Keep Exchange Yields more" in " ".join(second.split())  # the header, repeated
