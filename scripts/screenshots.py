@@ -173,7 +173,14 @@ def walk_decision_support(page: Page, base: str, width: int, env: dict[str, str]
     sign_in(page, base, "sam.slide@example.com")
     page.goto(f"{base}/offers/demo/compare/")
     shoot(page, "portal-compare", width)
+    page.goto(f"{base}/offers/demo/compare/?split=3")
+    shoot(page, "portal-compare-split", width)
     if width == 1280:
+        # Every page of the Compare PDF, as the employee downloads it with the 1-for-3 split.
+        for old in OUT.glob("pdf-compare-*.png"):
+            old.unlink()
+        pdf = page.request.get(f"{base}/offers/demo/compare/pdf/?split=3").body()
+        subprocess.run([PDFTOPPM, "-png", "-r", "80", "-", str(OUT / "pdf-compare")], input=pdf, check=True)
         sign_in(page, base, "admin@example.com")
         page.goto(f"{base}/console/setup/offers/demo/documents/")
         page.locator("#decision-support").screenshot(path=OUT / f"console-decision-support-{width}.png")

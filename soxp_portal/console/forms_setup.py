@@ -29,13 +29,15 @@ from soxp_portal.console.fields import (
 )
 from soxp_portal.offers.actions import DECIMAL_PLACES, TERM_FIELDS
 from soxp_portal.offers.limits import (
+    MAX_CLIFF_MONTHS,
+    MAX_INSTALLMENTS,
     MAX_PRICE,
     THRESHOLD,
     WHOLE_NUMBER_TERMS,
     offer_length_problem,
     term_problems,
 )
-from soxp_portal.offers.models import MAX_VOLATILITY, Offer, Plan
+from soxp_portal.offers.models import MAX_RISK_FREE_RATE, MAX_VOLATILITY, Offer, Plan
 from soxp_portal.rules import window
 from soxp_portal.rules.wording import format_date, format_money, format_price_input
 
@@ -304,8 +306,10 @@ class DocumentForm(forms.Form):
 
 
 class DecisionSupportForm(forms.Form):
-    """The reference price and the volatility of the Compare page; the volatility is typed as a percentage
-    (80 for 80%) and cleaned to the fraction the offer stores (0.80). Both may be left empty."""
+    """The reference price, the volatility and the risk-free rate of the Compare page, and the vesting
+    schedule it assumes for the current grants; the volatility, the rate and the share vesting at the
+    cliff are typed as percentages (80 for 80%) and cleaned to the fractions the offer stores (0.80).
+    Each may be left empty, the schedule's three parts only together."""
 
     reference_price = forms.DecimalField(
         label="Reference share price ($)",
@@ -324,7 +328,47 @@ class DecisionSupportForm(forms.Form):
         max_value=MAX_VOLATILITY * 100,
         decimal_places=2,
         help_text="How much the share price typically moves in a year, e.g. 80. Employees see a band "
-        "one standard deviation either side of each growth path, marked as your assumption. Empty: no band.",
+        "one standard deviation either side of each growth path, marked as your assumption, and it enters "
+        "the options' model values. Empty: no band and no values until an employee types one.",
+    )
+    risk_free_rate_percent = forms.DecimalField(
+        label="Risk-free rate (% a year)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=MAX_RISK_FREE_RATE * 100,
+        decimal_places=2,
+        help_text="A yearly interest rate without risk, e.g. 4 (a Treasury yield for about the options' "
+        "term), continuously compounded. Employees see the options' Black-Scholes values with it, marked "
+        "as your assumption. Empty: 0% until an employee types one.",
+    )
+    current_vesting_cliff_months = forms.IntegerField(
+        label="Current grants: vesting cliff (months)",
+        required=False,
+        min_value=0,
+        max_value=MAX_CLIFF_MONTHS,
+        help_text="The census holds no vesting schedule for the current grants. To show employees what "
+        "keeping would have vested during the gap, give the schedule you assume, e.g. 12 months, 25% and "
+        "36 instalments for the usual four years; employees see it as your assumption, their grant "
+        "agreement governing. Empty (all three): the page shows no vested shares.",
+    )
+    current_vesting_cliff_percent = forms.DecimalField(
+        label="Current grants: share vesting at the cliff (%)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+    )
+    current_vesting_installments = forms.IntegerField(
+        label="Current grants: monthly instalments after the cliff",
+        required=False,
+        min_value=0,
+        max_value=MAX_INSTALLMENTS,
+    )
+
+    _SCHEDULE = (
+        "current_vesting_cliff_months",
+        "current_vesting_cliff_percent",
+        "current_vesting_installments",
     )
 
     def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
@@ -333,13 +377,47 @@ class DecisionSupportForm(forms.Form):
             self.initial["reference_price"] = format_price_input(offer.reference_price)
         if offer.volatility is not None:
             self.initial["volatility_percent"] = f"{(offer.volatility * 100).normalize():f}"
+        if offer.risk_free_rate is not None:
+            self.initial["risk_free_rate_percent"] = f"{(offer.risk_free_rate * 100).normalize():f}"
+        schedule = offer.current_grant_vesting
+        if schedule is not None:
+            self.initial["current_vesting_cliff_months"] = schedule.cliff_months
+            self.initial["current_vesting_cliff_percent"] = f"{(schedule.cliff_fraction * 100).normalize():f}"
+            self.initial["current_vesting_installments"] = schedule.installments
 
-    def values(self) -> dict[str, Decimal | None]:
-        """The offer's fields: the price as typed, the volatility as a fraction (80 -> 0.80)."""
+    def clean(self) -> dict[str, Any]:
+        """The schedule's three parts come together, and add up as the new options' must."""
+        cleaned = super().clean() or {}
+        if any(name in self.errors for name in self._SCHEDULE):
+            return cleaned
+        parts = [cleaned.get(name) for name in self._SCHEDULE]
+        if any(part is None for part in parts) and any(part is not None for part in parts):
+            raise ValidationError(
+                "Give the current grants' vesting cliff, the share vesting at it and the monthly "
+                "instalments, or leave all three empty."
+            )
+        _, percent, installments = parts
+        if installments == 0 and percent != 100:
+            self.add_error(
+                "current_vesting_installments",
+                "Without monthly instalments a current grant vests whole at the cliff: set the share vesting "
+                "at the cliff to 100, or give the number of instalments.",
+            )
+        return cleaned
+
+    def values(self) -> dict[str, Decimal | int | None]:
+        """The offer's fields: the price as typed, the volatility, the rate and the share vesting at the
+        cliff as fractions (80 -> 0.80)."""
         percent: Decimal | None = self.cleaned_data["volatility_percent"]
+        rate: Decimal | None = self.cleaned_data["risk_free_rate_percent"]
+        cliff: Decimal | None = self.cleaned_data["current_vesting_cliff_percent"]
         return {
             "reference_price": self.cleaned_data["reference_price"],
             "volatility": None if percent is None else percent / 100,
+            "risk_free_rate": None if rate is None else rate / 100,
+            "current_vesting_cliff_months": self.cleaned_data["current_vesting_cliff_months"],
+            "current_vesting_cliff_fraction": None if cliff is None else cliff / 100,
+            "current_vesting_installments": self.cleaned_data["current_vesting_installments"],
         }
 
 

@@ -32,8 +32,16 @@ from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
 from soxp_portal.offers.confirmations import owe_confirmation
-from soxp_portal.offers.limits import date_problem, offer_length_problem, price_problem, term_problems
+from soxp_portal.offers.limits import (
+    MAX_CLIFF_MONTHS,
+    MAX_INSTALLMENTS,
+    date_problem,
+    offer_length_problem,
+    price_problem,
+    term_problems,
+)
 from soxp_portal.offers.models import (
+    MAX_RISK_FREE_RATE,
     MAX_VOLATILITY,
     Announcement,
     Election,
@@ -428,7 +436,7 @@ BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
 #: An extension is announced by 9:00 a.m. Eastern on the business day after the scheduled expiration.
 NOTICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
 NOTICE_HOUR = 9
-#: Decimal places of the reference price and the volatility, as the offer stores them.
+#: Decimal places of the reference price, the volatility and the risk-free rate, as the offer stores them.
 DECIMAL_PLACES = 4
 _STORED_PLACES = Decimal(1).scaleb(-DECIMAL_PLACES)
 
@@ -617,9 +625,16 @@ def decision_support_locked_message(offer: Offer, now: datetime) -> str | None:
     return None
 
 
-def _check_decision_support(reference_price: Decimal | None, volatility: Decimal | None) -> None:
+def _check_decision_support(
+    reference_price: Decimal | None, volatility: Decimal | None, risk_free_rate: Decimal | None
+) -> None:
     """The same limits as the form and the database, so a caller other than the form gets a message."""
-    for name, value in (("reference price", reference_price), ("volatility", volatility)):
+    values = (
+        ("reference price", reference_price),
+        ("volatility", volatility),
+        ("risk-free rate", risk_free_rate),
+    )
+    for name, value in values:
         if value is not None and not value.is_finite():
             raise OfferError(f"The {name} must be a number.")
         if value is not None and int(value.as_tuple().exponent) < -DECIMAL_PLACES:
@@ -629,6 +644,48 @@ def _check_decision_support(reference_price: Decimal | None, volatility: Decimal
         raise OfferError(price)
     if volatility is not None and not Decimal(0) < volatility <= MAX_VOLATILITY:
         raise OfferError(f"The volatility must be more than 0% and at most {MAX_VOLATILITY * 100:.0f}%.")
+    if risk_free_rate is not None and not Decimal(0) <= risk_free_rate <= MAX_RISK_FREE_RATE:
+        raise OfferError(f"The risk-free rate must be from 0% to {MAX_RISK_FREE_RATE * 100:.0f}% a year.")
+
+
+#: What the form calls each part of the current grants' assumed schedule, as the messages name them.
+CURRENT_VESTING_FIELDS = {
+    "current_vesting_cliff_months": "the cliff",
+    "current_vesting_cliff_fraction": "the share vesting at the cliff",
+    "current_vesting_installments": "the monthly instalments",
+}
+
+
+def _check_current_vesting(
+    cliff_months: int | None, cliff_fraction: Decimal | None, installments: int | None
+) -> None:
+    """The current grants' assumed schedule: all three parts or none, within the form's and the database's
+    limits, and adding up (without instalments the whole grant vests at the cliff)."""
+    if cliff_months is None and cliff_fraction is None and installments is None:
+        return
+    if cliff_months is None or cliff_fraction is None or installments is None:
+        raise OfferError(
+            "The current grants' vesting schedule needs the cliff, the share vesting at the cliff and the "
+            "monthly instalments, or none of them."
+        )
+    if not isinstance(cliff_months, int) or not 0 <= cliff_months <= MAX_CLIFF_MONTHS:
+        raise OfferError(f"The current grants' cliff must be from 0 to {MAX_CLIFF_MONTHS} months.")
+    if not isinstance(installments, int) or not 0 <= installments <= MAX_INSTALLMENTS:
+        raise OfferError(
+            f"The current grants' monthly instalments must be from 0 to {MAX_INSTALLMENTS} instalments."
+        )
+    if not cliff_fraction.is_finite() or not Decimal(0) <= cliff_fraction <= 1:
+        raise OfferError("The share of a current grant vesting at the cliff must be from 0% to 100%.")
+    if int(cliff_fraction.as_tuple().exponent) < -DECIMAL_PLACES:
+        raise OfferError(
+            f"The share of a current grant vesting at the cliff can have at most {DECIMAL_PLACES} decimal "
+            "places as a fraction (two as a percentage)."
+        )
+    if installments == 0 and cliff_fraction != 1:
+        raise OfferError(
+            "Without monthly instalments a current grant vests whole at the cliff: set the share vesting at "
+            "the cliff to 100%, or give the number of instalments."
+        )
 
 
 def set_decision_support(
@@ -636,42 +693,59 @@ def set_decision_support(
     *,
     reference_price: Decimal | None,
     volatility: Decimal | None,
+    risk_free_rate: Decimal | None,
+    current_vesting_cliff_months: int | None,
+    current_vesting_cliff_fraction: Decimal | None,
+    current_vesting_installments: int | None,
     actor: User,
     request: HttpRequest | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Sets the share price and the yearly volatility (a fraction, 0.80 for 80%) that the Compare page
-    illustrates with; None clears one. Returns False when nothing changed (no event is written).
+    """Sets the share price, the yearly volatility (a fraction, 0.80 for 80%) and the yearly risk-free
+    rate (0.04 for 4%) that the Compare page illustrates and values with, and the vesting schedule it
+    assumes for the current grants (the cliff in months, the fraction vesting at it, the monthly
+    instalments after it: all three or none); None clears one. Returns False when nothing changed (no
+    event is written).
 
     They illustrate and do not bind, so they are not terms: like the contacts they may change while
     the offer is open, and are refused once its deadline has passed (`decision_support_locked_message`).
     """
     now = now or timezone.now()
-    _check_decision_support(reference_price, volatility)
-    reference_price, volatility = (
-        None if value is None else value.quantize(_STORED_PLACES) for value in (reference_price, volatility)
+    _check_decision_support(reference_price, volatility, risk_free_rate)
+    _check_current_vesting(
+        current_vesting_cliff_months, current_vesting_cliff_fraction, current_vesting_installments
+    )
+    reference_price, volatility, risk_free_rate, current_vesting_cliff_fraction = (
+        None if value is None else value.quantize(_STORED_PLACES)
+        for value in (reference_price, volatility, risk_free_rate, current_vesting_cliff_fraction)
     )
     with transaction.atomic():
         locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
         refusal = decision_support_locked_message(locked, now)
         if refusal:
             raise OfferError(refusal)
-        before = {"reference_price": locked.reference_price, "volatility": locked.volatility}
-        after = {"reference_price": reference_price, "volatility": volatility}
+        after = {
+            "reference_price": reference_price,
+            "volatility": volatility,
+            "risk_free_rate": risk_free_rate,
+            "current_vesting_cliff_months": current_vesting_cliff_months,
+            "current_vesting_cliff_fraction": current_vesting_cliff_fraction,
+            "current_vesting_installments": current_vesting_installments,
+        }
+        fields = tuple(after)
+        before = {name: getattr(locked, name) for name in fields}
         if before == after:
             return False
-        locked.reference_price, locked.volatility = reference_price, volatility
-        locked.save(update_fields=["reference_price", "volatility", "updated_at"])
+        for name in fields:
+            setattr(locked, name, after[name])
+        locked.save(update_fields=[*fields, "updated_at"])
         record(
             AuditEventType.OFFER_EDITED,
             actor=actor,
             at=now,
             subject=locked,
             data={
-                "decision_support": {
-                    name: {"before": before[name], "after": after[name]}
-                    for name in ("reference_price", "volatility")
-                }
+                "decision_support": {name: {"before": before[name], "after": after[name]} for name in fields}
             },
             channel=channel_of(request),
             request=request,

@@ -36,13 +36,23 @@ EARLIEST_CENSUS_DATE = date(1900, 1, 1)
 #: The longest an offer may be open, from its opening to its deadline, extensions included.
 MAX_OFFER_LENGTH = timedelta(days=366)
 
+#: The longest vesting cliff and the most monthly instalments a schedule may have: the new options' and
+#: the one the administrator assumes for the current grants.
+MAX_CLIFF_MONTHS = 60
+MAX_INSTALLMENTS = 120
+
 #: The offer's whole-number terms: field -> (what the form calls it, smallest, largest, unit).
 WHOLE_NUMBER_TERMS: dict[str, tuple[str, int, int, str]] = {
     "new_grant_delay_months": ("New grant: months after cancellation", 0, 24, "months"),
     "new_grant_delay_days": ("New grant: and days after that", 0, 31, "days"),
     "new_term_years": ("New option term", 1, 15, "years"),
-    "vesting_cliff_months": ("Vesting cliff", 0, 60, "months"),
-    "vesting_monthly_installments": ("Monthly instalments after the cliff", 0, 120, "instalments"),
+    "vesting_cliff_months": ("Vesting cliff", 0, MAX_CLIFF_MONTHS, "months"),
+    "vesting_monthly_installments": (
+        "Monthly instalments after the cliff",
+        0,
+        MAX_INSTALLMENTS,
+        "instalments",
+    ),
 }
 THRESHOLD = "The price threshold"
 #: The offer's date terms and what the form calls them.

@@ -20,8 +20,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from soxp_portal.offers.limits import MAX_CLIFF_MONTHS, MAX_INSTALLMENTS
 from soxp_portal.rules import window
 from soxp_portal.rules.terms import OfferTerms, PricingBasis
+from soxp_portal.rules.vesting import AssumedVesting
 
 
 @cache
@@ -70,6 +72,9 @@ class Plan(models.Model):
 
 #: The highest yearly volatility an offer may assume: 500% (5.0), far beyond any listed stock's.
 MAX_VOLATILITY = Decimal(5)
+#: The highest yearly risk-free rate an offer may assume: 25% (0.25). Negative rates are refused: the
+#: Compare page's model does not need them for a US offer.
+MAX_RISK_FREE_RATE = Decimal("0.25")
 
 
 class OfferPhase(enum.StrEnum):
@@ -197,6 +202,38 @@ class Offer(models.Model):
         help_text="Yearly volatility of the share price as a fraction (0.80 = 80%), the administrator's "
         "assumption for the band around the growth paths.",
     )
+    risk_free_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_RISK_FREE_RATE)],
+        help_text="Yearly risk-free interest rate as a fraction (0.04 = 4%), continuously compounded: the "
+        "administrator's assumption for the options' model values on the Compare page.",
+    )
+    # The current grants' vesting schedule, which the census does not hold: the administrator's assumption
+    # for what keeping would have vested during the gap. All three are set or none is.
+    current_vesting_cliff_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_CLIFF_MONTHS)],
+        help_text="Months from a current grant's grant date to its first vesting (the cliff), as assumed.",
+    )
+    current_vesting_cliff_fraction = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of a current grant assumed to vest at the cliff (0.25 = 25%).",
+    )
+    current_vesting_installments = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_INSTALLMENTS)],
+        help_text="Equal monthly parts in which the rest of a current grant is assumed to vest after "
+        "the cliff.",
+    )
     closed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the administrator closed the offer."
     )
@@ -234,6 +271,36 @@ class Offer(models.Model):
                 | (Q(volatility__gt=0) & Q(volatility__lte=MAX_VOLATILITY)),
                 name="offer_volatility_in_range",
             ),
+            models.CheckConstraint(
+                condition=Q(risk_free_rate__isnull=True)
+                | (Q(risk_free_rate__gte=0) & Q(risk_free_rate__lte=MAX_RISK_FREE_RATE)),
+                name="offer_risk_free_rate_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    current_vesting_cliff_months__isnull=True,
+                    current_vesting_cliff_fraction__isnull=True,
+                    current_vesting_installments__isnull=True,
+                )
+                | Q(
+                    current_vesting_cliff_months__isnull=False,
+                    current_vesting_cliff_fraction__isnull=False,
+                    current_vesting_installments__isnull=False,
+                    current_vesting_cliff_months__gte=0,
+                    current_vesting_cliff_months__lte=MAX_CLIFF_MONTHS,
+                    current_vesting_cliff_fraction__gte=0,
+                    current_vesting_cliff_fraction__lte=1,
+                    current_vesting_installments__gte=0,
+                    current_vesting_installments__lte=MAX_INSTALLMENTS,
+                ),
+                name="offer_current_vesting_all_or_none_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_vesting_installments__isnull=True)
+                | ~Q(current_vesting_installments=0)
+                | Q(current_vesting_cliff_fraction=1),
+                name="offer_current_vesting_adds_up",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -249,6 +316,15 @@ class Offer(models.Model):
             raise ValidationError({"lookback_start": "A lookback window with an end needs a start."})
         if self.lookback_start and self.lookback_end and self.lookback_end < self.lookback_start:
             raise ValidationError({"lookback_end": "The lookback window must end on or after its start."})
+
+    @property
+    def current_grant_vesting(self) -> AssumedVesting | None:
+        """The vesting schedule the administrator assumes for the current grants; None when not set."""
+        months, fraction = self.current_vesting_cliff_months, self.current_vesting_cliff_fraction
+        installments = self.current_vesting_installments
+        if months is None or fraction is None or installments is None:
+            return None
+        return AssumedVesting(cliff_months=months, cliff_fraction=fraction, installments=installments)
 
     @cached_property
     def terms(self) -> OfferTerms:

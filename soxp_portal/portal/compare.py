@@ -1,9 +1,13 @@
 """The Compare page's figures: keeping the eligible grants against exchanging them (slides 11 and 15).
 
-Everything is worked out by ``rules.decision_support`` from the employee's status, already loaded by
-``offers.queries.employee_status``: nothing here runs a query, so the page costs the same for one
-grant as for fifty. What is left is presentation: which rows a table shows and why, and the chart's
-coordinates.
+Everything is worked out by ``rules.decision_support`` (profits), ``rules.valuation`` (model values and
+probabilities), ``rules.corporate_actions`` (a reverse split) and ``rules.vesting`` from the employee's
+status, already loaded by ``offers.queries.employee_status``: nothing here runs a query, so the page
+costs the same for one grant as for fifty. What is left is presentation: which rows a table shows and
+why, and the chart's coordinates.
+
+One `ComparePage` is computed per request and both the page and its PDF (``documents.compare``)
+render that same object, so they cannot show different figures.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from soxp_portal.offers.models import Offer
 from soxp_portal.offers.queries import EmployeeStatus, GrantStatus
+from soxp_portal.rules import valuation
+from soxp_portal.rules.calendar import add_months
+from soxp_portal.rules.corporate_actions import ReverseSplit
 from soxp_portal.rules.decision_support import (
     BreakevenRow,
     GrowthYear,
@@ -29,8 +36,14 @@ from soxp_portal.rules.decision_support import (
     option_profit,
     price_step,
 )
-from soxp_portal.rules.vesting import new_option_expiration, vested_shares
-from soxp_portal.rules.wording import format_round_money
+from soxp_portal.rules.vesting import (
+    AssumedVesting,
+    current_grant_vested,
+    new_option_expiration,
+    new_option_schedule,
+    vested_shares,
+)
+from soxp_portal.rules.wording import format_money, format_round_money
 
 
 class PriceSource(enum.StrEnum):
@@ -139,6 +152,7 @@ class ProfitChart:
 
 @dataclass(frozen=True)
 class ComparePage:
+    assumptions: Assumptions
     total: Comparison
     grants: tuple[GrantComparison, ...]
     path: tuple[PathYear, ...]
@@ -146,6 +160,15 @@ class ComparePage:
     fully_vested_on: date | None
     #: Eligible grants that expire before the path's last date: from then on they count nothing.
     expiring: tuple[GrantStatus, ...]
+    split_rows: tuple[SplitRow, ...]
+    #: None when no volatility is set: the model needs one.
+    valuation: Valuation | None
+    outlook: GapOutlook | None
+    holdings: tuple[GapHolding, ...]
+    #: The schedule the administrator assumes for the current grants; None: no vested counts are shown.
+    current_vesting: AssumedVesting | None
+    cancellation_date: date
+    new_grant_date: date
 
     @property
     def new_shares(self) -> int:
@@ -192,45 +215,365 @@ def _comparison(kept: Sequence[Holding], new: Holding, strike_names: dict[Decima
     )
 
 
-def compare_page(
-    status: EmployeeStatus, *, price: Decimal, growth: Decimal, volatility: Decimal | None
-) -> ComparePage:
-    """Keep against exchange for every eligible grant together and for each alone, at `price` for the
-    new options, and the growth path from `price` at `growth` a year. Call only when the employee can
-    take part (``status.can_take_part``)."""
-    offer, eligible = status.offer, status.eligible_grants
-    names: dict[Decimal, list[str]] = {}
+class SpotSource(enum.StrEnum):
+    """Where today's share price comes from: typed by the employee, or the page's assumed price."""
+
+    EMPLOYEE = "employee"
+    ASSUMED = "assumed"
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Everything the employee can set, before any split, and where each default came from."""
+
+    price: Decimal
+    source: PriceSource
+    growth: Decimal
+    #: The share price today, for the model values and probabilities.
+    spot: Decimal
+    spot_source: SpotSource
+    volatility: Decimal | None
+    volatility_is_offers: bool
+    rate: Decimal
+    rate_is_offers: bool
+    split: ReverseSplit
+
+
+@dataclass(frozen=True)
+class SplitRow:
+    """One grant before and after the reverse split, both sides (the real offer's 1-for-3 slide)."""
+
+    grant_id: str
+    shares: tuple[int, int]
+    strike: tuple[Decimal, Decimal]
+    new_shares: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class GrantValue:
+    """A grant's model value kept (its strike, its remaining term) against its new option's."""
+
+    grant_id: str
+    shares: int
+    strike: Decimal
+    years_left: Decimal
+    keep: Decimal
+    new_shares: int
+    exchange: Decimal
+
+    @property
+    def better(self) -> str:
+        return _better(self.exchange - self.keep)
+
+    @property
+    def margin(self) -> Decimal:
+        return abs(self.exchange - self.keep)
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Black-Scholes values on `valued_on`, in cents for display (the model works in floats)."""
+
+    valued_on: date
+    spot: Decimal
+    new_term_years: int
+    #: The value today of one new option, granted at the money on the new grant date.
+    per_new_option: Decimal
+    grants: tuple[GrantValue, ...]
+    #: True once the cancellation date has passed: the values are as of that date, not today.
+    as_of_cancellation: bool
+
+    @property
+    def keep(self) -> Decimal:
+        return sum((item.keep for item in self.grants), Decimal(0))
+
+    @property
+    def exchange(self) -> Decimal:
+        return sum((item.exchange for item in self.grants), Decimal(0))
+
+    @property
+    def better(self) -> str:
+        return _better(self.exchange - self.keep)
+
+    @property
+    def margin(self) -> Decimal:
+        return abs(self.exchange - self.keep)
+
+
+@dataclass(frozen=True)
+class Percentile:
+    percentile: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class GrantChance:
+    """The probability (in percent, to 0.1) that exchanging this grant alone beats keeping it."""
+
+    grant_id: str
+    percent: Decimal
+    expires_before_horizon: bool
+
+
+@dataclass(frozen=True)
+class GapOutlook:
+    """The six-month gap as probabilities: where the new exercise price may land, and how often
+    exchanging ends up worth more than keeping when the new option has fully vested."""
+
+    new_grant_date: date
+    horizon: date
+    percentiles: tuple[Percentile, ...]
+    grants: tuple[GrantChance, ...]
+    total_percent: Decimal
+    #: Half the width of a 95% confidence interval of the total, in percentage points.
+    total_margin: Decimal
+    paths: int
+    seed: int
+    chart: PercentileChart
+
+
+@dataclass(frozen=True)
+class GapHolding:
+    """What keeping a grant would have vested by the cancellation date and by the new grant date, under
+    the offer's assumed schedule for the current grants; None for both when the offer states none."""
+
+    grant_id: str
+    outstanding: int
+    vested_at_cancellation: int | None
+    vested_at_new_grant: int | None
+
+
+_TENTH = Decimal("0.1")
+
+
+def _percent(probability: float) -> Decimal:
+    return (Decimal(repr(probability)) * 100).quantize(_TENTH, rounding=ROUND_HALF_UP)
+
+
+def _split_holdings(
+    eligible: Sequence[GrantStatus], split: ReverseSplit
+) -> tuple[list[Holding], list[int], tuple[SplitRow, ...]]:
+    """Each grant's holding and new shares after the split (as before it when there is none)."""
+    kept, new, rows = [], [], []
     for item in eligible:
-        names.setdefault(item.grant.exercise_price, []).append(item.grant.grant_id)
-    kept = [_holding(item) for item in eligible]
-    new_shares = sum(item.new_shares or 0 for item in eligible)
-    new = _new_option(new_shares, price, offer, status.new_grant_date)
+        grant, shares = item.grant, item.new_shares or 0
+        holding = Holding(
+            split.price(grant.exercise_price),
+            split.shares(grant.outstanding_shares),
+            expires_on=grant.expiration_date,
+        )
+        kept.append(holding)
+        new.append(split.shares(shares))
+        rows.append(
+            SplitRow(
+                grant_id=grant.grant_id,
+                shares=(grant.outstanding_shares, holding.shares),
+                strike=(grant.exercise_price, holding.strike),
+                new_shares=(shares, new[-1]),
+            )
+        )
+    return kept, new, tuple(rows)
+
+
+def _valuation(
+    eligible: Sequence[GrantStatus],
+    kept: Sequence[Holding],
+    new: Sequence[int],
+    *,
+    spot: Decimal,
+    volatility: float,
+    rate: float,
+    valued_on: date,
+    new_term_years: int,
+    as_of_cancellation: bool,
+) -> Valuation:
+    per_new = valuation.forward_start_call(float(spot), rate, volatility, new_term_years)
+    grants = []
+    for item, holding, shares in zip(eligible, kept, new, strict=True):
+        years = valuation.years_between(valued_on, holding.expires_on or valued_on)
+        call = valuation.black_scholes_call(float(spot), float(holding.strike), rate, volatility, years)
+        grants.append(
+            GrantValue(
+                grant_id=item.grant.grant_id,
+                shares=holding.shares,
+                strike=holding.strike,
+                years_left=Decimal(repr(years)).quantize(_TENTH, rounding=ROUND_HALF_UP),
+                keep=valuation.to_cents(holding.shares * call),
+                new_shares=shares,
+                exchange=valuation.to_cents(shares * per_new),
+            )
+        )
+    return Valuation(
+        valued_on=valued_on,
+        spot=spot,
+        new_term_years=new_term_years,
+        per_new_option=valuation.to_cents(per_new),
+        grants=tuple(grants),
+        as_of_cancellation=as_of_cancellation,
+    )
+
+
+def _gap_outlook(
+    eligible: Sequence[GrantStatus],
+    kept: Sequence[Holding],
+    new: Sequence[int],
+    *,
+    spot: Decimal,
+    volatility: float,
+    rate: float,
+    valued_on: date,
+    new_grant_date: date,
+    horizon: date,
+    assumed: Decimal,
+) -> GapOutlook:
+    to_grant = valuation.LognormalStep(rate, volatility, valuation.years_between(valued_on, new_grant_date))
+    to_horizon = valuation.LognormalStep(rate, volatility, valuation.years_between(new_grant_date, horizon))
+    grants = [
+        valuation.KeptGrant(
+            strike=float(holding.strike),
+            shares=holding.shares,
+            new_shares=shares,
+            alive_at_horizon=holding.is_alive_on(horizon),
+        )
+        for holding, shares in zip(kept, new, strict=True)
+    ]
+    each = valuation.exchange_wins_probabilities(float(spot), to_grant, to_horizon, grants)
+    total = valuation.simulate_exchange_wins(float(spot), to_grant, to_horizon, grants)
+    percentiles = tuple(
+        Percentile(p, valuation.to_cents(price))
+        for p, price in zip(
+            valuation.PRICE_PERCENTILES, valuation.price_percentiles(float(spot), to_grant), strict=True
+        )
+    )
+    return GapOutlook(
+        new_grant_date=new_grant_date,
+        horizon=horizon,
+        percentiles=percentiles,
+        chart=percentile_chart(percentiles, spot=spot, assumed=assumed),
+        grants=tuple(
+            GrantChance(item.grant.grant_id, _percent(chance), not grant.alive_at_horizon)
+            for item, grant, chance in zip(eligible, grants, each, strict=True)
+        ),
+        total_percent=_percent(total.probability),
+        total_margin=_percent(valuation.normal_quantile(0.975) * total.standard_error),
+        paths=total.paths,
+        seed=total.seed,
+    )
+
+
+def _gap_holdings(
+    eligible: Sequence[GrantStatus],
+    split: ReverseSplit,
+    schedule: AssumedVesting | None,
+    cancellation: date,
+    new_grant_date: date,
+) -> tuple[GapHolding, ...]:
+    def vested(item: GrantStatus, on: date) -> int | None:
+        if schedule is None:
+            return None
+        grant = item.grant
+        return split.shares(
+            current_grant_vested(
+                schedule,
+                grant.shares_granted,
+                grant.shares_exercised,
+                grant.outstanding_shares,
+                grant.grant_date,
+                on,
+            )
+        )
+
+    return tuple(
+        GapHolding(
+            grant_id=item.grant.grant_id,
+            outstanding=split.shares(item.grant.outstanding_shares),
+            vested_at_cancellation=vested(item, cancellation),
+            vested_at_new_grant=vested(item, new_grant_date),
+        )
+        for item in eligible
+    )
+
+
+def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: date) -> ComparePage:
+    """Keep against exchange for every eligible grant together and for each alone, at the assumed
+    price for the new options, the growth path from it, the model values on `today` (or the
+    cancellation date, once past), the gap's probabilities and holdings, all after the reverse split
+    the employee applies (none by default). Call only when the employee can take part
+    (``status.can_take_part``)."""
+    offer, eligible, split = status.offer, status.eligible_grants, assumptions.split
+    price = split.price(assumptions.price)
+    kept, new_each, split_rows = _split_holdings(eligible, split)
+    names: dict[Decimal, list[str]] = {}
+    for item, holding in zip(eligible, kept, strict=True):
+        names.setdefault(holding.strike, []).append(item.grant.grant_id)
+    new = _new_option(sum(new_each), price, offer, status.new_grant_date)
     total = _comparison(kept, new, names)
     grants = tuple(
         GrantComparison(
             status=item,
             comparison=_comparison(
                 [holding],
-                _new_option(item.new_shares or 0, price, offer, status.new_grant_date),
+                _new_option(shares, price, offer, status.new_grant_date),
                 {holding.strike: [item.grant.grant_id]},
             ),
         )
-        for item, holding in zip(eligible, kept, strict=True)
+        for item, holding, shares in zip(eligible, kept, new_each, strict=True)
     )
+    terms = offer.terms
+    schedules = [new_option_schedule(terms, shares, status.new_grant_date) for shares in new_each if shares]
+    volatility = assumptions.volatility
     path = tuple(
-        PathYear(year=year, vested=sum(vested_shares(item.vesting, year.on) for item in eligible))
+        PathYear(year=year, vested=sum(vested_shares(schedule, year.on) for schedule in schedules))
         for year in growth_table(
-            kept, new, start_on=status.new_grant_date, yearly_growth=growth, volatility=volatility
+            kept, new, start_on=status.new_grant_date, yearly_growth=assumptions.growth, volatility=volatility
         )
     )
-    schedules = [item.vesting for item in eligible if item.vesting]
+    cancellation = offer.cancellation_date()
+    valued_on = min(today, cancellation)
+    horizon = add_months(
+        status.new_grant_date, terms.vesting_cliff_months + terms.vesting_monthly_installments
+    )
+    model = None
+    outlook = None
+    if volatility is not None:
+        spot = split.price(assumptions.spot)
+        given = {"spot": spot, "volatility": float(volatility), "rate": float(assumptions.rate)}
+        model = _valuation(
+            eligible,
+            kept,
+            new_each,
+            **given,
+            valued_on=valued_on,
+            new_term_years=offer.new_term_years,
+            as_of_cancellation=valued_on < today,
+        )
+        outlook = _gap_outlook(
+            eligible,
+            kept,
+            new_each,
+            **given,
+            valued_on=valued_on,
+            new_grant_date=status.new_grant_date,
+            horizon=horizon,
+            assumed=price,
+        )
     return ComparePage(
+        assumptions=assumptions,
         total=total,
         grants=grants,
         path=path,
         chart=profit_chart(kept, new, [row.row.price for row in total.rows], total.crossover),
         fully_vested_on=max((schedule[-1].vest_date for schedule in schedules), default=None),
         expiring=tuple(item for item in eligible if item.grant.expiration_date <= path[-1].year.on),
+        split_rows=split_rows,
+        valuation=model,
+        outlook=outlook,
+        holdings=_gap_holdings(
+            eligible, split, offer.current_grant_vesting, cancellation, status.new_grant_date
+        ),
+        current_vesting=offer.current_grant_vesting,
+        cancellation_date=cancellation,
+        new_grant_date=status.new_grant_date,
     )
 
 
@@ -297,4 +640,57 @@ def profit_chart(
         ),
         crossover=None if crossover is None else ChartTick(x(crossover), format_round_money(crossover), side),
         assumed=ChartTick(x(new.strike), format_round_money(new.strike)),
+    )
+
+
+# The chart: where the new exercise price may land -------------------------------------------------
+
+#: Its size in SVG units, scaled to the page's width as the profit chart is.
+RANGE_WIDTH, RANGE_HEIGHT = 400, 150
+_RANGE_LEFT, _RANGE_RIGHT, _RANGE_AXIS = 20, 20, 96
+
+
+@dataclass(frozen=True)
+class PercentileChart:
+    """The 5th to 95th percentile of the new exercise price as a bar on a price axis, the median
+    marked, with today's price and the assumed new exercise price for reference (SVG coordinates)."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    axis: int
+    low: ChartTick
+    median: ChartTick
+    high: ChartTick
+    spot: ChartTick
+    assumed: ChartTick
+    x_ticks: tuple[ChartTick, ...]
+
+
+def percentile_chart(
+    percentiles: Sequence[Percentile], *, spot: Decimal, assumed: Decimal
+) -> PercentileChart:
+    """From $0 to the highest of the 95th percentile, today's price and the assumed price."""
+    low, median, high = (item.price for item in percentiles)
+    top = max(high, spot, assumed, Decimal("0.01"))
+    step = price_step(top, 5)
+    x_top = _multiples(step, top)[-1]
+    plot = RANGE_WIDTH - _RANGE_LEFT - _RANGE_RIGHT
+
+    def x(price: Decimal) -> str:
+        return _coordinate(_RANGE_LEFT + price / x_top * plot)
+
+    return PercentileChart(
+        width=RANGE_WIDTH,
+        height=RANGE_HEIGHT,
+        left=_RANGE_LEFT,
+        right=RANGE_WIDTH - _RANGE_RIGHT,
+        axis=_RANGE_AXIS,
+        low=ChartTick(x(low), format_money(low)),
+        median=ChartTick(x(median), format_money(median)),
+        high=ChartTick(x(high), format_money(high)),
+        spot=ChartTick(x(spot), format_money(spot)),
+        assumed=ChartTick(x(assumed), format_money(assumed)),
+        x_ticks=tuple(ChartTick(x(price), format_round_money(price)) for price in _multiples(step, x_top)),
     )

@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from soxp_portal.offers.identifiers import identifier_problem
+from soxp_portal.offers.models import MAX_RISK_FREE_RATE, MAX_VOLATILITY
 from soxp_portal.offers.queries import EmployeeStatus, GrantStatus
+from soxp_portal.rules.corporate_actions import MAX_SPLIT_RATIO
 from soxp_portal.rules.wording import countries_in_words
 
 TENDER_PREFIX = "tender-"
@@ -200,6 +202,8 @@ class WithdrawForm(forms.Form):
 MAX_ASSUMED_PRICE = Decimal(100_000)
 #: The yearly growth rates it accepts, in percent: from a 90% fall to a quadrupling every year.
 MIN_GROWTH_PERCENT, MAX_GROWTH_PERCENT = Decimal(-90), Decimal(300)
+#: The volatility an employee may assume, in percent: as the administrator's limits.
+MIN_VOLATILITY_PERCENT = Decimal(1)
 
 
 class TypedNumberField(forms.DecimalField):
@@ -235,8 +239,52 @@ class CompareForm(forms.Form):
         },
     )
 
+    spot = TypedNumberField(
+        label="Share price today ($)",
+        required=False,
+        max_digits=12,
+        decimal_places=4,
+        max_value=MAX_ASSUMED_PRICE,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter the price as a number of dollars, such as 1.50."},
+    )
+    volatility = TypedNumberField(
+        label="Volatility (% a year)",
+        required=False,
+        min_value=MIN_VOLATILITY_PERCENT,
+        max_value=MAX_VOLATILITY * 100,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter the volatility as a percentage a year, such as 80."},
+    )
+    rate = TypedNumberField(
+        label="Risk-free rate (% a year)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=MAX_RISK_FREE_RATE * 100,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter the rate as a percentage a year, such as 4."},
+    )
+    split = forms.IntegerField(
+        label="Reverse split: 1 new share for every",
+        required=False,
+        min_value=1,
+        max_value=MAX_SPLIT_RATIO,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Enter a whole number of shares, such as 3 for a 1-for-3 split (1: none)."
+        },
+    )
+
     def clean_price(self) -> Decimal | None:
         price: Decimal | None = self.cleaned_data["price"]
         if price is not None and price <= 0:
             raise ValidationError("The assumed price must be more than $0.")
         return price
+
+    def clean_spot(self) -> Decimal | None:
+        spot: Decimal | None = self.cleaned_data["spot"]
+        if spot is not None and spot <= 0:
+            raise ValidationError("Today's share price must be more than $0.")
+        return spot

@@ -21,9 +21,10 @@ from django.utils.http import urlencode
 from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.queries import EmployeeStatus, election_in_force, employee_status, offer_summary
-from soxp_portal.portal.compare import PriceSource, compare_page, default_price
+from soxp_portal.portal.compare import Assumptions, PriceSource, SpotSource, compare_page, default_price
 from soxp_portal.portal.forms import CompareForm
 from soxp_portal.rules import window
+from soxp_portal.rules.corporate_actions import ReverseSplit
 from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
 from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
 from soxp_portal.rules.wording import format_percent, format_price_input
@@ -187,17 +188,6 @@ def grants_context(
     )
 
 
-def _growth_links(path: str, price: Decimal | None, growth: Decimal) -> list[dict[str, Any]]:
-    """The illustrative growth rates, each a link to the page at that rate and the same price."""
-    links = []
-    for rate in ILLUSTRATIVE_GROWTH_RATES:
-        query = {"growth": format_percent(rate).removesuffix("%")}
-        if price is not None:
-            query["price"] = format_price_input(price)
-        links.append({"rate": rate, "url": f"{path}?{urlencode(query)}", "is_current": rate == growth})
-    return links
-
-
 def _growth_words(growth: Decimal) -> str:
     """ "grows 50% a year", "falls 10% a year" or "stays the same", for the growth path's heading."""
     if growth > 0:
@@ -213,37 +203,35 @@ def compare_context(
     links: PageLinks,
     preview_of: Employee | None = None,
 ) -> dict[str, Any]:
-    """Keep against exchange at an assumed new exercise price and growth rate (slides 11 and 15).
+    """Keep against exchange at the employee's assumptions (slides 11 and 15, model values, the gap).
 
     The assumptions come from the query string; a bad one is named in `errors` and the page shows the
-    defaults: the real new exercise price once known, else the administrator's reference price, and
-    50% growth.
+    defaults: the real new exercise price once known, else the administrator's reference price; 50%
+    growth; today's share price the same as that price; the administrator's volatility and risk-free
+    rate (0% when unset); no split. The PDF (``documents.compare``) reads the same context.
     """
     now = timezone.now()
     status = employee_status(offer, employee, now=now)
-    price, source = default_price(offer)
-    growth = DEFAULT_GROWTH_RATE
     form = CompareForm(query or None)
     errors: list[str] = []
+    typed: dict[str, Any] = {}
     if form.is_bound and not form.is_valid():
         errors = [
             f"{form[name].label}, “{form.data.get(name, '')}”: {' '.join(problems)}"
             for name, problems in form.errors.items()
         ]
     elif form.is_bound:
-        if form.cleaned_data["price"] is not None:
-            price, source = form.cleaned_data["price"], PriceSource.EMPLOYEE
-        if form.cleaned_data["growth"] is not None:
-            growth = form.cleaned_data["growth"] / 100
-    shown = CompareForm(
-        initial={
-            "price": format_price_input(price) if price is not None else "",
-            "growth": format_percent(growth).removesuffix("%"),
-        }
-    )
+        typed = {name: value for name, value in form.cleaned_data.items() if value is not None}
+    assumptions = _assumptions(offer, typed)
+    # What the employee typed, as typed: the PDF link and the growth links pass on exactly that, so the
+    # PDF shows the same assumptions from the same sources; a default is never sent back as "typed".
+    typed_query = _typed_query(typed)
+    shown = CompareForm(initial={**_form_values(assumptions), **typed_query})
     page = None
-    if price is not None and status.can_take_part:
-        page = compare_page(status, price=price, growth=growth, volatility=offer.volatility)
+    if assumptions is not None and status.can_take_part:
+        page = compare_page(status, assumptions, today=timezone.localtime(now, offer.zone).date())
+    price, source = (assumptions.price, assumptions.source) if assumptions else default_price(offer)
+    growth = assumptions.growth if assumptions else typed.get("growth", DEFAULT_GROWTH_RATE * 100) / 100
     return page_context(
         offer,
         status,
@@ -256,6 +244,77 @@ def compare_context(
         source=source.value,
         growth=growth,
         growth_words=_growth_words(growth),
-        growth_links=_growth_links(links.compare, price, growth),
+        growth_links=_growth_links(links.compare, typed_query, growth),
+        pdf_query=urlencode(typed_query),
+        placeholders=_placeholders(offer, assumptions),
+        assumptions=assumptions,
         page=page,
     )
+
+
+def _assumptions(offer: Offer, typed: dict[str, Any]) -> Assumptions | None:
+    """The employee's assumptions, each typed one over its default; None while there is no price."""
+    price, source = default_price(offer)
+    if "price" in typed:
+        price, source = typed["price"], PriceSource.EMPLOYEE
+    if price is None:
+        return None
+    volatility = typed["volatility"] / 100 if "volatility" in typed else offer.volatility
+    rate = typed["rate"] / 100 if "rate" in typed else offer.risk_free_rate
+    return Assumptions(
+        price=price,
+        source=source,
+        growth=typed["growth"] / 100 if "growth" in typed else DEFAULT_GROWTH_RATE,
+        spot=typed.get("spot", price),
+        spot_source=SpotSource.EMPLOYEE if "spot" in typed else SpotSource.ASSUMED,
+        volatility=volatility,
+        volatility_is_offers="volatility" not in typed and volatility is not None,
+        rate=rate if rate is not None else Decimal(0),
+        rate_is_offers="rate" not in typed and rate is not None,
+        split=ReverseSplit(typed.get("split", 1)),
+    )
+
+
+def _form_values(assumptions: Assumptions | None) -> dict[str, str]:
+    """The price and the growth as the form shows them even when not typed (the other assumptions show
+    their defaults as placeholders, so that a default is not sent back as if the employee had typed it)."""
+    values = {
+        "growth": format_percent(assumptions.growth if assumptions else DEFAULT_GROWTH_RATE).removesuffix("%")
+    }
+    if assumptions is not None:
+        values["price"] = format_price_input(assumptions.price)
+    return values
+
+
+def _typed_query(typed: dict[str, Any]) -> dict[str, str]:
+    """What the employee typed, cleaned and written back as the form reads it ("$2.00" is "2.00")."""
+    query = {}
+    for name, value in typed.items():
+        if name in {"price", "spot"}:
+            query[name] = format_price_input(value)
+        elif name == "split":
+            query[name] = str(value)
+        else:
+            query[name] = f"{value.normalize():f}"
+    return query
+
+
+def _placeholders(offer: Offer, assumptions: Assumptions | None) -> dict[str, str]:
+    """The defaults of today's price, the volatility, the rate and the split, shown in empty fields."""
+    return {
+        "spot": format_price_input(assumptions.price) if assumptions else "",
+        "volatility": format_percent(offer.volatility).removesuffix("%")
+        if offer.volatility is not None
+        else "",
+        "rate": format_percent(offer.risk_free_rate or Decimal(0)).removesuffix("%"),
+        "split": "1",
+    }
+
+
+def _growth_links(path: str, typed: dict[str, str], growth: Decimal) -> list[dict[str, Any]]:
+    """The illustrative growth rates, each a link to the page at that rate and the same other assumptions."""
+    links = []
+    for rate in ILLUSTRATIVE_GROWTH_RATES:
+        query = {**typed, "growth": format_percent(rate).removesuffix("%")}
+        links.append({"rate": rate, "url": f"{path}?{urlencode(query)}", "is_current": rate == growth})
+    return links

@@ -10,6 +10,7 @@ urlpatterns = [
     path("offers/<slug:slug>/how-it-works/", views.how_it_works, name="how-it-works"),
     path("offers/<slug:slug>/how-it-works/pdf/", views.how_it_works_pdf, name="how-it-works-pdf"),
     path("offers/<slug:slug>/compare/", views.compare, name="compare"),
+    path("offers/<slug:slug>/compare/pdf/", views.compare_pdf, name="compare-pdf"),
     path("offers/<slug:slug>/elect/", views.elect, name="elect"),
     path("offers/<slug:slug>/elect/confirm/", views.confirm, name="confirm"),
     path("offers/<slug:slug>/withdraw/", views.withdraw, name="withdraw"),

@@ -25,6 +25,7 @@ from soxp_portal.audit.models import AuditEventType
 from soxp_portal.audit.repeats import record_repeatable
 from soxp_portal.closing.letters import letter_filename
 from soxp_portal.closing.models import PromiseLetter, Tender
+from soxp_portal.documents.compare import compare_document, render_compare
 from soxp_portal.documents.elections import audit_hash_for, render_election_document
 from soxp_portal.documents.how_it_works import Explanation, explanation, render_explanation
 from soxp_portal.offers.actions import ElectionError, InvalidElection, submit_election, withdraw_election
@@ -402,3 +403,22 @@ def offer_document(request: HttpRequest, slug: str, pk: int) -> FileResponse:
     return FileResponse(
         document.file.open("rb"), as_attachment=False, filename=document.file.name.rsplit("/", 1)[-1]
     )
+
+
+@employee_required
+@require_safe
+def compare_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Compare page's analysis as a PDF, from the same context as the page (same query string).
+
+    Assumptions the page would refuse, or nothing to compare yet, send the employee back to the page,
+    which says why.
+    """
+    offer = _offer(slug)
+    context = compare_context(offer, request.employee, request.GET, links=employee_links(offer))
+    if context["errors"] or context["page"] is None:
+        query = request.GET.urlencode()
+        return redirect(f"{employee_links(offer).compare}{'?' + query if query else ''}")
+    document = compare_document(offer, request.employee, now=timezone.now())
+    response = HttpResponse(render_compare(context, document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response

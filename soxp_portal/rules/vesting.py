@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.wording import format_percent, plural
 
 _MONTHS_PER_YEAR = 12
 
@@ -163,3 +164,68 @@ def new_option_expiration(grant_date: date, term_years: int) -> date:
     It ends earlier if employment ends; that is the plan's rule, applied outside the offer.
     """
     return add_months(grant_date, term_years * _MONTHS_PER_YEAR)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumedVesting:
+    """The vesting schedule the administrator assumes for the current grants (the census holds none):
+    a fraction vests `cliff_months` after the grant date, the rest in `installments` equal monthly parts,
+    counted as :func:`vesting_schedule` counts a new option's. An assumption stored on the offer, shown
+    as one on the Compare page; the grant's own agreement governs.
+    """
+
+    cliff_months: int
+    cliff_fraction: Decimal
+    installments: int
+
+    def __post_init__(self) -> None:
+        _validate(0, self.cliff_months, self.cliff_fraction, self.installments)
+
+    def in_words(self) -> str:
+        """The schedule in a clause, e.g. "25% vests 12 months after the grant date, the rest in 36 equal
+        monthly parts after that"."""
+        when = (
+            "on the grant date"
+            if self.cliff_months == 0
+            else f"{plural(self.cliff_months, 'month')} after the grant date"
+        )
+        if self.installments == 0:
+            return f"the whole grant vests {when}"
+        parts = plural(self.installments, "equal monthly part")
+        if self.cliff_fraction == 0:
+            first = plural(self.cliff_months + 1, "month")
+            return f"it vests in {parts}, the first {first} after the grant date"
+        return f"{format_percent(self.cliff_fraction)} vests {when}, the rest in {parts} after that"
+
+
+def _whole_months(start: date, on: date) -> int:
+    """The most months k with add_months(start, k) on or before `on` (negative before `start`)."""
+    months = (on.year - start.year) * _MONTHS_PER_YEAR + on.month - start.month
+    return months - 1 if add_months(start, months) > on else months
+
+
+def current_grant_vested(
+    schedule: AssumedVesting,
+    shares_granted: int,
+    shares_exercised: int,
+    outstanding: int,
+    grant_date: date,
+    on: date,
+) -> int:
+    """Outstanding shares of a current grant vested by `on`, under the assumed `schedule`.
+
+    The schedule runs on the shares granted, counted as :func:`vesting_schedule` counts it (without
+    building its events: the Compare page asks twice for each of up to hundreds of grants); exercised
+    shares had vested first, so they are taken off the vested total, and the result never exceeds what
+    is outstanding (a cancelled part was unvested or is gone either way).
+    """
+    after_cliff = _whole_months(grant_date, on) - schedule.cliff_months
+    if shares_granted <= 0 or after_cliff < 0:
+        return 0
+    cliff = _floor_fraction(shares_granted, schedule.cliff_fraction)
+    if schedule.installments == 0:
+        vested = shares_granted
+    else:
+        parts = min(after_cliff, schedule.installments)
+        vested = cliff + (shares_granted - cliff) * parts // schedule.installments
+    return max(0, min(outstanding, vested - shares_exercised))

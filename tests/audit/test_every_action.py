@@ -357,6 +357,10 @@ def new_decision_support(w: World, data: dict[str, Any]) -> None:
         "decision_support": {
             "reference_price": {"before": "1.5000", "after": "1.7500"},
             "volatility": {"before": "0.8000", "after": "0.6000"},
+            "risk_free_rate": {"before": "0.0400", "after": "0.0300"},
+            "current_vesting_cliff_months": {"before": 12, "after": 6},
+            "current_vesting_cliff_fraction": {"before": "0.2500", "after": "0.5000"},
+            "current_vesting_installments": {"before": 36, "after": 30},
         }
     }
 
@@ -447,6 +451,10 @@ CASES: dict[str, Case] = {
             w.offer,
             reference_price=Decimal("1.75"),
             volatility=Decimal("0.6"),
+            risk_free_rate=Decimal("0.03"),
+            current_vesting_cliff_months=6,
+            current_vesting_cliff_fraction=Decimal("0.5"),
+            current_vesting_installments=30,
             actor=w.admin,
             now=DURING,
             request=w.request(w.admin),
@@ -709,6 +717,10 @@ def snapshot(w: World) -> tuple[Any, ...]:
                 "new_exercise_price",
                 "reference_price",
                 "volatility",
+                "risk_free_rate",
+                "current_vesting_cliff_months",
+                "current_vesting_cliff_fraction",
+                "current_vesting_installments",
             )
         ),
         offer.contacts,

@@ -45,6 +45,9 @@ def test_demo_keeps_the_2003_terms(demo, soxp_2003: Offer) -> None:
     assert offer.price_threshold == soxp_2003.price_threshold
     assert set(offer.covered_plans.all()) == set(soxp_2003.covered_plans.all())
     assert (offer.reference_price, offer.volatility) == (Decimal("1.50"), Decimal("0.80"))
+    # The decision support too: the rate and the schedule assumed for the current grants.
+    assert offer.risk_free_rate == Decimal("0.04")
+    assert offer.current_grant_vesting == soxp_2003.current_grant_vesting is not None
     assert offer.new_grant_date() >= offer.cancellation_date() + timedelta(days=181)
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from soxp_portal.offers.models import Election, Offer, OfferPhase, TenderedGrant
 from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.vesting import AssumedVesting
 from tests.factories import ElectionFactory, EmployeeFactory, GrantFactory, OfferFactory, TenderedGrantFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,12 @@ def test_soxp_2003_fixture_holds_the_terms_of_offer_md(soxp_2003: Offer) -> None
     assert (soxp_2003.new_option_type, soxp_2003.new_option_plan.name) == ("NSO", "2000 Stock Option Plan")
     # Decision support: slides 11 and 15 illustrate with $1.50; the 80% volatility is an assumption.
     assert (soxp_2003.reference_price, soxp_2003.volatility) == (Decimal("1.50"), Decimal("0.80"))
+    # Assumptions too: a Treasury yield of early 2003, and the usual four-year schedule for the current
+    # grants, whose own schedules the census does not hold.
+    assert soxp_2003.risk_free_rate == Decimal("0.04")
+    assert soxp_2003.current_grant_vesting == AssumedVesting(
+        cliff_months=12, cliff_fraction=Decimal("0.25"), installments=36
+    )
     assert (soxp_2003.cancellation_date(), soxp_2003.new_grant_date(), soxp_2003.pricing_date()) == (
         date(2003, 1, 20),
         date(2003, 7, 21),
@@ -87,15 +94,61 @@ def test_offer_constraints() -> None:
         ("reference_price", Decimal("-1.50")),
         ("volatility", Decimal(0)),
         ("volatility", Decimal("5.0001")),
+        ("risk_free_rate", Decimal("-0.0001")),
+        ("risk_free_rate", Decimal("0.2501")),
     ],
 )
 def test_decision_support_constraints(field: str, value: Decimal) -> None:
     refused(OfferFactory, **{field: value})
 
 
+SCHEDULE = {
+    "current_vesting_cliff_months": 12,
+    "current_vesting_cliff_fraction": Decimal("0.25"),
+    "current_vesting_installments": 36,
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"current_vesting_cliff_months": None},
+        {"current_vesting_cliff_fraction": None},
+        {"current_vesting_installments": None},
+        {"current_vesting_cliff_months": 61},
+        {"current_vesting_cliff_fraction": Decimal("1.0001")},
+        {"current_vesting_cliff_fraction": Decimal("-0.0001")},
+        {"current_vesting_installments": 121},
+        {"current_vesting_installments": 0},
+    ],
+)
+def test_the_current_grants_schedule_constraints(changes: dict[str, object]) -> None:
+    """All three parts or none, each within the form's limits, and adding up."""
+    refused(OfferFactory, **{**SCHEDULE, **changes})
+
+
+def test_the_current_grants_schedule_may_be_unset_or_at_its_limits() -> None:
+    assert OfferFactory().current_grant_vesting is None
+    OfferFactory(**SCHEDULE).full_clean()
+    whole = OfferFactory(
+        current_vesting_cliff_months=60,
+        current_vesting_cliff_fraction=Decimal(1),
+        current_vesting_installments=0,
+    )
+    whole.full_clean()
+    assert whole.current_grant_vesting == AssumedVesting(60, Decimal(1), 0)
+    OfferFactory(
+        current_vesting_cliff_months=0,
+        current_vesting_cliff_fraction=Decimal(0),
+        current_vesting_installments=120,
+    ).full_clean()
+
+
 def test_decision_support_may_be_unset_or_at_its_limits() -> None:
     assert OfferFactory().reference_price is None
-    offer = OfferFactory(reference_price=Decimal("0.0001"), volatility=Decimal(5))
+    offer = OfferFactory(
+        reference_price=Decimal("0.0001"), volatility=Decimal(5), risk_free_rate=Decimal("0.25")
+    )
     offer.full_clean()
 
 

@@ -113,7 +113,7 @@ def test_without_a_reference_price_the_employee_types_one(slide_11_client, offer
 
     page = text(slide_11_client.get(url("compare", offer), {"price": "1.50"}).content.decode())
     assert "Exchanging yields more below $19.50" in page
-    assert "has not set a volatility, so no band is shown" in page
+    assert "No volatility is set, so no band is shown" in page
     assert "Band (low" not in page
 
 

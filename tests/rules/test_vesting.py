@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from soxp_portal.rules.terms import OfferTerms
 from soxp_portal.rules.vesting import (
+    AssumedVesting,
     VestingEvent,
+    current_grant_vested,
     new_option_expiration,
     vested_shares,
     vesting_schedule,
@@ -160,3 +162,76 @@ def test_vesting_schedule_properties(
     dates = [event.vest_date for event in schedule]
     assert all(later > earlier for earlier, later in pairwise(dates))
     assert vested_shares(schedule, dates[-1]) == total
+
+
+#: The four-year schedule soxp-2003's administrator assumes for the current grants (fixtures/soxp-2003.json).
+FOUR_YEARS = AssumedVesting(cliff_months=12, cliff_fraction=Decimal("0.25"), installments=36)
+
+
+def test_a_current_grant_vests_a_quarter_after_a_year_then_monthly_for_the_gap() -> None:
+    """The four-year schedule: 1,000 granted 2001-03-05 have 250 + 22 x 750 / 36 by 2003-01-24."""
+    assert current_grant_vested(FOUR_YEARS, 1000, 0, 1000, date(2001, 3, 5), date(2002, 3, 4)) == 0
+    assert current_grant_vested(FOUR_YEARS, 1000, 0, 1000, date(2001, 3, 5), date(2002, 3, 5)) == 250
+    assert (
+        current_grant_vested(FOUR_YEARS, 1000, 0, 1000, date(2001, 3, 5), date(2003, 1, 24))
+        == 250 + 750 * 10 // 36
+    )
+    assert (
+        current_grant_vested(FOUR_YEARS, 1000, 0, 1000, date(2001, 3, 5), date(2003, 7, 25))
+        == 250 + 750 * 16 // 36
+    )
+    # Exercised shares had vested first; a cancelled part never counts past what is outstanding.
+    assert (
+        current_grant_vested(FOUR_YEARS, 1000, 200, 800, date(2000, 5, 20), date(2003, 7, 25))
+        == 250 + 750 * 26 // 36 - 200
+    )
+    assert current_grant_vested(FOUR_YEARS, 1000, 0, 100, date(1998, 1, 1), date(2003, 7, 25)) == 100
+
+
+def test_the_count_follows_the_schedule_it_is_given() -> None:
+    """The schedule is the offer's data: another one gives other counts on the same dates."""
+    granted, on = date(2001, 3, 5), date(2003, 1, 24)
+    three_years = AssumedVesting(cliff_months=6, cliff_fraction=Decimal("0.5"), installments=30)
+    monthly = AssumedVesting(cliff_months=0, cliff_fraction=Decimal(0), installments=48)
+    all_at_once = AssumedVesting(cliff_months=36, cliff_fraction=Decimal(1), installments=0)
+    counts = [current_grant_vested(s, 1000, 0, 1000, granted, on) for s in (FOUR_YEARS, three_years, monthly)]
+    assert counts == [250 + 750 * 10 // 36, 500 + 500 * 16 // 30, 1000 * 22 // 48]
+    assert current_grant_vested(all_at_once, 1000, 0, 1000, granted, date(2004, 3, 4)) == 0
+    assert current_grant_vested(all_at_once, 1000, 0, 1000, granted, date(2004, 3, 5)) == 1000
+
+
+@pytest.mark.parametrize(
+    ("months", "fraction", "installments"),
+    [(-1, "0.25", 36), (12, "1.01", 36), (12, "-0.01", 36), (12, "0.25", -1), (12, "0.25", 0)],
+)
+def test_an_impossible_schedule_is_refused(months: int, fraction: str, installments: int) -> None:
+    with pytest.raises(ValueError):
+        AssumedVesting(cliff_months=months, cliff_fraction=Decimal(fraction), installments=installments)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        FOUR_YEARS,
+        AssumedVesting(cliff_months=6, cliff_fraction=Decimal("0.5"), installments=30),
+        AssumedVesting(cliff_months=0, cliff_fraction=Decimal(0), installments=48),
+        AssumedVesting(cliff_months=24, cliff_fraction=Decimal(1), installments=0),
+    ],
+)
+@pytest.mark.parametrize("granted", [1, 7, 1000, 4321])
+@pytest.mark.parametrize(
+    "grant_date", [date(2000, 1, 31), date(2000, 2, 29), date(2001, 3, 5), date(2002, 8, 31)]
+)
+def test_the_current_grants_count_matches_the_full_schedule_on_every_day(
+    schedule, granted, grant_date
+) -> None:
+    from datetime import timedelta
+
+    full = vesting_schedule(
+        granted, grant_date, schedule.cliff_months, schedule.cliff_fraction, schedule.installments
+    )
+    for day in range(-3, 4 * 366 + 40, 3):
+        on = grant_date + timedelta(days=day)
+        assert current_grant_vested(schedule, granted, 0, granted, grant_date, on) == vested_shares(
+            full, on
+        ), on
