@@ -42,8 +42,8 @@ system-packages:
 test-packages: system-packages node_modules/.installed
 	@scripts/system-packages chromium
 
-# axe-core for the browser tests' accessibility checks: package.json pins it and `npm ci` installs
-# exactly the version in package-lock.json. Debian's npm is installed only where there is no npm at all.
+# axe-core for the browser tests' accessibility checks and oidc-provider (OpenID Certified) for the
+# single sign-on tests: package.json pins them and `npm ci` installs exactly package-lock.json's versions. Debian's npm is installed only where there is no npm at all.
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null 2>&1 || scripts/system-packages npm
 	npm ci --no-audit --no-fund --loglevel=error

@@ -5,10 +5,12 @@ the client's secret, JWKS, end-session) and signs ID tokens with joserfc (RS256)
 signs in next (``claims``) and can make the provider misbehave the ways the portal must refuse: an
 ID token for another audience, an expired one, one signed with a key that is not the published one.
 
-Why not the npm ``oidc-provider`` or django-oidc-provider: either would sign correct tokens only;
-provoking a wrong audience, an expired token or a bad signature needs a provider under the test's
-control, and this one runs in the test's own process (a thread), in every xdist worker, on SQLite
-and PostgreSQL alike, with nothing to install beyond the Python packages the portal already has.
+The whole flow also runs against the OpenID Certified npm ``oidc-provider``
+(``tests/accounts/test_sso_certified.py``): success, unknown person, terminated, replayed callback,
+expired ID token, roles from groups, end-session. This provider stays for what an honest certified one
+never does: an ID token for another audience (also one naming the portal as authorised party), one
+signed with a key that is not the published one, a discovery document naming another issuer, no
+end-session endpoint.
 """
 
 from __future__ import annotations

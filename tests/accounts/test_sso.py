@@ -3,6 +3,12 @@
 The Django test client plays the browser on the portal's side; the browser's visit to the provider is
 a real HTTP request (requests), and the portal's calls to the provider (discovery, token, JWKS) are
 real HTTP too.
+
+This provider is the project's own, so a test can make it misbehave: an ID token for another audience
+(also one naming the portal as authorised party), one signed with another key, discovery naming another
+issuer, no end-session endpoint are only tested here. The whole flow against the OpenID Certified npm
+``oidc-provider`` (success, unknown person, terminated, replayed callback, expired ID token, roles from
+groups, end-session) is ``test_sso_certified.py``.
 """
 
 from collections.abc import Iterator
