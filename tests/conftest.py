@@ -8,9 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from soxp_portal import settings as project_settings
+from soxp_portal.accounts.two_factor import SIGN_IN_METHOD, Method
 from soxp_portal.offers.models import Employee, Offer
 from tests.factories import EmployeeFactory, GrantFactory, PlanFactory
 
@@ -32,6 +33,22 @@ def _fast_password_hasher() -> Iterator[None]:
     suite minutes. Tests about passwords ask for ``production_hasher``."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_whole_sign_in(monkeypatch) -> None:
+    """``Client.force_login`` stands for a finished sign-in: its session is marked as having passed the
+    second factor, which staff pages require of every other session (``two_factor``). The tests of the
+    second factor itself make their sessions through the sign-in pages, or mark them as they need."""
+    force_login = Client.force_login
+
+    def signed_in(client: Client, user, backend=None) -> None:
+        force_login(client, user, backend)
+        session = client.session
+        session[SIGN_IN_METHOD] = Method.SECOND_FACTOR
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", signed_in)
 
 
 @pytest.fixture

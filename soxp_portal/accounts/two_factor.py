@@ -63,11 +63,12 @@ def needs_second_factor(user: User) -> bool:
 
 
 def session_lacks_second_factor(request: HttpRequest) -> bool:
-    """True for a session signed in by password alone whose person now needs the second factor."""
+    """True for a session whose person needs the second factor and that has not passed it: signed in by
+    password alone, or made some other way that recorded no method (it fails closed)."""
     session = getattr(request, "session", None)
     return (
         session is not None
-        and session.get(SIGN_IN_METHOD) == Method.PASSWORD
+        and session.get(SIGN_IN_METHOD) not in (Method.SECOND_FACTOR, Method.OIDC)
         and needs_second_factor(request.user)  # type: ignore[arg-type]
     )
 

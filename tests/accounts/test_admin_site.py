@@ -31,6 +31,17 @@ def test_a_superuser_signed_in_by_password_alone_meets_the_second_factor(client:
     assert ("/accounts/two-factor/?next=/admin/", 302) in response.redirect_chain
 
 
+def test_a_session_that_recorded_no_sign_in_method_meets_the_second_factor(client: Client) -> None:
+    """Made by no sign-in page (a session of an older release, or one made by hand): it fails closed."""
+    root = UserFactory(email="root@example.com", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    session = client.session
+    del session[SIGN_IN_METHOD]
+    session.save()
+    response = client.get("/admin/", follow=True)
+    assert ("/accounts/two-factor/?next=/admin/", 302) in response.redirect_chain
+
+
 def test_a_superuser_past_the_second_factor_sees_the_admin_site(client: Client) -> None:
     root = UserFactory(email="root@example.com", is_superuser=True, is_staff=True)
     client.force_login(root)
