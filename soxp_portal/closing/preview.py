@@ -108,7 +108,7 @@ class PreviewState:
 
 def _census_change(offer: Offer, since: datetime) -> str:
     imported = (
-        AuditEvent.objects.filter(event_type=AuditEventType.CENSUS_IMPORTED, at__gt=since)
+        AuditEvent.objects.filter(event_type=AuditEventType.CENSUS_IMPORTED, at__gte=since)
         .order_by("-sequence")
         .values_list("at", flat=True)
         .first()
@@ -175,10 +175,8 @@ def start_preview(
             )
             transaction.on_commit(lambda: run_close_preview.enqueue(run.pk))
     except IntegrityError:  # the database's own guard: another request recorded one meanwhile
-        running = active_preview(offer)
-        if running is None:  # it ended in between: what it found is the plan
-            raise
-        return running
+        # That run, whether still under way or already ended (the immediate task backend runs it at once).
+        return ClosePreviewRun.objects.filter(offer=offer).select_related("requested_by").first()
     run.refresh_from_db()
     return run
 
