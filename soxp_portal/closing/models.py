@@ -14,6 +14,8 @@ computation that might disagree with it:
   correction), carried out by a background task; ``ExportFile`` is one export file made by a task. Both
   are ``BackgroundRun``s: queued, running, done or failed, with who asked, when, the progress and the
   error (``runs.py`` keeps them).
+- ``ClosePreviewRun`` is the pre-close reconciliation worked out by a task (``preview.py``), with what it
+  was worked out from; ``ClosePreviewRow`` one election whose basis changed, as it found it.
 """
 
 from __future__ import annotations
@@ -314,7 +316,8 @@ class ClosePreviewRun(BackgroundRun):
     """The pre-close reconciliation worked out by a task (``closing.preview``): what accepting the
     tenders would do, as it stood when the run read the census and the elections.
 
-    The totals and the changed elections (``ClosePreviewRow``) are written when the run is done. The
+    The changed elections (``ClosePreviewRow``) are written as the run goes, the totals when it is done;
+    the page shows a run's plan only once it is done. The
     digests say what it was worked out from, taken before it read anything: a change made since (a census
     import, a paper election keyed in, a change of the offer's terms) no longer matches them, and the
     page says the plan is out of date. At most one run of an offer is queued or running at a time.

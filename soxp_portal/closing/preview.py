@@ -59,7 +59,7 @@ from soxp_portal.rules.wording import format_instant
 
 logger = logging.getLogger(__name__)
 
-#: Rows written per INSERT when the run ends.
+#: Changed elections written per INSERT, as the run goes (they are shown once it is done).
 ROW_BATCH = 2000
 STOPPED = (
     "Its worker stopped before it was done (the worker process ended, or its machine went down). "
@@ -220,6 +220,7 @@ def _work_out(run: ClosePreviewRun, progress: Progress) -> str:
     progress.start_stage("Working out the plan", total=final_participations(offer).count())
     totals = {"accepted": 0, "not_accepted": 0, "shares": 0, "new_shares": 0}
     rows: list[ClosePreviewRow] = []
+    changed = 0
     for planned in close_plan(offer):
         if planned.accepted:
             totals["accepted"] += 1
@@ -228,12 +229,15 @@ def _work_out(run: ClosePreviewRun, progress: Progress) -> str:
         else:
             totals["not_accepted"] += 1
         if planned.basis_changed:
-            rows.append(_row(run, len(rows), planned))
+            rows.append(_row(run, changed, planned))
+            changed += 1
+        if len(rows) >= ROW_BATCH:  # written as it goes; shown only once the run is done
+            ClosePreviewRow.objects.bulk_create(rows)
+            rows = []
         progress.advance()
-    progress.now_doing("Storing the plan")
     progress.stop()
     with transaction.atomic():
-        ClosePreviewRow.objects.bulk_create(rows, batch_size=ROW_BATCH)
+        ClosePreviewRow.objects.bulk_create(rows)
         done = finish(
             run,
             progress,
@@ -241,12 +245,12 @@ def _work_out(run: ClosePreviewRun, progress: Progress) -> str:
             terms_digest=basis.terms,
             elections_digest=basis.elections,
             as_of=as_of,
-            changed=len(rows),
+            changed=changed,
             **totals,
         )
-        if not done:  # replaced meanwhile (its worker was thought stopped): keep nothing
-            transaction.set_rollback(True)
-            return "replaced"
-        # Only the latest plan is shown: the rows of the offer's earlier runs are of no more use.
-        ClosePreviewRow.objects.filter(run__offer=offer).exclude(run=run).delete()
+        if done:  # only the latest plan is shown: the rows of the offer's earlier runs are of no more use
+            ClosePreviewRow.objects.filter(run__offer=offer).exclude(run=run).delete()
+    if not done:  # replaced meanwhile (its worker was thought stopped): its rows are not kept
+        ClosePreviewRow.objects.filter(run=run).delete()
+        return "replaced"
     return "done"

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
+from soxp_portal.closing import preview
 from soxp_portal.closing.models import ClosePreviewRun
 from soxp_portal.offers.models import Election, Offer
 from tests.console.closing.conftest import BEFORE_DEADLINE, Participants, get_page, url
@@ -58,8 +59,9 @@ def test_after_the_deadline_the_totals_and_the_changed_elections_are_shown(
 
 
 def test_the_changed_elections_are_paginated(
-    admin_client: Client, offer: Offer, participants: Participants
+    admin_client: Client, offer: Offer, participants: Participants, monkeypatch
 ) -> None:
+    monkeypatch.setattr(preview, "ROW_BATCH", 10)  # the run writes its rows in batches as it goes
     for n in range(30):  # elections recorded before their employee's census record last changed
         person = EmployeeFactory(employee_id=f"E-P{n:02d}", last_name=f"Paged{n:02d}")
         election = TenderedGrantFactory(
