@@ -2,7 +2,9 @@
 
 The close page shows every step with where it stands: done (when, by whom), available, or not yet and
 why. Before the tenders are accepted it shows what the accept will do (the pre-close reconciliation:
-every election whose basis changed, and the totals), worked out in one pass over the plan. Every step
+every election whose basis changed, and the totals), worked out by a background run that the page's
+first visit asks for (``closing.preview``), followed as a step is, stored, and shown as out of date, with
+a button to work it out again, once the census, the elections or the terms change. Every step
 is a POST; a refusal (``ClosingError``) becomes a message and changes nothing but the audit trail,
 which records it (``console.refused``).
 
