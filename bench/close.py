@@ -310,7 +310,6 @@ def markdown(results: dict[int, dict], load: str) -> str:
                 f"- | {_seconds(made['seen_done_s'])} | -"
             )
         lines.append(f"| XLSX file: {title} | " + " | ".join(cells) + " |")
-    lines += ["", "Pages meanwhile (the administrator's requests, in the driver's process):", ""]
     lines += [
         "",
         "The pre-close reconciliation (the plan of the accept, shown on the close page before it), "
