@@ -277,6 +277,64 @@ ExportFile.objects.create(
 """
 
 
+PLAN = """
+import uuid
+from soxp_portal.closing.models import ClosePreviewRun, StepRun
+from soxp_portal.offers.actions import ElectionError, submit_election
+from soxp_portal.offers.models import Election, Employee, Grant, Offer
+offer = Offer.objects.get(slug="demo")
+StepRun.objects.filter(offer=offer).delete()
+ClosePreviewRun.objects.filter(offer=offer).delete()
+if not Election.objects.filter(offer=offer).exists():
+    for employee in Employee.objects.select_related("user").order_by("employee_id"):
+        tendered = {g.grant_id: g.outstanding_shares for g in employee.grants.all() if g.outstanding_shares}
+        for grant_id in list(tendered):
+            try:
+                submit_election(offer, employee, tendered, actor=employee.user, signature=employee.full_name,
+                                expected_version=0, submission_token=uuid.uuid4())
+                break
+            except ElectionError:
+                tendered.pop(grant_id)
+    elected = list(Election.objects.filter(offer=offer).order_by("employee__employee_id"))
+    gone = elected[0].employee
+    gone.status, gone.termination_date = Employee.Status.TERMINATED, offer.cancellation_date()
+    gone.save()
+    line = elected[1].tendered_grants.select_related("grant").first()
+    line.grant.shares_exercised = line.grant.shares_granted // 4
+    line.grant.save()
+"""
+CENSUS_CHANGE = """
+from soxp_portal.offers.models import Employee
+employee = Employee.objects.order_by("-employee_id").first()
+employee.save()
+"""
+
+
+def walk_close_preview(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The demo offer's close page with its plan (the pre-close reconciliation) worked out by its run, at
+    the first visit (the immediate task backend of `make run`), then out of date after a census change."""
+    for snippet in (PLAN, None, CENSUS_CHANGE, None):
+        if snippet is None:
+            page.goto(f"{base}/console/offers/demo/close/")
+            shoot(
+                page,
+                "console-close-preview"
+                if page.locator("#plan-out-of-date").count() == 0
+                else "console-close-preview-out-of-date",
+                width,
+            )
+            continue
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", snippet],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        page.set_viewport_size({"width": width, "height": 900})
+        sign_in(page, base, "admin@example.com")
+
+
 def walk_close_progress(page: Page, base: str, width: int, env: dict[str, str]) -> None:
     """The close page of the 2003 offer while its tenders are being accepted in the background, and its
     exports page while a spreadsheet file is made (runs recorded as a worker would leave them halfway)."""
@@ -381,6 +439,7 @@ def walk_sign_in_security(page: Page, base: str, width: int, env: dict[str, str]
 
 
 WALKS = {
+    "close-preview": walk_close_preview,
     "close-progress": walk_close_progress,
     "lookback": walk_lookback,
     "employee": walk,

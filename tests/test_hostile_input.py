@@ -60,7 +60,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
 from soxp_portal.accounts.second_factor_views import CodeForm
 from soxp_portal.closing.actions import accept_tenders, cancel_tendered_grants, create_new_grants
-from soxp_portal.closing.models import ExportFile, StepRun
+from soxp_portal.closing.models import ClosePreviewRun, ExportFile, StepRun
 from soxp_portal.console import forms_closing, forms_setup, forms_watch
 from soxp_portal.console.audit_views import DeadlineWindowForm, EventFilterForm
 from soxp_portal.offers.actions import add_offer_document, submit_election
@@ -142,6 +142,7 @@ class World:
     run: StepRun  # a step of hostile-running's close whose worker stopped (to restart)
     made: ExportFile  # a spreadsheet file of hostile-granted, made (to download)
     stopped_file: ExportFile  # another, whose worker stopped (to restart)
+    plan: ClosePreviewRun  # soxp-2003's close preview, whose worker stopped (replaced when asked again)
     roles: dict[str, User | None] = field(default_factory=dict)
 
 
@@ -219,6 +220,7 @@ def build_world() -> World:
     made.file.save("elections.xlsx", ContentFile(b"PK\x03\x04 a workbook"), save=False)
     made.save()
     stopped_file = ExportFile.objects.create(export="vesting", **granted, **stopped)
+    plan = ClosePreviewRun.objects.create(offer=offer, requested_by=admin, requested_at=OPEN, **stopped)
     return World(
         offer=offer,
         accepted=twins["hostile-accepted"],
@@ -234,6 +236,7 @@ def build_world() -> World:
         run=run,
         made=made,
         stopped_file=stopped_file,
+        plan=plan,
         roles={"anonymous": None, "employee": sam.user, "admin": admin, "auditor": auditor},
     )
 
@@ -932,6 +935,12 @@ PAGES: dict[str, Page] = {
     "console:exports": Page("admin", NEW_GRANT_DAY, lambda w: [w.granted.slug]),
     "console:close-run": Page(
         "admin", AFTER_DEADLINE, lambda w: [w.run.offer.slug, str(w.run.pk)], hostile=(1,)
+    ),
+    "console:close-preview-run": Page(
+        "admin", AFTER_DEADLINE, lambda w: [w.offer.slug, str(w.plan.pk)], hostile=(1,)
+    ),
+    "console:close-preview": Page(
+        "admin", AFTER_DEADLINE, lambda w: [w.offer.slug], hostile=(), method="post"
     ),
     "console:close-run-restart": Page(
         "admin", AFTER_DEADLINE, lambda w: [w.run.offer.slug, str(w.run.pk)], hostile=(1,), method="post"

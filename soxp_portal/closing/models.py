@@ -14,6 +14,8 @@ computation that might disagree with it:
   correction), carried out by a background task; ``ExportFile`` is one export file made by a task. Both
   are ``BackgroundRun``s: queued, running, done or failed, with who asked, when, the progress and the
   error (``runs.py`` keeps them).
+- ``ClosePreviewRun`` is the pre-close reconciliation worked out by a task (``preview.py``), with what it
+  was worked out from; ``ClosePreviewRow`` one election whose basis changed, as it found it.
 """
 
 from __future__ import annotations
@@ -308,3 +310,70 @@ class ExportFile(BackgroundRun):
 
     def __str__(self) -> str:
         return f"{self.export}.{self.fmt} ({self.get_state_display().lower()})"
+
+
+class ClosePreviewRun(BackgroundRun):
+    """The pre-close reconciliation worked out by a task (``closing.preview``): what accepting the
+    tenders would do, as it stood when the run read the census and the elections.
+
+    The changed elections (``ClosePreviewRow``) are written as the run goes, the totals when it is done;
+    the page shows a run's plan only once it is done. The
+    digests say what it was worked out from, taken before it read anything: a change made since (a census
+    import, a paper election keyed in, a change of the offer's terms) no longer matches them, and the
+    page says the plan is out of date. At most one run of an offer is queued or running at a time.
+    """
+
+    census_digest = models.CharField(max_length=64, blank=True)
+    terms_digest = models.CharField(max_length=64, blank=True)
+    elections_digest = models.CharField(max_length=64, blank=True)
+    as_of = models.DateTimeField(
+        null=True, blank=True, help_text="When the run read the census and elections."
+    )
+    accepted = models.PositiveIntegerField(default=0)
+    not_accepted = models.PositiveIntegerField(default=0)
+    shares = models.PositiveBigIntegerField(default=0)
+    new_shares = models.PositiveBigIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0, help_text="Elections whose basis changed.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="close_preview_one_active_per_offer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Close preview of offer {self.offer_id} ({self.get_state_display().lower()})"
+
+    @property
+    def participants(self) -> int:
+        return self.accepted + self.not_accepted
+
+
+class ClosePreviewRow(models.Model):
+    """One election whose basis changed, as a preview run found it: who, what changed, what the accept
+    would do. Plain values, so the page reads them as the run wrote them."""
+
+    run = models.ForeignKey(ClosePreviewRun, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField(help_text="The row's place in the list (by name).")
+    employee_id = models.CharField(max_length=64)
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    election_version = models.PositiveIntegerField()
+    notes = models.JSONField(default=list, help_text="What changed since the election, in words.")
+    accepted = models.BooleanField()
+    outcome = models.TextField(help_text="What the accept would do, in words.")
+    shares = models.PositiveBigIntegerField(default=0)
+    new_shares = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="close_preview_row_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} in preview run {self.run_id}"

@@ -1,15 +1,15 @@
 """The read side of the close pages: what each step will do, where it stands, and what needs a look.
 
 Nothing here writes. Before the tenders are accepted the figures come from ``planning.close_plan``
-(what the accept *will* do); afterwards from the rows the steps left behind (``Tender``,
-``AcceptedGrant``, ``PromiseLetter``, ``NewGrant``), so the page shows what was decided, never a fresh
-computation that might disagree with it.
+(what the accept *will* do), worked out by a background run (``preview.py``); afterwards from the
+rows the steps left behind (``Tender``, ``AcceptedGrant``, ``PromiseLetter``, ``NewGrant``), so the
+page shows what was decided, never a fresh computation that might disagree with it.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -28,7 +28,6 @@ from soxp_portal.closing.models import (
     StepRun,
     Tender,
 )
-from soxp_portal.closing.planning import PlannedTender, close_plan
 from soxp_portal.closing.runs import is_stale, is_waiting_long
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Grant, Offer
@@ -47,39 +46,6 @@ def closing_of(offer: Offer) -> Closing | None:
         .filter(offer=offer)
         .first()
     )
-
-
-@dataclass
-class ClosePreview:
-    """What accepting the tenders would do now: the totals, and every election whose basis changed."""
-
-    accepted: int = 0
-    not_accepted: int = 0
-    shares: int = 0
-    new_shares: int = 0
-    changed: list[PlannedTender] = field(default_factory=list)
-
-    @property
-    def participants(self) -> int:
-        return self.accepted + self.not_accepted
-
-
-def close_preview(offer: Offer) -> ClosePreview:
-    """The pre-close reconciliation and the accept's totals, in one pass over the plan.
-
-    The plan is streamed (``close_plan``), so only the changed elections are held in memory.
-    """
-    preview = ClosePreview()
-    for planned in close_plan(offer):
-        if planned.accepted:
-            preview.accepted += 1
-            preview.shares += planned.shares
-            preview.new_shares += planned.new_shares
-        else:
-            preview.not_accepted += 1
-        if planned.basis_changed:
-            preview.changed.append(planned)
-    return preview
 
 
 class StepState(enum.StrEnum):

@@ -2,7 +2,9 @@
 
 The close page shows every step with where it stands: done (when, by whom), available, or not yet and
 why. Before the tenders are accepted it shows what the accept will do (the pre-close reconciliation:
-every election whose basis changed, and the totals), worked out in one pass over the plan. Every step
+every election whose basis changed, and the totals), worked out by a background run that the page's
+first visit asks for (``closing.preview``), followed as a step is, stored, and shown as out of date, with
+a button to work it out again, once the census, the elections or the terms change. Every step
 is a POST; a refusal (``ClosingError``) becomes a message and changes nothing but the audit trail,
 which records it (``console.refused``).
 
@@ -36,12 +38,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import ListView
 
 from soxp_portal.closing.actions import ClosingError, correct_termination, issue_letters, record_termination
-from soxp_portal.closing.background import restart_step, start_step
-from soxp_portal.closing.models import NewGrant, PromiseLetter, StepRun, Tender
+from soxp_portal.closing.background import active_run, restart_step, start_step
+from soxp_portal.closing.models import (
+    ClosePreviewRow,
+    ClosePreviewRun,
+    NewGrant,
+    PromiseLetter,
+    StepRun,
+    Tender,
+)
+from soxp_portal.closing.preview import preview_state, start_preview
 from soxp_portal.closing.queries import (
     PRICE_CORRECTION_RULE,
     blackout_grants,
-    close_preview,
     close_steps,
     closing_of,
     correction_problem,
@@ -154,9 +163,7 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
     if not steps.accept.is_done and runs.active is not None:
         return context  # the accept is under way: its progress, not a plan worked out again meanwhile
     if not steps.accept.is_done:
-        preview = close_preview(offer)
-        page = Paginator(preview.changed, RECONCILIATION_PAGE_SIZE).get_page(request.GET.get("page"))
-        return context | {"preview": preview, "page_obj": page}
+        return context | _preview_context(request, offer, now)
     flags = blackout_grants(offer, closing)
     forfeited = forfeited_tenders(offer)
     return context | {
@@ -169,11 +176,72 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
     }
 
 
+def _preview_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[str, Any]:
+    """The plan the page shows (the latest worked out), whether it is current, and the run under way."""
+    state = preview_state(offer)
+    context: dict[str, Any] = {"preview_state": state, "preview": state.shown}
+    if state.latest is not None and state.latest != state.shown:
+        context["preview_run"] = run_status(state.latest, now)
+    if state.shown is not None:
+        rows = ClosePreviewRow.objects.filter(run=state.shown).order_by("position")
+        paginator = Paginator(rows, RECONCILIATION_PAGE_SIZE)
+        paginator.count = state.shown.changed  # stored by the run: no COUNT over its rows
+        context["page_obj"] = paginator.get_page(request.GET.get("page"))
+        context["preview_status"] = run_status(state.shown, now)
+    return context
+
+
 @staff_required
 def close(request: HttpRequest, slug: str) -> HttpResponse:
-    """Every step of the close, in order, with what it will do or what it did."""
+    """Every step of the close, in order, with what it will do or what it did. Before the accept, the
+    first visit asks for the plan to be worked out (``closing.preview``): with the immediate task backend
+    it is there at once; otherwise the page follows its progress."""
     offer = _offer(slug)
-    return render(request, "console/closing/close.html", _close_context(request, offer, timezone.now()))
+    now = timezone.now()
+    first_visit = offer.closed_at is None and not ClosePreviewRun.objects.filter(offer=offer).exists()
+    if first_visit and active_run(offer) is None:
+        start_preview(offer, actor=request.user, now=now, request=request)  # type: ignore[arg-type]
+    return render(request, "console/closing/close.html", _close_context(request, offer, now))
+
+
+@require_POST
+@staff_required
+def work_out_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The plan worked out again (it is out of date, or its run failed); back to it."""
+    offer = _offer(slug)
+    run = start_preview(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
+    if run.state == ClosePreviewRun.State.DONE:
+        messages.success(
+            request, "The plan is worked out again from the census and the elections as they are now."
+        )
+    elif run.state == ClosePreviewRun.State.FAILED:
+        messages.error(request, run.error)
+    else:
+        messages.info(
+            request,
+            "The plan is being worked out in the background; its progress is shown below, and the page shows "
+            "the plan once it is done.",
+        )
+    return _back(offer, "accept")
+
+
+@require_GET
+@staff_required
+def preview_run(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+    """The preview run's state and progress, the fragment the close page fetches while it is under way."""
+    offer = _offer(slug)
+    run = get_object_or_404(
+        ClosePreviewRun.objects.select_related("requested_by", "restarted_by", "offer"),
+        offer=offer,
+        pk=run_id,
+    )
+    response = render(
+        request,
+        "console/closing/_preview_run.html",
+        {"offer": offer, "status": run_status(run, timezone.now())},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 #: Where each step's section is on the close page, and where the page goes once the step is done.

@@ -17,6 +17,8 @@ urlpatterns = [
     ),
     path("new-grants/", closing_views.new_grants, name="close-new-grants"),
     path("new-grants/price/", closing_views.correct_price, name="close-correct-price"),
+    path("preview/", closing_views.work_out_preview, name="close-preview"),
+    path("preview/<int:run_id>/", closing_views.preview_run, name="close-preview-run"),
     path("runs/<int:run_id>/", closing_views.step_run, name="close-run"),
     path("runs/<int:run_id>/restart/", closing_views.restart_run, name="close-run-restart"),
     path("tenders/", closing_views.tenders, name="close-tenders"),

@@ -195,3 +195,13 @@ def post_step(client: Client, path: str, data: dict[str, str] | None = None) -> 
     page = client.get(response["Location"])
     page.redirect_chain = [(response["Location"], 302)]  # type: ignore[attr-defined]
     return page
+
+
+def get_page(client: Client, path: str, data: dict[str, str] | None = None) -> HttpResponse:
+    """GETs a page, lets the background task it may ask for run (the close page's first visit asks for the
+    plan to be worked out) and, if it did, GETs the page again. A test's transaction never commits, so the
+    task runs only after the first response; in a server without a transaction around the request, the
+    immediate task backend runs it before the page is rendered (``test_preview``'s transactional test)."""
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        response = client.get(path, data or {})
+    return client.get(path, data or {}) if callbacks else response

@@ -5,8 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
+from soxp_portal.closing import preview
+from soxp_portal.closing.models import ClosePreviewRun
 from soxp_portal.offers.models import Election, Offer
-from tests.console.closing.conftest import BEFORE_DEADLINE, Participants, url
+from tests.console.closing.conftest import BEFORE_DEADLINE, Participants, get_page, url
 from tests.factories import EmployeeFactory, TenderedGrantFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +18,7 @@ def test_before_the_deadline_the_accept_is_previewed_but_not_offered(
     admin_client: Client, offer: Offer, participants: Participants, clock
 ) -> None:
     clock.move_to(BEFORE_DEADLINE)
-    response = admin_client.get(url("close", offer))
+    response = get_page(admin_client, url("close", offer))
     html = response.content.decode()
     steps = response.context["steps"]
     assert [steps.accept.state, steps.cancel.state, steps.letters.state, steps.new_grants.state] == [
@@ -33,7 +35,7 @@ def test_before_the_deadline_the_accept_is_previewed_but_not_offered(
 def test_after_the_deadline_the_totals_and_the_changed_elections_are_shown(
     admin_client: Client, offer: Offer, participants: Participants
 ) -> None:
-    response = admin_client.get(url("close", offer))
+    response = get_page(admin_client, url("close", offer))
     preview = response.context["preview"]
     assert response.context["steps"].accept.state == "available"
     # Sam 2,300 -> 1,725 and Carl 400 -> 300 as elected; Bob 800 (not 1,000) -> 600; Alice left.
@@ -43,7 +45,7 @@ def test_after_the_deadline_the_totals_and_the_changed_elections_are_shown(
     assert 'id="shares-taken">3,500<' in html
     assert 'id="new-shares">2,625<' in html
     assert "Elections whose basis changed since they were made: 2" in html
-    assert [planned.employee.employee_id for planned in preview.changed] == ["E-ALICE", "E-BOB"]
+    assert [row.employee_id for row in response.context["page_obj"]] == ["E-ALICE", "E-BOB"]
     assert "Not accepted: Not employed on January 20, 2003. The options stay as they are." in html
     assert "The census changed this employee&#x27;s record after the election." in html
     assert (
@@ -57,8 +59,9 @@ def test_after_the_deadline_the_totals_and_the_changed_elections_are_shown(
 
 
 def test_the_changed_elections_are_paginated(
-    admin_client: Client, offer: Offer, participants: Participants
+    admin_client: Client, offer: Offer, participants: Participants, monkeypatch
 ) -> None:
+    monkeypatch.setattr(preview, "ROW_BATCH", 10)  # the run writes its rows in batches as it goes
     for n in range(30):  # elections recorded before their employee's census record last changed
         person = EmployeeFactory(employee_id=f"E-P{n:02d}", last_name=f"Paged{n:02d}")
         election = TenderedGrantFactory(
@@ -68,12 +71,12 @@ def test_the_changed_elections_are_paginated(
             election__received_at=datetime(2003, 1, 2, tzinfo=UTC),
         ).election
         assert election.kind == Election.Kind.ELECTION
-    first = admin_client.get(url("close", offer))
-    assert len(first.context["preview"].changed) == 32
+    first = get_page(admin_client, url("close", offer))
+    assert first.context["preview"].changed == 32
     assert len(first.context["page_obj"]) == 25
     assert "Page 1 of 2" in first.content.decode()
     second = admin_client.get(url("close", offer), {"page": 2})
-    assert [planned.employee.employee_id for planned in second.context["page_obj"]] == [
+    assert [row.employee_id for row in second.context["page_obj"]] == [
         "E-P23",
         "E-P24",
         "E-P25",
@@ -85,7 +88,7 @@ def test_the_changed_elections_are_paginated(
 
 
 def test_the_pricing_date_is_worded_from_the_offer(admin_client: Client, offer: Offer, participants) -> None:
-    html = admin_client.get(url("close", offer)).content.decode()
+    html = get_page(admin_client, url("close", offer)).content.decode()
     assert (
         "The exercise price is the closing price on July 18, 2003, the last trading day before the new grant "
         "date (July 21, 2003)."
@@ -110,6 +113,7 @@ def test_after_acceptance_each_step_says_what_is_next(
     ]
     assert "January 21, 2003 at 9:00 AM PST by ada.admin@example.com" in html
     assert "preview" not in response.context
+    assert not ClosePreviewRun.objects.exists()  # after the accept the page asks for no plan
     assert "Cancel 5 grants as of January 20, 2003</button>" in html
     assert "Issue 3 letters</button>" in html
     assert "Cancel the tendered grants first" in html

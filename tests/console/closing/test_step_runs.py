@@ -13,6 +13,7 @@ from soxp_portal.offers.models import Offer
 from tests.console.closing.conftest import (
     AFTER_DEADLINE,
     Participants,
+    get_page,
     messages_of,
     post_step,
     started,
@@ -136,7 +137,7 @@ def test_a_failed_step_shows_why_and_can_be_taken_again(
 ) -> None:
     ask(admin_client, offer)
     StepRun.objects.update(state="failed", attempts=1, finished_at=timezone.now(), error="The disk is full.")
-    html = admin_client.get(url("close", offer)).content.decode()
+    html = get_page(admin_client, url("close", offer)).content.decode()
     assert '<span class="badge text-bg-danger">Failed</span>' in html
     assert '<div class="alert alert-danger mt-2 mb-0 run-error"><p class="mb-1">The disk is full.</p>' in html
     assert "Nothing was changed" in html
