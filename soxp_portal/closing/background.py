@@ -30,7 +30,6 @@ the request they asked in (``runs.replayed_request``); a refusal met by the task
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -58,7 +57,7 @@ from soxp_portal.closing.actions import (
 from soxp_portal.closing.models import ACTIVE_STATES, Closing, StepRun
 from soxp_portal.closing.runs import (
     Progress,
-    claim,
+    carry_out,
     fail,
     finish,
     is_current,
@@ -66,13 +65,10 @@ from soxp_portal.closing.runs import (
     is_waiting_long,
     origin_of,
     replayed_request,
-    reporting,
-    unexpected,
 )
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules.wording import format_instant
 
-logger = logging.getLogger(__name__)
 Step = StepRun.Step
 
 
@@ -221,19 +217,14 @@ STEP_ACTIONS: dict[str, Callable[..., None]] = {
 @task
 def run_close_step(run_id: int) -> str:
     """Carries out the step of a queued run (see the module's docstring); returns what became of it."""
-    run = claim(StepRun, run_id)
-    if run is None:
-        return "not queued"
-    try:
-        with reporting(run) as progress:
-            return _carry_out(run, progress)
-    except ClosingError as error:
-        _refused(run, str(error))
-        return "refused"
-    except Exception as error:
-        logger.exception("The close step %s of run %s failed", run.step, run.pk)
-        fail(run, unexpected(error))
-        raise
+    return carry_out(
+        StepRun,
+        run_id,
+        _carry_out,
+        describe=lambda run: f"The close step {run.step} of run {run.pk}",
+        refusals=(ClosingError,),
+        refuse=_refused,
+    )
 
 
 def _carry_out(run: StepRun, progress: Progress) -> str:

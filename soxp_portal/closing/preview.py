@@ -28,7 +28,6 @@ as it is then: the preview is what the page shows, the step is what is done.
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,20 +43,15 @@ from soxp_portal.closing.models import ACTIVE_STATES, BackgroundRun, ClosePrevie
 from soxp_portal.closing.planning import PlannedTender, close_plan, final_participations
 from soxp_portal.closing.runs import (
     Progress,
-    claim,
-    fail,
+    carry_out,
     finish,
     is_stale,
     is_waiting_long,
     origin_of,
-    reporting,
-    unexpected,
 )
 from soxp_portal.offers.models import Election, Offer
 from soxp_portal.offers.verdicts import census_digest, terms_digest
 from soxp_portal.rules.wording import format_instant
-
-logger = logging.getLogger(__name__)
 
 #: Changed elections written per INSERT, as the run goes (they are shown once it is done).
 ROW_BATCH = 2000
@@ -184,16 +178,9 @@ def start_preview(
 @task
 def run_close_preview(run_id: int) -> str:
     """Works out the plan of a queued run (see the module's docstring); returns what became of it."""
-    run = claim(ClosePreviewRun, run_id)
-    if run is None:
-        return "not queued"
-    try:
-        with reporting(run) as progress:
-            return _work_out(run, progress)
-    except Exception as error:
-        logger.exception("The close preview run %s failed", run.pk)
-        fail(run, unexpected(error))
-        raise
+    return carry_out(
+        ClosePreviewRun, run_id, _work_out, describe=lambda run: f"The close preview run {run.pk}"
+    )
 
 
 def _row(run: ClosePreviewRun, position: int, planned: PlannedTender) -> ClosePreviewRow:

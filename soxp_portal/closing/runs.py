@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -250,3 +250,31 @@ def reporting(run: BackgroundRun) -> Iterator[Progress]:
         yield progress
     finally:
         progress.stop()
+
+
+def carry_out[R: BackgroundRun](
+    model: type[R],
+    pk: int,
+    work: Callable[[R, Progress], str],
+    *,
+    describe: Callable[[R], str],
+    refusals: tuple[type[Exception], ...] = (),
+    refuse: Callable[[R, str], object] = fail,
+) -> str:
+    """The body of a background run's task: takes the run up (``claim``), does `work` with its progress
+    published (``reporting``) and returns what became of it. A refusal the work foresaw (`refusals`) ends
+    the run through `refuse` with its message; anything else is logged (with `describe` of the run), ends
+    the run with ``unexpected``'s message and is raised again, for the task backend to record."""
+    run = claim(model, pk)
+    if run is None:
+        return "not queued"
+    try:
+        with reporting(run) as progress:
+            return work(run, progress)
+    except refusals as error:
+        refuse(run, str(error))
+        return "refused"
+    except Exception as error:
+        logger.exception("%s failed", describe(run))
+        fail(run, unexpected(error))
+        raise

@@ -64,27 +64,35 @@ def default_price(offer: Offer) -> tuple[Decimal | None, PriceSource]:
     return None, PriceSource.NONE
 
 
-def _better(exchange_advantage: Decimal) -> str:
-    """Which yields more, in the words of the tables: "exchange", "keep" or "same"."""
-    if exchange_advantage > 0:
-        return "exchange"
-    return "keep" if exchange_advantage < 0 else "same"
+class _Verdict:
+    """Which yields more, and by how much, from a figure's ``exchange_advantage`` (negative when keeping
+    yields more), in the words of the tables: "exchange", "keep" or "same"."""
+
+    @property
+    def exchange_advantage(self) -> Decimal:
+        raise NotImplementedError
+
+    @property
+    def better(self) -> str:
+        if self.exchange_advantage > 0:
+            return "exchange"
+        return "keep" if self.exchange_advantage < 0 else "same"
+
+    @property
+    def margin(self) -> Decimal:
+        return abs(self.exchange_advantage)
 
 
 @dataclass(frozen=True)
-class TableRow:
+class TableRow(_Verdict):
     """A breakeven table's row and why the price is there (the assumed price, a strike, the crossover)."""
 
     row: BreakevenRow
     marks: tuple[str, ...]
 
     @property
-    def better(self) -> str:
-        return _better(self.row.exchange_advantage)
-
-    @property
-    def margin(self) -> Decimal:
-        return abs(self.row.exchange_advantage)
+    def exchange_advantage(self) -> Decimal:
+        return self.row.exchange_advantage
 
 
 @dataclass(frozen=True)
@@ -109,19 +117,15 @@ class GrantComparison:
 
 
 @dataclass(frozen=True)
-class PathYear:
+class PathYear(_Verdict):
     """A year of the growth path, with the new options' shares vested by then."""
 
     year: GrowthYear
     vested: int
 
     @property
-    def better(self) -> str:
-        return _better(self.year.exchange_advantage)
-
-    @property
-    def margin(self) -> Decimal:
-        return abs(self.year.exchange_advantage)
+    def exchange_advantage(self) -> Decimal:
+        return self.year.exchange_advantage
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,7 @@ class SplitRow:
 
 
 @dataclass(frozen=True)
-class GrantValue:
+class GrantValue(_Verdict):
     """A grant's model value kept (its strike, its remaining term) against its new option's."""
 
     grant_id: str
@@ -262,16 +266,12 @@ class GrantValue:
     exchange: Decimal
 
     @property
-    def better(self) -> str:
-        return _better(self.exchange - self.keep)
-
-    @property
-    def margin(self) -> Decimal:
-        return abs(self.exchange - self.keep)
+    def exchange_advantage(self) -> Decimal:
+        return self.exchange - self.keep
 
 
 @dataclass(frozen=True)
-class Valuation:
+class Valuation(_Verdict):
     """Black-Scholes values on `valued_on`, in cents for display (the model works in floats)."""
 
     valued_on: date
@@ -292,12 +292,8 @@ class Valuation:
         return sum((item.exchange for item in self.grants), Decimal(0))
 
     @property
-    def better(self) -> str:
-        return _better(self.exchange - self.keep)
-
-    @property
-    def margin(self) -> Decimal:
-        return abs(self.exchange - self.keep)
+    def exchange_advantage(self) -> Decimal:
+        return self.exchange - self.keep
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ CSV and JSON stream as they are written and are not made here.
 from __future__ import annotations
 
 import hashlib
-import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -41,19 +40,14 @@ from soxp_portal.closing.exports.writers import Cell, Table, write_xlsx
 from soxp_portal.closing.models import ACTIVE_STATES, Closing, ExportFile
 from soxp_portal.closing.runs import (
     Progress,
-    claim,
-    fail,
+    carry_out,
     finish,
     is_stale,
     is_waiting_long,
     origin_of,
-    reporting,
-    unexpected,
 )
 from soxp_portal.offers.models import Offer
 from soxp_portal.rules.wording import format_instant, format_money
-
-logger = logging.getLogger(__name__)
 
 #: The formats made into a file by a task; the others stream.
 FILE_FORMATS = frozenset({"xlsx"})
@@ -189,19 +183,13 @@ def _digest(out: IO[bytes]) -> tuple[str, int]:
 @task
 def build_export_file(file_id: int) -> str:
     """Makes the file of a queued ``ExportFile`` (see the module's docstring); returns what became of it."""
-    made = claim(ExportFile, file_id)
-    if made is None:
-        return "not queued"
-    try:
-        with reporting(made) as progress:
-            return _build(made, progress)
-    except ExportError as error:
-        fail(made, str(error))
-        return "refused"
-    except Exception as error:
-        logger.exception("The export file %s (%s.%s) failed", made.pk, made.export, made.fmt)
-        fail(made, unexpected(error))
-        raise
+    return carry_out(
+        ExportFile,
+        file_id,
+        _build,
+        describe=lambda made: f"The export file {made.pk} ({made.export}.{made.fmt})",
+        refusals=(ExportError,),
+    )
 
 
 def _build(made: ExportFile, progress: Progress) -> str:
