@@ -31,7 +31,7 @@ from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Election, Employee, Offer, TenderedGrant
 from soxp_portal.offers.participation import current_elections
 from soxp_portal.rules.eligibility import Requirement, can_accept_tender, employee_eligibility
-from soxp_portal.rules.exchange import new_shares
+from soxp_portal.rules.exchange import grant_new_shares
 from soxp_portal.rules.wording import format_date
 
 
@@ -112,7 +112,7 @@ def _plan_grant(offer: Offer, line: TenderedGrant, cancellation: date) -> Planne
             line, 0, 0, f"Grant {grant.grant_id} has no outstanding shares left and is left out."
         )
     shares = outstanding
-    promised = new_shares(shares, offer.exchange_ratio)
+    promised = grant_new_shares(offer.terms, shares, grant.exercise_price)
     if shares == line.shares_tendered:
         return PlannedGrant(line, shares, promised)
     return PlannedGrant(

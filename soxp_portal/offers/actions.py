@@ -255,7 +255,8 @@ def _create_version(
             problems = validate_election(offer.terms, status.verdicts, status.outstanding, tendered)
             if problems:
                 raise InvalidElection(problems, current=in_force)
-            summary = exchange_summary(offer.terms, tendered)
+            prices = {grant_id: grant.exercise_price for grant_id, grant in grants.items()}
+            summary = exchange_summary(offer.terms, tendered, prices)
             lines_wanted = {line.grant_id: (line.tendered_shares, line.new_shares) for line in summary.lines}
 
         election = Election.objects.create(

@@ -22,7 +22,7 @@ from soxp_portal.rules.eligibility import (
     judgement_day,
     lookback_window_in_words,
 )
-from soxp_portal.rules.exchange import new_shares
+from soxp_portal.rules.exchange import grant_new_shares
 from soxp_portal.rules.terms import OfferTerms
 from soxp_portal.rules.vesting import VestingEvent, VestingSummary, new_option_schedule, vesting_summary
 from soxp_portal.rules.wording import countries_in_words, format_date, format_instant, join_in_words
@@ -102,7 +102,9 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
     statuses = []
     for grant in employee.grants.select_related("plan").order_by("grant_date", "grant_id"):
         verdict = grant_eligibility(terms, grant_facts(grant), eligibility)
-        shares = new_shares(grant.outstanding_shares, terms.exchange_ratio) if verdict.is_eligible else None
+        shares = None
+        if verdict.is_eligible:
+            shares = grant_new_shares(terms, grant.outstanding_shares, grant.exercise_price)
         status = GrantStatus(grant, verdict, new_shares=shares, terms=terms, new_grant_date=grant_date)
         statuses.append(status)
     return EmployeeStatus(

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from soxp_portal.offers.adapters import grant_and_holder_facts
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility
-from soxp_portal.rules.exchange import new_shares
+from soxp_portal.rules.exchange import grant_new_shares
 
 ELIGIBILITY_COLUMNS = (
     "employee_id",
@@ -80,7 +80,7 @@ def eligibility_rows(offer: Offer, *, on: date) -> Iterator[tuple[object, ...]]:
             _boolean(verdict.is_eligible),
             _boolean(verdict.is_required),
             outstanding,
-            new_shares(outstanding, terms.exchange_ratio) if verdict.is_eligible else "",
+            grant_new_shares(terms, outstanding, grant.exercise_price) if verdict.is_eligible else "",
             verdict.reason,
         )
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from soxp_portal.rules.facts import EmployeeFacts, GrantFacts
-from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.terms import OfferTerms, PriceBand
 from soxp_portal.rules.window import cancellation_date
 from soxp_portal.rules.wording import countries_in_words, format_date, format_money, format_shares
 
@@ -93,6 +93,22 @@ def meets_price_threshold(terms: OfferTerms, price: Decimal) -> bool:
     if terms.price_threshold_inclusive:
         return price >= terms.price_threshold
     return price > terms.price_threshold
+
+
+def band_in_words(band: PriceBand) -> str:
+    """A price band as the offer states it: "$3.01 or higher and below $5.00", "above $10.00"."""
+    lower = format_money(band.lower)
+    start = f"{lower} or higher" if band.lower_inclusive else f"above {lower}"
+    if band.upper is None:
+        return start
+    upper = format_money(band.upper)
+    end = f"up to {upper}" if band.upper_inclusive else f"below {upper}"
+    return f"{start} and {end}"
+
+
+def bands_in_words(terms: OfferTerms) -> str:
+    """Every band of the offer, in price order: "$3.01 or higher and below $5.00; $5.00 or higher"."""
+    return "; ".join(band_in_words(band) for band in terms.bands)
 
 
 def is_lookback(terms: OfferTerms, grant_date: date) -> bool:
@@ -247,6 +263,8 @@ def may_be_tendered(terms: OfferTerms, grant: GrantFacts) -> bool:
         return False
     if grant.outstanding_shares <= 0 or grant.expiration_date <= cancellation_date(terms):
         return False
+    if terms.band_for(grant.exercise_price) is None:
+        return False
     return is_lookback(terms, grant.grant_date) or meets_price_threshold(terms, grant.exercise_price)
 
 
@@ -302,6 +320,13 @@ def _price_reason(terms: OfferTerms, price: Decimal, *, meets: bool) -> str:
     return f"Exercise price {format_money(price)} {verdict} the {threshold} threshold."
 
 
+def _no_band_reason(terms: OfferTerms, price: Decimal) -> str:
+    return (
+        f"Exercise price {format_money(price)} falls in none of the offer's price bands "
+        f"({bands_in_words(terms)}), so the offer sets no exchange ratio for it."
+    )
+
+
 def grant_eligibility(
     terms: OfferTerms, grant: GrantFacts, employee: EmployeeEligibility
 ) -> GrantEligibility:
@@ -309,7 +334,9 @@ def grant_eligibility(
 
     The holder's own eligibility comes first, then the plan, outstanding shares and expiry (decision 9);
     then the lookback window, whose grants are eligible and required at any price (decision 2); and
-    last the price threshold, whose failure is shown with the price and the threshold.
+    last the price threshold, whose failure is shown with the price and the threshold. A price in none of
+    the offer's bands has no ratio, so such a grant is not eligible, lookback or not (a flat ratio is one
+    band covering every price, so soxp-2003 never meets this).
     """
     lookback = is_lookback(terms, grant.grant_date)
     if not employee.is_eligible:
@@ -330,7 +357,16 @@ def grant_eligibility(
             is_required=False,
             reason=obstacle,
         )
+    in_band = terms.band_for(grant.exercise_price) is not None
     if lookback:
+        if not in_band:
+            return GrantEligibility(
+                grant.grant_id,
+                is_eligible=False,
+                is_lookback=True,
+                is_required=False,
+                reason=_no_band_reason(terms, grant.exercise_price),
+            )
         # Decision 2: eligible whatever the price, and it comes with every tender.
         reason = _lookback_reason(terms, grant)
         return GrantEligibility(
@@ -341,6 +377,14 @@ def grant_eligibility(
             reason=reason,
         )
     meets = meets_price_threshold(terms, grant.exercise_price)
+    if meets and not in_band:
+        return GrantEligibility(
+            grant.grant_id,
+            is_eligible=False,
+            is_lookback=False,
+            is_required=False,
+            reason=_no_band_reason(terms, grant.exercise_price),
+        )
     reason = _price_reason(terms, grant.exercise_price, meets=meets)
     return GrantEligibility(
         grant.grant_id,

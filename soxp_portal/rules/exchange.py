@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from soxp_portal.rules.eligibility import GrantEligibility, lookback_window_in_words
-from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.terms import OfferTerms, Rounding
 from soxp_portal.rules.wording import format_shares, join_in_words
 
 EMPTY_ELECTION_MESSAGE = "Choose at least one grant to exchange, or withdraw your election."
@@ -43,16 +43,44 @@ class ExchangeSummary:
     total_new: int
 
 
-def new_shares(tendered: int, ratio: Decimal) -> int:
-    """New shares for one tendered grant: ratio x tendered, rounded up to a whole share (decision 1).
+def new_shares(
+    tendered: int,
+    ratio: Decimal,
+    rounding: Rounding = Rounding.UP,
+    *,
+    for_tendered: Decimal = Decimal(1),
+) -> int:
+    """New shares for one tendered grant: tendered x ratio / for_tendered, rounded to a whole share.
 
-    Rounding is per grant, never per employee, as slide 9 does: 333 at 0.75 gives 250. The product is
-    computed over integers (the ratio's exact fraction), so no precision is ever lost.
+    Rounding is per grant, never per employee, as slide 9 does: 333 at 0.75 gives 250 rounded up (the
+    offer's `rounding`; soxp-2003 rounds up, decision 1). A band's ratio "1 new for 1.88 tendered" is
+    `ratio` 1 `for_tendered` 1.88. The result is computed over integers (each decimal's exact fraction),
+    so no precision is ever lost and an exact whole number is never rounded in any mode.
     """
     if tendered < 0:
         raise ValueError(f"Tendered shares cannot be negative, got {tendered}.")
-    numerator, denominator = ratio.as_integer_ratio()
-    return -(-tendered * numerator // denominator)
+    ratio_numerator, ratio_denominator = ratio.as_integer_ratio()
+    per_numerator, per_denominator = for_tendered.as_integer_ratio()
+    numerator = tendered * ratio_numerator * per_denominator
+    denominator = ratio_denominator * per_numerator
+    if rounding is Rounding.UP:
+        return -(-numerator // denominator)
+    if rounding is Rounding.DOWN:
+        return numerator // denominator
+    # Nearest, a half rounding up: floor(x + 1/2).
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def grant_new_shares(terms: OfferTerms, tendered: int, exercise_price: Decimal) -> int:
+    """New shares for tendering `tendered` shares of a grant at `exercise_price`: its band's ratio, the
+    offer's rounding. Every page, document and export asks this, never the ratio directly.
+
+    A price in no band cannot be tendered (`grant_eligibility` says so); asking for it is a bug.
+    """
+    band = terms.band_for(exercise_price)
+    if band is None:
+        raise ValueError(f"Exercise price {exercise_price} falls in none of the offer's price bands.")
+    return new_shares(tendered, band.new_shares, terms.rounding, for_tendered=band.for_tendered)
 
 
 def unrounded_new_shares(tendered: int, ratio: Decimal) -> Decimal:
@@ -156,15 +184,20 @@ def _required_left_out(
     ]
 
 
-def exchange_summary(terms: OfferTerms, tendered: Mapping[str, int]) -> ExchangeSummary:
-    """The new shares per tendered grant and in total, at the offer's ratio (decision 1).
+def exchange_summary(
+    terms: OfferTerms, tendered: Mapping[str, int], prices: Mapping[str, Decimal]
+) -> ExchangeSummary:
+    """The new shares per tendered grant and in total, each grant at its price band's ratio and the
+    offer's rounding (decision 1); `prices` are the grants' exercise prices by grant id.
 
     The total is the sum of the per-grant rounded figures, never the ratio applied to the total.
     Grants entered with 0 shares are left out.
     """
     lines = tuple(
         ExchangeLine(
-            grant_id=grant_id, tendered_shares=shares, new_shares=new_shares(shares, terms.exchange_ratio)
+            grant_id=grant_id,
+            tendered_shares=shares,
+            new_shares=grant_new_shares(terms, shares, prices[grant_id]),
         )
         for grant_id, shares in _tendered_only(tendered).items()
     )

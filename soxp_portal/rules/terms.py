@@ -11,7 +11,70 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+
+class Rounding(enum.StrEnum):
+    """How a grant's new shares are rounded to a whole share; always per grant, never per employee."""
+
+    #: Up to the next whole share (soxp-2003, decision 1: 333 at 0.75 gives 250).
+    UP = "up"
+    #: Down to the whole share below: 249.75 gives 249.
+    DOWN = "down"
+    #: To the nearer whole share, a half rounding up (249.5 gives 250): the way a reader rounds by
+    #: hand, and the tie goes to the employee as UP does; banker's rounding would send 248.5 and 249.5
+    #: both to 248 and 250, which no employee could check in their head.
+    NEAREST = "nearest"
+
+
+@dataclass(frozen=True, slots=True)
+class AwardVesting:
+    """A new award's vesting, when a price band sets its own rather than the offer's."""
+
+    cliff_months: int
+    #: Share vesting at the cliff, e.g. Decimal("0.5"); rounded down to whole shares.
+    cliff_fraction: Decimal
+    monthly_installments: int
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBand:
+    """One band of exercise prices and its ratio: `new_shares` new shares for `for_tendered` tendered.
+
+    The ends are stated as the price threshold is: `lower_inclusive` True reads "$3.01 or higher",
+    False "above $3.01"; `upper` None is a band with no top ("$10.00 and above"). The ratio is kept as
+    the offer states it ("1 new for 1.88 tendered", "0.75 new for 1 tendered") because 1/1.88 has no
+    exact decimal: 188 tendered must give exactly 100, whatever the rounding.
+    """
+
+    lower: Decimal
+    lower_inclusive: bool
+    upper: Decimal | None
+    upper_inclusive: bool
+    new_shares: Decimal
+    for_tendered: Decimal = Decimal(1)
+    #: The new award's vesting for grants of this band; None means the offer's.
+    vesting: AwardVesting | None = None
+
+    def contains(self, price: Decimal) -> bool:
+        """Whether an exercise price falls in this band, each end read as stated."""
+        above_lower = price >= self.lower if self.lower_inclusive else price > self.lower
+        if not above_lower:
+            return False
+        if self.upper is None:
+            return True
+        return price <= self.upper if self.upper_inclusive else price < self.upper
+
+
+@lru_cache(maxsize=64)  # a census's report asks 400,000 times
+def _flat(ratio: Decimal) -> tuple[PriceBand, ...]:
+    """A flat ratio as its one band: every price from $0.00 up."""
+    return (
+        PriceBand(
+            lower=Decimal(0), lower_inclusive=True, upper=None, upper_inclusive=False, new_shares=ratio
+        ),
+    )
 
 
 class PricingBasis(enum.StrEnum):
@@ -52,6 +115,21 @@ class OfferTerms:
     vesting_monthly_installments: int
     #: Names of the old plans whose grants may be tendered; empty means every plan.
     covered_plans: frozenset[str] = field(default_factory=frozenset)
+    #: The offer's price bands in price order; empty for a flat ratio (`exchange_ratio` at every price).
+    price_bands: tuple[PriceBand, ...] = ()
+    rounding: Rounding = Rounding.UP
+
+    @property
+    def bands(self) -> tuple[PriceBand, ...]:
+        """The bands every computation reads: the flat ratio is the one band covering every price."""
+        return self.price_bands or _flat(self.exchange_ratio)
+
+    def band_for(self, price: Decimal) -> PriceBand | None:
+        """The band an exercise price falls in, or None when it falls in none (it cannot be tendered)."""
+        for band in self.bands:
+            if band.contains(price):
+                return band
+        return None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -42,6 +42,8 @@ def slide_9_outstanding(slide_9_grants: list[GrantFacts]) -> dict[str, int]:
 
 
 SLIDE_9_TENDER = {"G-1": 800, "G-2": 1000, "G-4": 500}
+#: Slide 9's exercise prices by grant id (the conftest's slide_9_grants).
+PRICES = {"G-1": Decimal("6.00"), "G-2": Decimal("4.50"), "G-3": Decimal("2.18"), "G-4": Decimal("0.40")}
 
 
 # Decision 1: per-grant rounding up, exact decimals.
@@ -63,7 +65,7 @@ def test_decision_1_new_shares_round_up_per_grant(tendered: int, expected: int) 
 
 
 def test_decision_1_rounding_is_per_grant_not_per_employee(terms: OfferTerms) -> None:
-    summary = exchange_summary(terms, {"G-1": 2, "G-2": 2})
+    summary = exchange_summary(terms, {"G-1": 2, "G-2": 2}, PRICES)
     assert [line.new_shares for line in summary.lines] == [2, 2]
     assert summary.total_new == 4  # rounding the employee's 4 shares at once would give 3
 
@@ -112,7 +114,7 @@ def test_unrounded_new_shares_refuses_a_negative_tender() -> None:
 
 
 def test_slide_9_exchange_summary(terms: OfferTerms) -> None:
-    assert exchange_summary(terms, SLIDE_9_TENDER) == ExchangeSummary(
+    assert exchange_summary(terms, SLIDE_9_TENDER, PRICES) == ExchangeSummary(
         lines=(ExchangeLine("G-1", 800, 600), ExchangeLine("G-2", 1000, 750), ExchangeLine("G-4", 500, 375)),
         total_tendered=2300,
         total_new=1725,
@@ -120,12 +122,12 @@ def test_slide_9_exchange_summary(terms: OfferTerms) -> None:
 
 
 def test_exchange_summary_leaves_out_grants_entered_with_zero(terms: OfferTerms) -> None:
-    assert exchange_summary(terms, {"G-1": 800, "G-3": 0}).lines == (ExchangeLine("G-1", 800, 600),)
+    assert exchange_summary(terms, {"G-1": 800, "G-3": 0}, PRICES).lines == (ExchangeLine("G-1", 800, 600),)
 
 
 def test_exchange_summary_uses_the_offers_ratio(terms: OfferTerms) -> None:
     one_for_two = replace(terms, exchange_ratio=Decimal("0.5"))
-    assert exchange_summary(one_for_two, {"G-1": 333}).total_new == 167
+    assert exchange_summary(one_for_two, {"G-1": 333}, PRICES).total_new == 167
 
 
 # Validation: every problem at once.
