@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from soxp_portal.rules.calendar import add_months
-from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.terms import AwardVesting, OfferTerms
 from soxp_portal.rules.wording import format_percent, plural
 
 _MONTHS_PER_YEAR = 12
@@ -85,6 +85,18 @@ def vesting_schedule_for(terms: OfferTerms, total: int, grant_date: date) -> lis
         terms.vesting_cliff_months,
         terms.vesting_cliff_fraction,
         terms.vesting_monthly_installments,
+    )
+
+
+def award_vesting(terms: OfferTerms, exercise_price: Decimal) -> AwardVesting:
+    """The new award's vesting for a grant at `exercise_price`: its price band's own, or the offer's."""
+    band = terms.band_for(exercise_price)
+    if band is not None and band.vesting is not None:
+        return band.vesting
+    return AwardVesting(
+        cliff_months=terms.vesting_cliff_months,
+        cliff_fraction=terms.vesting_cliff_fraction,
+        monthly_installments=terms.vesting_monthly_installments,
     )
 
 
