@@ -11,13 +11,78 @@ from django.db import connection
 from django.db.models import DecimalField, Q, QuerySet
 
 from soxp_portal.rules.facts import EmployeeFacts, EmploymentStatus, GrantFacts
-from soxp_portal.rules.terms import OfferTerms, PricingBasis
+from soxp_portal.rules.terms import AwardVesting, OfferTerms, PriceBand, PricingBasis, Rounding
 
 if TYPE_CHECKING:
     from soxp_portal.offers.models import Employee, Grant, Offer
 
 
+_BAND_FIELDS = (
+    "position",
+    "lower",
+    "lower_inclusive",
+    "upper",
+    "upper_inclusive",
+    "ratio_new",
+    "ratio_tendered",
+    "vesting_cliff_months",
+    "vesting_cliff_fraction",
+    "vesting_monthly_installments",
+)
+
+
+def _plans_and_bands(offer: Offer) -> tuple[frozenset[str], tuple[PriceBand, ...]]:
+    """The names of the plans the offer covers and its price bands, in one query.
+
+    Both relations are read in one row set (plans x bands: a handful of rows), so building the terms
+    costs the one query it cost before bands existed and every page keeps its number of queries.
+    """
+    if not offer.pk:
+        return frozenset(), ()
+    from soxp_portal.offers.models import Offer
+
+    rows = (
+        Offer.objects.filter(pk=offer.pk)
+        .order_by("price_bands__position")
+        .values_list("covered_plans__name", *(f"price_bands__{name}" for name in _BAND_FIELDS))
+    )
+    plans: set[str] = set()
+    bands: dict[int, PriceBand] = {}
+    for plan, position, *band in rows:
+        if plan is not None:
+            plans.add(plan)
+        if position is not None and position not in bands:
+            bands[position] = _price_band(*band)
+    return frozenset(plans), tuple(bands.values())
+
+
+def _price_band(
+    lower: Decimal,
+    lower_inclusive: bool,
+    upper: Decimal | None,
+    upper_inclusive: bool,
+    ratio_new: Decimal,
+    ratio_tendered: Decimal,
+    cliff_months: int | None,
+    cliff_fraction: Decimal | None,
+    installments: int | None,
+) -> PriceBand:
+    vesting = None
+    if cliff_months is not None and cliff_fraction is not None and installments is not None:
+        vesting = AwardVesting(cliff_months, cliff_fraction, installments)
+    return PriceBand(
+        lower=lower,
+        lower_inclusive=lower_inclusive,
+        upper=upper,
+        upper_inclusive=upper_inclusive,
+        new_shares=ratio_new,
+        for_tendered=ratio_tendered,
+        vesting=vesting,
+    )
+
+
 def offer_terms(offer: Offer) -> OfferTerms:
+    covered_plans, bands = _plans_and_bands(offer)
     return OfferTerms(
         opens_at=offer.opens_at,
         expires_at=offer.expires_at,
@@ -37,9 +102,9 @@ def offer_terms(offer: Offer) -> OfferTerms:
         vesting_cliff_months=offer.vesting_cliff_months,
         vesting_cliff_fraction=offer.vesting_cliff_fraction,
         vesting_monthly_installments=offer.vesting_monthly_installments,
-        covered_plans=frozenset(offer.covered_plans.values_list("name", flat=True))
-        if offer.pk
-        else frozenset(),
+        covered_plans=covered_plans,
+        price_bands=bands,
+        rounding=Rounding(offer.rounding),
     )
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from soxp_portal.offers.limits import MAX_CLIFF_MONTHS, MAX_INSTALLMENTS
 from soxp_portal.rules import window
-from soxp_portal.rules.terms import OfferTerms, PricingBasis
+from soxp_portal.rules.terms import OfferTerms, PricingBasis, Rounding
 from soxp_portal.rules.vesting import AssumedVesting
 
 
@@ -99,6 +99,11 @@ class Offer(models.Model):
         )
         FMV_ON_GRANT_DATE = PricingBasis.FMV_ON_GRANT_DATE.value, "Fair market value on the new grant date"
 
+    class RoundingChoice(models.TextChoices):
+        UP = Rounding.UP.value, "Up to a whole share"
+        DOWN = Rounding.DOWN.value, "Down to a whole share"
+        NEAREST = Rounding.NEAREST.value, "To the nearest whole share, a half rounding up"
+
     class OptionType(models.TextChoices):
         NSO = "NSO", "Non-qualified stock option (NSO)"
         ISO = "ISO", "Incentive stock option (ISO)"
@@ -149,7 +154,14 @@ class Offer(models.Model):
         max_digits=7,
         decimal_places=6,
         validators=[MinValueValidator(Decimal("0.000001")), MaxValueValidator(1)],
-        help_text="New shares per tendered share, rounded up per grant.",
+        help_text="New shares per tendered share, rounded per grant; the ratio at every price when the "
+        "offer has no price bands.",
+    )
+    rounding = models.CharField(
+        max_length=8,
+        choices=RoundingChoice.choices,
+        default=RoundingChoice.UP,
+        help_text="How each grant's new shares are rounded to a whole share.",
     )
     new_grant_delay_months = models.PositiveSmallIntegerField(default=6)
     new_grant_delay_days = models.PositiveSmallIntegerField(default=1)
@@ -358,6 +370,78 @@ class Offer(models.Model):
 
     def pricing_date(self) -> date:
         return window.pricing_date(self.terms)
+
+
+#: A band's ratio, new shares per tendered share, is at most this.
+MAX_BAND_RATIO = Decimal(10)
+
+
+class PriceBand(models.Model):
+    """One band of exercise prices of an offer and its ratio (issue 15; rules.terms.PriceBand).
+
+    The ratio is stated as the offer states it, `ratio_new` new shares for `ratio_tendered` tendered
+    ("1 for 1.88"), so that it is exact. Overlaps and gaps between bands are refused by the console's
+    form and by the action, which see every band at once; the database holds each row's own limits.
+    """
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="price_bands")
+    position = models.PositiveSmallIntegerField(help_text="The band's place, lowest prices first.")
+    lower = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
+    lower_inclusive = models.BooleanField(
+        default=True, help_text="On: a price equal to the lower end is in the band ('or higher')."
+    )
+    upper = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Empty: no top ('and above')."
+    )
+    upper_inclusive = models.BooleanField(
+        default=False, help_text="On: a price equal to the upper end is in the band ('up to')."
+    )
+    ratio_new = models.DecimalField(
+        max_digits=9, decimal_places=6, help_text="New shares for `ratio_tendered` tendered shares."
+    )
+    ratio_tendered = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal(1))
+    # The new award's vesting for this band: all three set, or none (the offer's).
+    vesting_cliff_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    vesting_cliff_fraction = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    vesting_monthly_installments = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["offer", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "position"], name="priceband_unique_position"),
+            models.CheckConstraint(condition=Q(lower__gte=0), name="priceband_lower_not_negative"),
+            models.CheckConstraint(
+                condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")), name="priceband_lower_below_upper"
+            ),
+            models.CheckConstraint(
+                condition=Q(ratio_new__gt=0)
+                & Q(ratio_tendered__gt=0)
+                & Q(ratio_new__lte=F("ratio_tendered") * MAX_BAND_RATIO),
+                name="priceband_ratio_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    vesting_cliff_months__isnull=True,
+                    vesting_cliff_fraction__isnull=True,
+                    vesting_monthly_installments__isnull=True,
+                )
+                | Q(
+                    vesting_cliff_months__isnull=False,
+                    vesting_cliff_fraction__isnull=False,
+                    vesting_monthly_installments__isnull=False,
+                ),
+                name="priceband_vesting_all_or_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer.slug} band {self.position}"
 
 
 class Employee(models.Model):

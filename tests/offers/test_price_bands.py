@@ -1,0 +1,131 @@
+"""Price bands and rounding as offer data (issue 15): the table's constraints, and the terms built from
+it in one query; soxp-2003 has no bands and rounds up, so it computes exactly what it did before."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from soxp_portal.offers.models import Offer, PriceBand
+from soxp_portal.offers.reports import eligibility_rows
+from soxp_portal.rules.terms import AwardVesting, Rounding
+from soxp_portal.rules.terms import PriceBand as TermsBand
+from tests.factories import EmployeeFactory, GrantFactory, OfferFactory
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+def band(offer: Offer, position: int, lower: str, upper: str | None, **changes: object) -> PriceBand:
+    values: dict[str, object] = {
+        "offer": offer,
+        "position": position,
+        "lower": D(lower),
+        "upper": None if upper is None else D(upper),
+        "ratio_new": D(1),
+        "ratio_tendered": D("1.88"),
+    }
+    values.update(changes)
+    return PriceBand.objects.create(**values)
+
+
+def refused(offer: Offer, **changes: object) -> None:
+    values: dict[str, object] = {"lower": "3.01", "upper": "5.00", **changes}
+    lower, upper = values.pop("lower"), values.pop("upper")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        band(offer, 9, str(lower), str(upper), **values)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"ratio_new": D(0)}, id="ratio zero"),
+        pytest.param({"ratio_new": D("-1")}, id="ratio negative"),
+        pytest.param({"ratio_new": D("10.000001"), "ratio_tendered": D(1)}, id="ratio above 10"),
+        pytest.param({"ratio_tendered": D(0)}, id="for zero tendered"),
+        pytest.param({"upper": "3.01"}, id="upper equal to lower"),
+        pytest.param({"upper": "2.00"}, id="upper below lower"),
+        pytest.param({"lower": "-0.01"}, id="negative lower"),
+        pytest.param({"vesting_cliff_months": 12}, id="vesting partly set"),
+    ],
+)
+def test_the_database_refuses_a_band_out_of_its_limits(changes: dict[str, object]) -> None:
+    refused(OfferFactory(), **changes)
+
+
+def test_the_database_accepts_a_band_at_its_limits() -> None:
+    offer = OfferFactory()
+    band(offer, 1, "0", None, ratio_new=D(10), ratio_tendered=D(1))
+    band(
+        offer,
+        2,
+        "3.01",
+        "5.00",
+        vesting_cliff_months=12,
+        vesting_cliff_fraction=D("0.25"),
+        vesting_monthly_installments=36,
+    )
+
+
+def test_two_bands_cannot_share_a_position() -> None:
+    offer = OfferFactory()
+    band(offer, 1, "3.01", "5.00")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        band(offer, 1, "5.00", None)
+
+
+def test_the_terms_carry_the_bands_in_order_and_the_rounding() -> None:
+    offer = OfferFactory(rounding=Offer.RoundingChoice.NEAREST)
+    band(offer, 2, "5.00", None, ratio_tendered=D(4), lower_inclusive=False)
+    band(
+        offer,
+        1,
+        "3.01",
+        "5.00",
+        upper_inclusive=True,
+        vesting_cliff_months=12,
+        vesting_cliff_fraction=D("0.25"),
+        vesting_monthly_installments=36,
+    )
+    terms = Offer.objects.get(pk=offer.pk).terms
+    assert terms.rounding is Rounding.NEAREST
+    assert terms.price_bands == (
+        TermsBand(D("3.01"), True, D("5.00"), True, D(1), D("1.88"), AwardVesting(12, D("0.25"), 36)),
+        TermsBand(D("5.00"), False, None, False, D(1), D(4)),
+    )
+    assert terms.covered_plans == frozenset(offer.covered_plans.values_list("name", flat=True))
+
+
+def test_the_terms_cost_one_query_with_plans_and_bands(soxp_2003: Offer) -> None:
+    for position, lower in enumerate(("3.01", "5.00", "10.00"), start=1):
+        band(soxp_2003, position, lower, None if lower == "10.00" else str(D(lower) * 2))
+    offer = Offer.objects.get(pk=soxp_2003.pk)
+    with CaptureQueriesContext(connection) as queries:
+        terms = offer.terms
+    assert len(queries) == 1
+    assert len(terms.covered_plans) == 5  # five plans times three bands, each read once
+    assert len(terms.price_bands) == 3
+
+
+def test_soxp_2003_has_no_bands_and_rounds_up(soxp_2003: Offer) -> None:
+    assert soxp_2003.rounding == "up"
+    assert soxp_2003.terms.price_bands == ()
+    assert soxp_2003.terms.rounding is Rounding.UP
+
+
+def test_the_eligibility_report_uses_each_grants_band_and_the_offers_rounding() -> None:
+    offer = OfferFactory(rounding=Offer.RoundingChoice.DOWN, price_threshold=D("3.01"))
+    band(offer, 1, "3.01", "5.00", ratio_new=D(1), ratio_tendered=D("1.5"))
+    band(offer, 2, "5.00", None, ratio_new=D(1), ratio_tendered=D("1.88"))
+    employee = EmployeeFactory(employee_id="E-BAND")
+    plan = offer.covered_plans.first()
+    GrantFactory(employee=employee, grant_id="G-LOW", shares_granted=301, exercise_price=D("4.00"), plan=plan)
+    GrantFactory(
+        employee=employee, grant_id="G-HIGH", shares_granted=188, exercise_price=D("7.00"), plan=plan
+    )
+    offer = Offer.objects.get(pk=offer.pk)
+    rows = {row[1]: row for row in eligibility_rows(offer, on=offer.opens_at.date())}
+    assert rows["G-LOW"][5] == 200  # 301 / 1.5 = 200.67, rounded down
+    assert rows["G-HIGH"][5] == 100  # 188 / 1.88, exactly
