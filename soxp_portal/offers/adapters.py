@@ -15,6 +15,7 @@ from soxp_portal.rules.terms import AwardVesting, OfferTerms, PriceBand, Pricing
 
 if TYPE_CHECKING:
     from soxp_portal.offers.models import Employee, Grant, Offer
+    from soxp_portal.offers.models import PriceBand as PriceBandRow
 
 
 _BAND_FIELDS = (
@@ -79,6 +80,11 @@ def _price_band(
         for_tendered=ratio_tendered,
         vesting=vesting,
     )
+
+
+def price_band(band: PriceBandRow) -> PriceBand:
+    """One band row (saved or not, as a form builds it) as the rules read it."""
+    return _price_band(*(getattr(band, name) for name in _BAND_FIELDS[1:]))
 
 
 def offer_terms(offer: Offer) -> OfferTerms:

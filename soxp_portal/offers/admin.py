@@ -7,8 +7,11 @@ stored eligibility verdicts, which only ``offers/verdicts.py`` writes.
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
+from soxp_portal.offers.adapters import price_band
 from soxp_portal.offers.models import (
     Announcement,
     ConfirmationEmail,
@@ -19,9 +22,11 @@ from soxp_portal.offers.models import (
     Offer,
     OfferDocument,
     Plan,
+    PriceBand,
     TenderableHolding,
     TenderedGrant,
 )
+from soxp_portal.rules.terms import band_problems
 
 
 @admin.register(Plan)
@@ -39,9 +44,30 @@ class OfferDocumentInline(admin.TabularInline[OfferDocument, Offer]):
     extra = 0
 
 
+class PriceBandFormSet(BaseInlineFormSet[PriceBand, Offer, Any]):
+    """Refuses bands that overlap or leave a gap, naming the band (``rules.terms.band_problems``)."""
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        kept.sort(key=lambda band: band.position)
+        if problems := band_problems([price_band(band) for band in kept]):
+            raise ValidationError(problems)
+
+
+class PriceBandInline(admin.TabularInline[PriceBand, Offer]):
+    model = PriceBand
+    formset = PriceBandFormSet
+    extra = 0
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin[Offer]):
-    inlines = (AnnouncementInline, OfferDocumentInline)
+    inlines = (PriceBandInline, AnnouncementInline, OfferDocumentInline)
     list_display = ("slug", "name", "opens_at", "expires_at", "closed_at")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("covered_plans",)
@@ -141,6 +167,19 @@ class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
 class OfferDocumentAdmin(admin.ModelAdmin[OfferDocument]):
     list_display = ("title", "offer", "uploaded_at")
     list_filter = ("offer",)
+
+
+@admin.register(PriceBand)
+class PriceBandAdmin(admin.ModelAdmin[PriceBand]):
+    list_display = ("offer", "position", "lower", "upper", "ratio_new", "ratio_tendered")
+    list_filter = ("offer",)
+    list_select_related = ("offer",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # added with the offer, where the bands are checked against each other
+
+    def has_change_permission(self, request: HttpRequest, obj: PriceBand | None = None) -> bool:
+        return False
 
 
 @admin.register(TenderableHolding)

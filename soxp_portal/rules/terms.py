@@ -8,11 +8,15 @@ and price threshold, pricing basis, lookback start and optional end.
 from __future__ import annotations
 
 import enum
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from soxp_portal.rules.wording import format_money
 
 
 class Rounding(enum.StrEnum):
@@ -65,6 +69,36 @@ class PriceBand:
         if self.upper is None:
             return True
         return price <= self.upper if self.upper_inclusive else price < self.upper
+
+
+def band_problems(bands: Sequence[PriceBand]) -> list[str]:
+    """Every problem with an offer's bands, in price order, each naming its band ("Band 2 ..."): they
+    must follow one another without overlap or gap, each from where the one below ends (the same price,
+    included by exactly one of the two), and only the last may have no top. Empty means they are sound.
+    """
+    problems = [
+        f"Band {number} ends at {format_money(band.upper)}, which is not above its start, "
+        f"{format_money(band.lower)}."
+        for number, band in enumerate(bands, start=1)
+        if band.upper is not None and band.upper <= band.lower
+    ]
+    for number, (below, above) in enumerate(itertools.pairwise(bands), start=2):
+        previous = number - 1
+        if below.upper is None:
+            problems.append(f"Band {previous} has no top, so band {number} cannot come after it.")
+            continue
+        top, start = format_money(below.upper), format_money(above.lower)
+        if above.lower < below.upper:
+            problems.append(f"Band {number} overlaps band {previous}: it starts at {start}, below {top}.")
+        elif above.lower > below.upper:
+            problems.append(
+                f"Band {number} leaves a gap after band {previous}: {top} to {start} is in no band."
+            )
+        elif below.upper_inclusive and above.lower_inclusive:
+            problems.append(f"Band {number} overlaps band {previous}: both include {top}.")
+        elif not (below.upper_inclusive or above.lower_inclusive):
+            problems.append(f"Band {number} leaves a gap after band {previous}: neither includes {top}.")
+    return problems
 
 
 @lru_cache(maxsize=64)  # a census's report asks 400,000 times

@@ -129,3 +129,47 @@ def test_the_eligibility_report_uses_each_grants_band_and_the_offers_rounding() 
     rows = {row[1]: row for row in eligibility_rows(offer, on=offer.opens_at.date())}
     assert rows["G-LOW"][5] == 200  # 301 / 1.5 = 200.67, rounded down
     assert rows["G-HIGH"][5] == 100  # 188 / 1.88, exactly
+
+
+def admin_formset(offer: Offer, rows: list[dict[str, str]]):  # type: ignore[no-untyped-def]
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from soxp_portal.offers.admin import PriceBandInline
+    from tests.factories import UserFactory
+
+    request = RequestFactory().post("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    formset_class = PriceBandInline(Offer, admin.site).get_formset(request, offer)
+    data = {"price_bands-TOTAL_FORMS": str(len(rows)), "price_bands-INITIAL_FORMS": "0"}
+    for index, row in enumerate(rows):
+        fields = {"ratio_new": "1", "ratio_tendered": "1.5", "lower_inclusive": "on", **row}
+        data.update({f"price_bands-{index}-{name}": value for name, value in fields.items()})
+    return formset_class(data, instance=offer, prefix="price_bands")
+
+
+def test_the_admin_refuses_overlapping_bands_naming_the_band() -> None:
+    offer = OfferFactory()
+    formset = admin_formset(
+        offer,
+        [
+            {"position": "1", "lower": "3.01", "upper": "5.00"},
+            {"position": "2", "lower": "4.50", "upper": ""},
+        ],
+    )
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["Band 2 overlaps band 1: it starts at $4.50, below $5.00."]
+
+
+def test_the_admin_saves_bands_that_follow_one_another() -> None:
+    offer = OfferFactory()
+    formset = admin_formset(
+        offer,
+        [
+            {"position": "2", "lower": "5.00", "upper": ""},
+            {"position": "1", "lower": "3.01", "upper": "5.00"},
+        ],
+    )
+    assert formset.is_valid(), formset.non_form_errors()
+    formset.save()
+    assert [band.lower for band in Offer.objects.get(pk=offer.pk).terms.price_bands] == [D("3.01"), D("5.00")]

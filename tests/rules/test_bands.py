@@ -20,7 +20,7 @@ from soxp_portal.rules.eligibility import (
 )
 from soxp_portal.rules.exchange import ExchangeLine, exchange_summary, grant_new_shares, new_shares
 from soxp_portal.rules.facts import GrantFacts
-from soxp_portal.rules.terms import AwardVesting, OfferTerms, PriceBand, Rounding
+from soxp_portal.rules.terms import AwardVesting, OfferTerms, PriceBand, Rounding, band_problems
 from soxp_portal.rules.vesting import award_vesting
 from tests.rules.terms_2003 import SOXP_2003
 
@@ -229,3 +229,50 @@ def test_award_vesting_is_the_bands_own_or_the_offers(banded: OfferTerms, terms:
     offers = AwardVesting(cliff_months=6, cliff_fraction=D("0.5"), monthly_installments=24)
     assert award_vesting(banded, D("4.00")) == offers
     assert award_vesting(terms, D("4.00")) == offers
+
+
+# The bands of an offer follow one another without overlap or gap.
+
+
+def test_sound_bands_have_no_problems() -> None:
+    assert band_problems((LOW, MIDDLE, HIGH)) == []
+    assert band_problems(()) == []
+
+
+@pytest.mark.parametrize(
+    ("bands", "problem"),
+    [
+        pytest.param(
+            (LOW, replace(MIDDLE, lower=D("4.50"))),
+            "Band 2 overlaps band 1: it starts at $4.50, below $5.00.",
+            id="overlap",
+        ),
+        pytest.param(
+            (replace(LOW, upper_inclusive=True), MIDDLE),
+            "Band 2 overlaps band 1: both include $5.00.",
+            id="both ends include the shared price",
+        ),
+        pytest.param(
+            (LOW, replace(MIDDLE, lower=D("6.00"))),
+            "Band 2 leaves a gap after band 1: $5.00 to $6.00 is in no band.",
+            id="gap",
+        ),
+        pytest.param(
+            (LOW, replace(MIDDLE, lower_inclusive=False)),
+            "Band 2 leaves a gap after band 1: neither includes $5.00.",
+            id="neither end includes the shared price",
+        ),
+        pytest.param(
+            (LOW, replace(MIDDLE, upper=None), HIGH),
+            "Band 2 has no top, so band 3 cannot come after it.",
+            id="open band not last",
+        ),
+        pytest.param(
+            (replace(LOW, upper=D("3.01")),),
+            "Band 1 ends at $3.01, which is not above its start, $3.01.",
+            id="empty band",
+        ),
+    ],
+)
+def test_band_problems_name_the_band(bands: tuple[PriceBand, ...], problem: str) -> None:
+    assert problem in band_problems(bands)
