@@ -146,6 +146,7 @@ class OfferTermsForm(forms.ModelForm):
             "hire_cutoff_date": "Hire cut-off date",
             "lookback_start": "Lookback window: first grant date",
             "lookback_end": "Lookback window: last grant date",
+            "rounding": "Rounding of each grant's new shares",
             "new_grant_delay_months": "New grant: months after cancellation",
             "new_grant_delay_days": "New grant: and days after that",
             "pricing_basis": "New exercise price",

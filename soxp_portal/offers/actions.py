@@ -15,7 +15,7 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -31,6 +31,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.audit.log import record
 from soxp_portal.audit.middleware import channel_of
 from soxp_portal.audit.models import AuditEventType
+from soxp_portal.offers.adapters import offer_terms
 from soxp_portal.offers.confirmations import owe_confirmation
 from soxp_portal.offers.limits import (
     MAX_CLIFF_MONTHS,
@@ -51,6 +52,7 @@ from soxp_portal.offers.models import (
     OfferDocument,
     OfferPhase,
     Plan,
+    PriceBand,
     TenderedGrant,
 )
 from soxp_portal.offers.participation import tender_figures
@@ -59,7 +61,8 @@ from soxp_portal.offers.verdicts import judge_offers
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
-from soxp_portal.rules.terms import OfferTerms
+from soxp_portal.rules.terms import OfferTerms, band_problems
+from soxp_portal.rules.terms import PriceBand as PriceBandTerms
 from soxp_portal.rules.wording import format_instant
 
 _CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -420,6 +423,7 @@ TERM_FIELDS = (
     "lookback_start",
     "lookback_end",
     "exchange_ratio",
+    "rounding",
     "new_grant_delay_months",
     "new_grant_delay_days",
     "pricing_basis",
@@ -489,6 +493,49 @@ def _check_term_bounds(offer: Offer) -> None:
         raise OfferError(" ".join(problems.values()))
 
 
+def _band_record(band: PriceBandTerms) -> dict[str, Any]:
+    """A band as the audit log keeps it: decimals as strings."""
+    vesting = band.vesting
+    return {
+        "lower": str(band.lower),
+        "lower_inclusive": band.lower_inclusive,
+        "upper": None if band.upper is None else str(band.upper),
+        "upper_inclusive": band.upper_inclusive,
+        "ratio_new": str(band.new_shares),
+        "ratio_tendered": str(band.for_tendered),
+        "vesting": None
+        if vesting is None
+        else [vesting.cliff_months, str(vesting.cliff_fraction), vesting.monthly_installments],
+    }
+
+
+def _check_bands(bands: Sequence[PriceBandTerms]) -> None:
+    """The bands follow one another without overlap or gap (``rules.terms.band_problems``)."""
+    if problems := band_problems(bands):
+        raise OfferError(" ".join(problems))
+
+
+def _replace_bands(offer: Offer, bands: Sequence[PriceBandTerms]) -> None:
+    """The offer's band rows become `bands`, in their order; the offer's row is locked, or new."""
+    PriceBand.objects.filter(offer=offer).delete()
+    PriceBand.objects.bulk_create(
+        PriceBand(
+            offer=offer,
+            position=position,
+            lower=band.lower,
+            lower_inclusive=band.lower_inclusive,
+            upper=band.upper,
+            upper_inclusive=band.upper_inclusive,
+            ratio_new=band.new_shares,
+            ratio_tendered=band.for_tendered,
+            vesting_cliff_months=band.vesting.cliff_months if band.vesting else None,
+            vesting_cliff_fraction=band.vesting.cliff_fraction if band.vesting else None,
+            vesting_monthly_installments=band.vesting.monthly_installments if band.vesting else None,
+        )
+        for position, band in enumerate(bands, start=1)
+    )
+
+
 def _judge_census(offer: Offer, now: datetime) -> None:
     """Stores the census's verdicts under the offer's new terms, in the transaction that changed them
     (``offers/verdicts.py``); the offer's row is locked, or new."""
@@ -499,19 +546,23 @@ def create_offer(
     values: Mapping[str, Any],
     *,
     covered_plans: Iterable[Plan],
+    price_bands: Sequence[PriceBandTerms] = (),
     actor: User,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> Offer:
-    """Creates an offer from its terms (`TERM_FIELDS`); the first deadline is also the original one."""
+    """Creates an offer from its terms (`TERM_FIELDS`) and its price bands (none: the flat ratio at
+    every price); the first deadline is also the original one."""
     now = now or timezone.now()
     offer = Offer(**{name: values[name] for name in TERM_FIELDS})
     offer.original_expires_at = offer.expires_at
     _check_before_opening(offer, offer.opens_at, now)
     _check_term_bounds(offer)
+    _check_bands(price_bands)
     with transaction.atomic():
         offer.save()
         offer.covered_plans.set(covered_plans)
+        _replace_bands(offer, price_bands)
         _judge_census(offer, now)
         record(
             AuditEventType.OFFER_CREATED,
@@ -521,6 +572,7 @@ def create_offer(
             data={
                 "terms": {name: _term_value(offer, name) for name in TERM_FIELDS},
                 "covered_plans": _plan_names(offer.covered_plans.all()),
+                "price_bands": [_band_record(band) for band in price_bands],
             },
             channel=channel_of(request),
             request=request,
@@ -533,11 +585,15 @@ def update_offer_terms(
     values: Mapping[str, Any],
     *,
     covered_plans: Iterable[Plan],
+    price_bands: Sequence[PriceBandTerms] | None = None,
     actor: User,
     now: datetime | None = None,
     request: HttpRequest | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Changes the terms of an offer that has not opened yet; returns {field: {before, after}}.
+
+    `price_bands` None leaves the bands as they are; a sequence replaces them (empty: the flat ratio),
+    refused with a message naming the band if they overlap or leave a gap.
 
     The row is locked and the phase checked on it, so an edit racing the opening is refused rather than
     applied to an open offer. Nothing changed means nothing written and no audit event.
@@ -559,12 +615,22 @@ def update_offer_terms(
         plans_after = _plan_names(covered_plans)
         if plans_before != plans_after:
             changes["covered_plans"] = {"before": plans_before, "after": plans_after}
+        if price_bands is not None:
+            _check_bands(price_bands)
+            bands_before = offer_terms(locked).price_bands
+            if bands_before != tuple(price_bands):  # compared as values: 5.0000 stored is 5.00 typed
+                changes["price_bands"] = {
+                    "before": [_band_record(band) for band in bands_before],
+                    "after": [_band_record(band) for band in price_bands],
+                }
         if not changes:
             return changes
         _check_term_bounds(locked)
         locked.original_expires_at = locked.expires_at  # not announced yet: no extension to remember
         locked.save()
         locked.covered_plans.set(covered_plans)
+        if "price_bands" in changes:
+            _replace_bands(locked, price_bands or ())
         _judge_census(locked, now)
         record(
             AuditEventType.OFFER_EDITED,

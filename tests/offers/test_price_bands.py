@@ -1,17 +1,21 @@
 """Price bands and rounding as offer data (issue 15): the table's constraints, and the terms built from
 it in one query; soxp-2003 has no bands and rounds up, so it computes exactly what it did before."""
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from soxp_portal.audit.models import AuditEvent
+from soxp_portal.offers.actions import TERM_FIELDS, OfferError, create_offer, update_offer_terms
 from soxp_portal.offers.models import Offer, PriceBand
 from soxp_portal.offers.reports import eligibility_rows
 from soxp_portal.rules.terms import AwardVesting, Rounding
 from soxp_portal.rules.terms import PriceBand as TermsBand
-from tests.factories import EmployeeFactory, GrantFactory, OfferFactory
+from tests.factories import EmployeeFactory, GrantFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +177,89 @@ def test_the_admin_saves_bands_that_follow_one_another() -> None:
     assert formset.is_valid(), formset.non_form_errors()
     formset.save()
     assert [band.lower for band in Offer.objects.get(pk=offer.pk).terms.price_bands] == [D("3.01"), D("5.00")]
+
+
+# The action: bands replaced as a whole, refused when they overlap or leave a gap, audited.
+
+BEFORE_OPENING = datetime(2002, 12, 1, 18, 0, tzinfo=UTC)
+SOUND = (
+    TermsBand(D("3.01"), True, D("5.00"), False, D(1), D("1.5")),
+    TermsBand(D("5.00"), True, None, False, D(1), D("1.88"), AwardVesting(12, D("0.25"), 36)),
+)
+
+
+def set_bands(offer: Offer, bands: tuple[TermsBand, ...], **values: object) -> dict[str, dict[str, object]]:
+    return update_offer_terms(
+        offer,
+        values,
+        covered_plans=list(offer.covered_plans.all()),
+        price_bands=bands,
+        actor=UserFactory(),
+        now=BEFORE_OPENING,
+    )
+
+
+def test_update_offer_terms_sets_the_bands_and_the_rounding_and_audits_them(soxp_2003: Offer) -> None:
+    changes = set_bands(soxp_2003, SOUND, rounding="nearest")
+    offer = Offer.objects.get(pk=soxp_2003.pk)
+    assert offer.terms.price_bands == SOUND
+    assert offer.terms.rounding is Rounding.NEAREST
+    event = AuditEvent.objects.get(event_type="offer.edited")
+    assert set(event.data) == set(changes) == {"price_bands", "rounding"}
+    assert event.data["rounding"] == {"before": "up", "after": "nearest"}
+    assert event.data["price_bands"]["before"] == []
+    assert event.data["price_bands"]["after"][1] == {
+        "lower": "5.00",
+        "lower_inclusive": True,
+        "upper": None,
+        "upper_inclusive": False,
+        "ratio_new": "1",
+        "ratio_tendered": "1.88",
+        "vesting": [12, "0.25", 36],
+    }
+
+
+def test_the_same_bands_again_change_nothing(soxp_2003: Offer) -> None:
+    set_bands(soxp_2003, SOUND)
+    assert set_bands(Offer.objects.get(pk=soxp_2003.pk), SOUND) == {}
+    assert AuditEvent.objects.filter(event_type="offer.edited").count() == 1
+
+
+def test_overlapping_bands_are_refused_naming_the_band_and_nothing_changes(soxp_2003: Offer) -> None:
+    overlapping = (SOUND[0], replace(SOUND[1], lower=D("4.00")))
+    with pytest.raises(OfferError, match=r"Band 2 overlaps band 1: it starts at \$4.00, below \$5.00."):
+        set_bands(soxp_2003, overlapping, exchange_ratio=D("0.5"))
+    offer = Offer.objects.get(pk=soxp_2003.pk)
+    assert (offer.terms.price_bands, offer.exchange_ratio) == ((), D("0.75"))
+    assert not AuditEvent.objects.filter(event_type="offer.edited").exists()
+
+
+def test_a_gap_is_refused_when_the_offer_is_created(soxp_2003: Offer) -> None:
+    values = {name: getattr(soxp_2003, name) for name in TERM_FIELDS} | {"slug": "gap"}
+    values["new_option_plan"] = soxp_2003.new_option_plan
+    gap = (SOUND[0], replace(SOUND[1], lower=D("6.00")))
+    with pytest.raises(
+        OfferError, match=r"Band 2 leaves a gap after band 1: \$5.00 to \$6.00 is in no band."
+    ):
+        create_offer(values, covered_plans=[], price_bands=gap, actor=UserFactory(), now=BEFORE_OPENING)
+    assert not Offer.objects.filter(slug="gap").exists()
+    offer = create_offer(
+        values | {"slug": "banded"},
+        covered_plans=[],
+        price_bands=SOUND,
+        actor=UserFactory(),
+        now=BEFORE_OPENING,
+    )
+    assert Offer.objects.get(pk=offer.pk).terms.price_bands == SOUND
+
+
+def test_no_bands_given_leaves_the_bands_as_they_are(soxp_2003: Offer) -> None:
+    set_bands(soxp_2003, SOUND)
+    update_offer_terms(
+        soxp_2003,
+        {"exchange_ratio": D("0.5")},
+        covered_plans=list(soxp_2003.covered_plans.all()),
+        actor=UserFactory(),
+        now=BEFORE_OPENING,
+    )
+    assert Offer.objects.get(pk=soxp_2003.pk).terms.price_bands == SOUND

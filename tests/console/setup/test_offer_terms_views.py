@@ -38,6 +38,7 @@ def terms_data(**overrides: object) -> dict[str, object]:
         "lookback_end": "2002-12-19",
         "covered_plans": plans,
         "exchange_ratio": "0.75",
+        "rounding": "up",
         "new_grant_delay_months": "6",
         "new_grant_delay_days": "1",
         "pricing_basis": "close_before_grant_date",
