@@ -32,6 +32,7 @@ from soxp_portal.offers.models import Election, Employee, Offer, TenderedGrant
 from soxp_portal.offers.participation import current_elections
 from soxp_portal.rules.eligibility import Requirement, can_accept_tender, employee_eligibility
 from soxp_portal.rules.exchange import grant_new_shares
+from soxp_portal.rules.terms import AwardType
 from soxp_portal.rules.wording import format_date
 
 
@@ -97,7 +98,7 @@ class PlannedTender:
         return "Accepted with changes: " + " ".join(grant.note for grant in changed)
 
 
-def _plan_grant(offer: Offer, line: TenderedGrant, cancellation: date) -> PlannedGrant:
+def _plan_grant(offer: Offer, line: TenderedGrant, cancellation: date, award: AwardType) -> PlannedGrant:
     grant = line.grant
     outstanding = grant.outstanding_shares
     if grant.expiration_date <= cancellation:
@@ -112,7 +113,7 @@ def _plan_grant(offer: Offer, line: TenderedGrant, cancellation: date) -> Planne
             line, 0, 0, f"Grant {grant.grant_id} has no outstanding shares left and is left out."
         )
     shares = outstanding
-    promised = grant_new_shares(offer.terms, shares, grant.exercise_price)
+    promised = grant_new_shares(offer.terms, shares, grant.exercise_price, award)
     if shares == line.shares_tendered:
         return PlannedGrant(line, shares, promised)
     return PlannedGrant(
@@ -144,7 +145,8 @@ def plan_tender(offer: Offer, election: Election) -> PlannedTender:
     cancellation = offer.cancellation_date()
     facts = employee_facts(election.employee)
     lines = list(election.tendered_grants.all())
-    planned = [_plan_grant(offer, line, cancellation) for line in lines]
+    award = terms.award_for(facts.work_country)
+    planned = [_plan_grant(offer, line, cancellation, award) for line in lines]
     notes = _census_notes(election, planned)
     if not can_accept_tender(terms, facts, cancellation):
         reasons = [

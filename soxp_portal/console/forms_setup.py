@@ -124,6 +124,12 @@ class OfferTermsForm(forms.ModelForm):
         "A price equal to the threshold is eligible (the presentation's reading, 'or higher')",
         "Price threshold",
     )
+    award_by_country = forms.CharField(
+        label="Other awards by work country",
+        required=False,
+        help_text='Countries whose employees receive another award, as "GB: rsu, DE: rsu"; empty: everyone '
+        "receives the award above.",
+    )
     covered_plans = RowsChoiceField(
         queryset=Plan.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -147,6 +153,8 @@ class OfferTermsForm(forms.ModelForm):
             "lookback_start": "Lookback window: first grant date",
             "lookback_end": "Lookback window: last grant date",
             "rounding": "Rounding of each grant's new shares",
+            "award_type": "New award",
+            "grant_date_rule": "New grant date",
             "new_grant_delay_months": "New grant: months after cancellation",
             "new_grant_delay_days": "New grant: and days after that",
             "pricing_basis": "New exercise price",
@@ -163,7 +171,7 @@ class OfferTermsForm(forms.ModelForm):
             "price_threshold": "In dollars; a grant below it is eligible only inside the lookback window. "
             f"At most {format_money(MAX_PRICE)}.",
         }
-        widgets = {"pricing_basis": forms.RadioSelect}
+        widgets = {"pricing_basis": forms.RadioSelect, "grant_date_rule": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,6 +187,9 @@ class OfferTermsForm(forms.ModelForm):
             self.initial["expires_at"] = local_value(self.instance.expires_at, zone)
             for name in ("price_threshold", "exchange_ratio", "vesting_cliff_fraction"):
                 self.initial[name] = f"{getattr(self.instance, name).normalize():f}"  # 0.75, not 0.750000
+            self.initial["award_by_country"] = ", ".join(
+                f"{country}: {award}" for country, award in sorted(self.instance.award_by_country.items())
+            )
             if zone not in dict(COMMON_ZONES):
                 self.fields["time_zone"].choices = [*COMMON_ZONES, (zone, zone)]  # type: ignore[attr-defined]
 
@@ -190,6 +201,24 @@ class OfferTermsForm(forms.ModelForm):
                 "such as 0.75)."
             )
         return ratio
+
+    def clean_award_by_country(self) -> dict[str, str]:
+        """ "GB: rsu, DE: rsu" as {"GB": "rsu", "DE": "rsu"}, each entry checked and named when wrong."""
+        awards: dict[str, str] = {}
+        for entry in filter(
+            None, (part.strip() for part in self.cleaned_data["award_by_country"].split(","))
+        ):
+            country, _, award = (piece.strip() for piece in entry.partition(":"))
+            country, award = country.upper(), award.lower()
+            if not (len(country) == 2 and country.isalpha()) or award not in Offer.AwardTypeChoice.values:
+                choices = " or ".join(Offer.AwardTypeChoice.values)
+                raise ValidationError(
+                    f'"{entry}" is not a country and an award: write it as "GB: rsu" (an award is {choices}).'
+                )
+            if country in awards:
+                raise ValidationError(f"{country} is named twice.")
+            awards[country] = award
+        return awards
 
     def clean_eligible_countries(self) -> str:
         return ",".join(code.strip().upper() for code in self.cleaned_data["eligible_countries"].split(","))

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -61,7 +62,7 @@ from soxp_portal.offers.verdicts import judge_offers
 from soxp_portal.rules import window
 from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
-from soxp_portal.rules.terms import OfferTerms, band_problems
+from soxp_portal.rules.terms import AwardType, OfferTerms, award_problems, band_problems
 from soxp_portal.rules.terms import PriceBand as PriceBandTerms
 from soxp_portal.rules.wording import format_instant
 
@@ -259,7 +260,9 @@ def _create_version(
             if problems:
                 raise InvalidElection(problems, current=in_force)
             prices = {grant_id: grant.exercise_price for grant_id, grant in grants.items()}
-            summary = exchange_summary(offer.terms, tendered, prices)
+            summary = exchange_summary(
+                offer.terms, tendered, prices, offer.terms.award_for(employee.work_country)
+            )
             lines_wanted = {line.grant_id: (line.tendered_shares, line.new_shares) for line in summary.lines}
 
         election = Election.objects.create(
@@ -424,6 +427,9 @@ TERM_FIELDS = (
     "lookback_end",
     "exchange_ratio",
     "rounding",
+    "award_type",
+    "award_by_country",
+    "grant_date_rule",
     "new_grant_delay_months",
     "new_grant_delay_days",
     "pricing_basis",
@@ -503,36 +509,50 @@ def _band_record(band: PriceBandTerms) -> dict[str, Any]:
         "upper_inclusive": band.upper_inclusive,
         "ratio_new": str(band.new_shares),
         "ratio_tendered": str(band.for_tendered),
+        "award_type": band.award_type.value,
         "vesting": None
         if vesting is None
         else [vesting.cliff_months, str(vesting.cliff_fraction), vesting.monthly_installments],
     }
 
 
-def _check_bands(bands: Sequence[PriceBandTerms]) -> None:
-    """The bands follow one another without overlap or gap (``rules.terms.band_problems``)."""
-    if problems := band_problems(bands):
+def _check_bands(offer: Offer, bands: Sequence[PriceBandTerms]) -> None:
+    """The bands follow one another without overlap or gap (``rules.terms.band_problems``), and every
+    award the offer grants has its ratios (``rules.terms.award_problems``)."""
+    award_by_country = [
+        (country, AwardType(award)) for country, award in sorted(offer.award_by_country.items())
+    ]
+    problems = band_problems(bands) + award_problems(AwardType(offer.award_type), award_by_country, bands)
+    if problems:
         raise OfferError(" ".join(problems))
 
 
 def _replace_bands(offer: Offer, bands: Sequence[PriceBandTerms]) -> None:
-    """The offer's band rows become `bands`, in their order; the offer's row is locked, or new."""
+    """The offer's band rows become `bands`, in their order (numbered within each award type); the
+    offer's row is locked, or new."""
     PriceBand.objects.filter(offer=offer).delete()
-    PriceBand.objects.bulk_create(
-        PriceBand(
-            offer=offer,
-            position=position,
-            lower=band.lower,
-            lower_inclusive=band.lower_inclusive,
-            upper=band.upper,
-            upper_inclusive=band.upper_inclusive,
-            ratio_new=band.new_shares,
-            ratio_tendered=band.for_tendered,
-            vesting_cliff_months=band.vesting.cliff_months if band.vesting else None,
-            vesting_cliff_fraction=band.vesting.cliff_fraction if band.vesting else None,
-            vesting_monthly_installments=band.vesting.monthly_installments if band.vesting else None,
-        )
-        for position, band in enumerate(bands, start=1)
+    positions: Counter[AwardType] = Counter()
+    rows = []
+    for band in bands:
+        positions[band.award_type] += 1
+        rows.append(_band_row(offer, positions[band.award_type], band))
+    PriceBand.objects.bulk_create(rows)
+
+
+def _band_row(offer: Offer, position: int, band: PriceBandTerms) -> PriceBand:
+    return PriceBand(
+        offer=offer,
+        position=position,
+        award_type=band.award_type.value,
+        lower=band.lower,
+        lower_inclusive=band.lower_inclusive,
+        upper=band.upper,
+        upper_inclusive=band.upper_inclusive,
+        ratio_new=band.new_shares,
+        ratio_tendered=band.for_tendered,
+        vesting_cliff_months=band.vesting.cliff_months if band.vesting else None,
+        vesting_cliff_fraction=band.vesting.cliff_fraction if band.vesting else None,
+        vesting_monthly_installments=band.vesting.monthly_installments if band.vesting else None,
     )
 
 
@@ -558,7 +578,7 @@ def create_offer(
     offer.original_expires_at = offer.expires_at
     _check_before_opening(offer, offer.opens_at, now)
     _check_term_bounds(offer)
-    _check_bands(price_bands)
+    _check_bands(offer, price_bands)
     with transaction.atomic():
         offer.save()
         offer.covered_plans.set(covered_plans)
@@ -615,14 +635,15 @@ def update_offer_terms(
         plans_after = _plan_names(covered_plans)
         if plans_before != plans_after:
             changes["covered_plans"] = {"before": plans_before, "after": plans_after}
-        if price_bands is not None:
-            _check_bands(price_bands)
-            bands_before = offer_terms(locked).price_bands
-            if bands_before != tuple(price_bands):  # compared as values: 5.0000 stored is 5.00 typed
-                changes["price_bands"] = {
-                    "before": [_band_record(band) for band in bands_before],
-                    "after": [_band_record(band) for band in price_bands],
-                }
+        bands_before = offer_terms(locked).price_bands
+        _check_bands(locked, bands_before if price_bands is None else price_bands)
+        if price_bands is not None and bands_before != tuple(
+            price_bands
+        ):  # compared as values: 5.0000 stored is 5.00 typed
+            changes["price_bands"] = {
+                "before": [_band_record(band) for band in bands_before],
+                "after": [_band_record(band) for band in price_bands],
+            }
         if not changes:
             return changes
         _check_term_bounds(locked)

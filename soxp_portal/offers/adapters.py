@@ -11,7 +11,16 @@ from django.db import connection
 from django.db.models import DecimalField, Q, QuerySet
 
 from soxp_portal.rules.facts import EmployeeFacts, EmploymentStatus, GrantFacts
-from soxp_portal.rules.terms import AwardVesting, OfferTerms, PriceBand, PricingBasis, Rounding
+from soxp_portal.rules.terms import (
+    AwardType,
+    AwardVesting,
+    GrantDateRule,
+    OfferTerms,
+    PriceBand,
+    PricingBasis,
+    RatioStage,
+    Rounding,
+)
 
 if TYPE_CHECKING:
     from soxp_portal.offers.models import Employee, Grant, Offer
@@ -19,6 +28,7 @@ if TYPE_CHECKING:
 
 
 _BAND_FIELDS = (
+    "award_type",
     "position",
     "lower",
     "lower_inclusive",
@@ -44,16 +54,16 @@ def _plans_and_bands(offer: Offer) -> tuple[frozenset[str], tuple[PriceBand, ...
 
     rows = (
         Offer.objects.filter(pk=offer.pk)
-        .order_by("price_bands__position")
+        .order_by("price_bands__award_type", "price_bands__position")
         .values_list("covered_plans__name", *(f"price_bands__{name}" for name in _BAND_FIELDS))
     )
     plans: set[str] = set()
-    bands: dict[int, PriceBand] = {}
-    for plan, position, *band in rows:
+    bands: dict[tuple[str, int], PriceBand] = {}
+    for plan, award_type, position, *band in rows:
         if plan is not None:
             plans.add(plan)
-        if position is not None and position not in bands:
-            bands[position] = _price_band(*band)
+        if position is not None and (award_type, position) not in bands:
+            bands[award_type, position] = _price_band(*band, award_type=award_type)
     return frozenset(plans), tuple(bands.values())
 
 
@@ -67,6 +77,8 @@ def _price_band(
     cliff_months: int | None,
     cliff_fraction: Decimal | None,
     installments: int | None,
+    *,
+    award_type: str,
 ) -> PriceBand:
     vesting = None
     if cliff_months is not None and cliff_fraction is not None and installments is not None:
@@ -79,12 +91,13 @@ def _price_band(
         new_shares=ratio_new,
         for_tendered=ratio_tendered,
         vesting=vesting,
+        award_type=AwardType(award_type),
     )
 
 
 def price_band(band: PriceBandRow) -> PriceBand:
     """One band row (saved or not, as a form builds it) as the rules read it."""
-    return _price_band(*(getattr(band, name) for name in _BAND_FIELDS[1:]))
+    return _price_band(*(getattr(band, name) for name in _BAND_FIELDS[2:]), award_type=band.award_type)
 
 
 def offer_terms(offer: Offer) -> OfferTerms:
@@ -111,6 +124,12 @@ def offer_terms(offer: Offer) -> OfferTerms:
         covered_plans=covered_plans,
         price_bands=bands,
         rounding=Rounding(offer.rounding),
+        award_type=AwardType(offer.award_type),
+        award_by_country=tuple(
+            (country, AwardType(award)) for country, award in sorted(offer.award_by_country.items())
+        ),
+        grant_date_rule=GrantDateRule(offer.grant_date_rule),
+        ratio_stage=RatioStage(offer.ratio_stage),
     )
 
 

@@ -54,7 +54,7 @@ class PriceBandFormSet(BaseInlineFormSet[PriceBand, Offer, Any]):
             for form in self.forms
             if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
-        kept.sort(key=lambda band: band.position)
+        kept.sort(key=lambda band: (band.award_type, band.position))
         if problems := band_problems([price_band(band) for band in kept]):
             raise ValidationError(problems)
 

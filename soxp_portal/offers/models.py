@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from soxp_portal.offers.limits import MAX_CLIFF_MONTHS, MAX_INSTALLMENTS
 from soxp_portal.rules import window
-from soxp_portal.rules.terms import OfferTerms, PricingBasis, Rounding
+from soxp_portal.rules.terms import AwardType, GrantDateRule, OfferTerms, PricingBasis, RatioStage, Rounding
 from soxp_portal.rules.vesting import AssumedVesting
 
 
@@ -41,6 +41,17 @@ def validate_countries(value: str) -> None:
     for code in value.split(","):
         if not (len(code.strip()) == 2 and code.strip().isalpha() and code.strip().isupper()):
             raise ValidationError(f"{code.strip()!r} is not a two-letter country code (ISO 3166-1, e.g. US).")
+
+
+def validate_award_by_country(value: Any) -> None:
+    """A mapping of work country (two letters) to the award its employees receive instead."""
+    if not isinstance(value, dict):
+        raise ValidationError('Awards by country are a mapping of country code to award, e.g. {"GB": "rsu"}.')
+    for country, award in value.items():
+        validate_countries(country)
+        if award not in AwardType:
+            choices = ", ".join(repr(choice.value) for choice in AwardType)
+            raise ValidationError(f"{country}: {award!r} is not an award type (one of {choices}).")
 
 
 def validate_contacts(value: Any) -> None:
@@ -108,6 +119,18 @@ class Offer(models.Model):
         NSO = "NSO", "Non-qualified stock option (NSO)"
         ISO = "ISO", "Incentive stock option (ISO)"
 
+    class AwardTypeChoice(models.TextChoices):
+        OPTION = AwardType.OPTION.value, "New stock options"
+        RSU = AwardType.RSU.value, "Restricted stock units (RSUs)"
+
+    class GrantDateRuleChoice(models.TextChoices):
+        AFTER_GAP = GrantDateRule.AFTER_GAP.value, "The first business day after the gap"
+        AT_CLOSE = GrantDateRule.AT_CLOSE.value, "At the close, on the expiration date"
+
+    class RatioStageChoice(models.TextChoices):
+        PRELIMINARY = RatioStage.PRELIMINARY.value, "Preliminary"
+        FINAL = RatioStage.FINAL.value, "Final"
+
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     company_name = models.CharField(max_length=200)
@@ -162,6 +185,35 @@ class Offer(models.Model):
         choices=RoundingChoice.choices,
         default=RoundingChoice.UP,
         help_text="How each grant's new shares are rounded to a whole share.",
+    )
+    ratio_stage = models.CharField(
+        max_length=12,
+        choices=RatioStageChoice.choices,
+        default=RatioStageChoice.FINAL,
+        help_text="Preliminary ratios are announced and may still change; final ones are those the "
+        "exchange is made at.",
+    )
+    ratios_set_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the ratios were last set from value in the console."
+    )
+    award_type = models.CharField(
+        max_length=8,
+        choices=AwardTypeChoice.choices,
+        default=AwardTypeChoice.OPTION,
+        help_text="What employees receive for tendered options, unless their work country receives another "
+        "award.",
+    )
+    award_by_country = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_award_by_country],
+        help_text='Work countries whose employees receive another award, e.g. {"GB": "rsu"}.',
+    )
+    grant_date_rule = models.CharField(
+        max_length=12,
+        choices=GrantDateRuleChoice.choices,
+        default=GrantDateRuleChoice.AFTER_GAP,
+        help_text="When the new award is granted: after the gap below, or at the close.",
     )
     new_grant_delay_months = models.PositiveSmallIntegerField(default=6)
     new_grant_delay_days = models.PositiveSmallIntegerField(default=1)
@@ -400,6 +452,12 @@ class PriceBand(models.Model):
         max_digits=9, decimal_places=6, help_text="New shares for `ratio_tendered` tendered shares."
     )
     ratio_tendered = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal(1))
+    award_type = models.CharField(
+        max_length=8,
+        choices=Offer.AwardTypeChoice.choices,
+        default=Offer.AwardTypeChoice.OPTION,
+        help_text="The award this band's ratio gives; an offer granting two kinds states bands for each.",
+    )
     # The new award's vesting for this band: all three set, or none (the offer's).
     vesting_cliff_months = models.PositiveSmallIntegerField(null=True, blank=True)
     vesting_cliff_fraction = models.DecimalField(
@@ -412,9 +470,11 @@ class PriceBand(models.Model):
     vesting_monthly_installments = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
-        ordering = ["offer", "position"]
+        ordering = ["offer", "award_type", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["offer", "position"], name="priceband_unique_position"),
+            models.UniqueConstraint(
+                fields=["offer", "award_type", "position"], name="priceband_unique_position"
+            ),
             models.CheckConstraint(condition=Q(lower__gte=0), name="priceband_lower_not_negative"),
             models.CheckConstraint(
                 condition=Q(upper__isnull=True) | Q(upper__gt=F("lower")), name="priceband_lower_below_upper"
@@ -441,7 +501,7 @@ class PriceBand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.offer.slug} band {self.position}"
+        return f"{self.offer.slug} {self.award_type} band {self.position}"
 
 
 class Employee(models.Model):

@@ -99,12 +99,13 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
     terms = offer.terms
     eligibility = employee_eligibility(terms, employee_facts(employee), judgement_day(terms, now))
     grant_date = offer.new_grant_date()
+    award = terms.award_for(employee.work_country)
     statuses = []
     for grant in employee.grants.select_related("plan").order_by("grant_date", "grant_id"):
         verdict = grant_eligibility(terms, grant_facts(grant), eligibility)
         shares = None
         if verdict.is_eligible:
-            shares = grant_new_shares(terms, grant.outstanding_shares, grant.exercise_price)
+            shares = grant_new_shares(terms, grant.outstanding_shares, grant.exercise_price, award)
         status = GrantStatus(grant, verdict, new_shares=shares, terms=terms, new_grant_date=grant_date)
         statuses.append(status)
     return EmployeeStatus(

@@ -80,7 +80,9 @@ def eligibility_rows(offer: Offer, *, on: date) -> Iterator[tuple[object, ...]]:
             _boolean(verdict.is_eligible),
             _boolean(verdict.is_required),
             outstanding,
-            grant_new_shares(terms, outstanding, grant.exercise_price) if verdict.is_eligible else "",
+            grant_new_shares(terms, outstanding, grant.exercise_price, terms.award_for(employee.work_country))
+            if verdict.is_eligible
+            else "",
             verdict.reason,
         )
 

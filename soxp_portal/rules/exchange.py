@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from soxp_portal.rules.eligibility import GrantEligibility, lookback_window_in_words
-from soxp_portal.rules.terms import OfferTerms, Rounding
+from soxp_portal.rules.terms import AwardType, OfferTerms, Rounding
 from soxp_portal.rules.wording import format_shares, join_in_words
 
 EMPTY_ELECTION_MESSAGE = "Choose at least one grant to exchange, or withdraw your election."
@@ -71,13 +71,16 @@ def new_shares(
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def grant_new_shares(terms: OfferTerms, tendered: int, exercise_price: Decimal) -> int:
-    """New shares for tendering `tendered` shares of a grant at `exercise_price`: its band's ratio, the
+def grant_new_shares(
+    terms: OfferTerms, tendered: int, exercise_price: Decimal, award: AwardType | None = None
+) -> int:
+    """New shares (or units) for tendering `tendered` shares of a grant at `exercise_price`: its band's
+    ratio for the employee's `award` (`terms.award_for(work_country)`; None: the offer's own award), the
     offer's rounding. Every page, document and export asks this, never the ratio directly.
 
     A price in no band cannot be tendered (`grant_eligibility` says so); asking for it is a bug.
     """
-    band = terms.band_for(exercise_price)
+    band = terms.band_for(exercise_price, award)
     if band is None:
         raise ValueError(f"Exercise price {exercise_price} falls in none of the offer's price bands.")
     return new_shares(tendered, band.new_shares, terms.rounding, for_tendered=band.for_tendered)
@@ -185,10 +188,14 @@ def _required_left_out(
 
 
 def exchange_summary(
-    terms: OfferTerms, tendered: Mapping[str, int], prices: Mapping[str, Decimal]
+    terms: OfferTerms,
+    tendered: Mapping[str, int],
+    prices: Mapping[str, Decimal],
+    award: AwardType | None = None,
 ) -> ExchangeSummary:
     """The new shares per tendered grant and in total, each grant at its price band's ratio and the
-    offer's rounding (decision 1); `prices` are the grants' exercise prices by grant id.
+    offer's rounding (decision 1); `prices` are the grants' exercise prices by grant id, `award` the
+    employee's (`terms.award_for`; None: the offer's own).
 
     The total is the sum of the per-grant rounded figures, never the ratio applied to the total.
     Grants entered with 0 shares are left out.
@@ -197,7 +204,7 @@ def exchange_summary(
         ExchangeLine(
             grant_id=grant_id,
             tendered_shares=shares,
-            new_shares=grant_new_shares(terms, shares, prices[grant_id]),
+            new_shares=grant_new_shares(terms, shares, prices[grant_id], award),
         )
         for grant_id, shares in _tendered_only(tendered).items()
     )

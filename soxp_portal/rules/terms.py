@@ -32,6 +32,33 @@ class Rounding(enum.StrEnum):
     NEAREST = "nearest"
 
 
+class AwardType(enum.StrEnum):
+    """What an employee receives for tendered options (issue 15)."""
+
+    #: A new stock option, with an exercise price set on its pricing date (soxp-2003).
+    OPTION = "option"
+    #: Restricted stock units: shares delivered as they vest, with no exercise price.
+    RSU = "rsu"
+
+
+class GrantDateRule(enum.StrEnum):
+    """When the new award is granted."""
+
+    #: The first business day at least `new_grant_delay_months` and `_days` after the cancellation date
+    #: (soxp-2003: six months and a day, so the new options are not variable accounting).
+    AFTER_GAP = "after_gap"
+    #: On the cancellation date itself, the day the offer expires (exchanges since 2006).
+    AT_CLOSE = "at_close"
+
+
+class RatioStage(enum.StrEnum):
+    """Whether the offer's ratios are settled. Preliminary ratios are announced and may still change;
+    final ones are those the exchange is made at (Intel, 2009)."""
+
+    PRELIMINARY = "preliminary"
+    FINAL = "final"
+
+
 @dataclass(frozen=True, slots=True)
 class AwardVesting:
     """A new award's vesting, when a price band sets its own rather than the offer's."""
@@ -60,6 +87,9 @@ class PriceBand:
     for_tendered: Decimal = Decimal(1)
     #: The new award's vesting for grants of this band; None means the offer's.
     vesting: AwardVesting | None = None
+    #: The award this band's ratio gives: an offer with RSUs in some countries states a set of bands
+    #: for each award type it grants.
+    award_type: AwardType = AwardType.OPTION
 
     def contains(self, price: Decimal) -> bool:
         """Whether an exercise price falls in this band, each end read as stated."""
@@ -72,6 +102,83 @@ class PriceBand:
 
 
 def band_problems(bands: Sequence[PriceBand]) -> list[str]:
+    """Every problem with an offer's bands: each award type's set checked on its own
+    (`set_problems`), a set's messages naming its award type when the offer has more than one.
+    """
+    types = list(dict.fromkeys(band.award_type for band in bands))
+    if len(types) <= 1:
+        return set_problems(bands)
+    return [
+        f"{AWARD_NAMES[award]} bands: {problem}"
+        for award in types
+        for problem in set_problems([band for band in bands if band.award_type is award])
+    ]
+
+
+#: How the pages name an award type in a sentence's subject.
+AWARD_NAMES = {AwardType.OPTION: "Option", AwardType.RSU: "RSU"}
+#: An award type's plural as a sentence's object: "receive new options", "receive RSUs".
+AWARD_PLURALS = {AwardType.OPTION: "new options", AwardType.RSU: "restricted stock units (RSUs)"}
+
+
+def award_problems(
+    award_type: AwardType, award_by_country: Sequence[tuple[str, AwardType]], bands: Sequence[PriceBand]
+) -> list[str]:
+    """Every award the offer grants has a ratio at each eligible price, and no band gives an award nobody
+    receives. Without bands the flat ratio gives the offer's own award only, so a country receiving
+    another award needs bands for it. Empty means the awards and bands agree."""
+    problems = []
+    countries: dict[AwardType, list[str]] = {}
+    for country, award in award_by_country:
+        if award is not award_type:
+            countries.setdefault(award, []).append(country)
+    banded = {band.award_type for band in bands}
+    for award, codes in countries.items():
+        if award not in banded:
+            problems.append(
+                f"Employees working in {', '.join(codes)} receive {AWARD_PLURALS[award]}, which needs price "
+                f"bands of its own: add bands giving {AWARD_PLURALS[award]}."
+            )
+    if bands and award_type not in banded:
+        problems.append(
+            f"The offer grants {AWARD_PLURALS[award_type]}, but no price band gives them: with price bands, "
+            "every award needs its own."
+        )
+    for award in sorted(banded - {award_type} - set(countries)):
+        problems.append(
+            f"Some price bands give {AWARD_PLURALS[award]}, which no employee receives: remove them or name "
+            "the countries that receive them."
+        )
+    return problems + _span_problems(bands)
+
+
+def _span_problems(bands: Sequence[PriceBand]) -> list[str]:
+    """Each award's bands span the same prices, so whether a grant can be tendered never depends on
+    the award its holder would receive (eligibility reads the offer's own award's bands)."""
+    spans: dict[AwardType, tuple[Decimal, bool, Decimal | None, bool]] = {}
+    for award in dict.fromkeys(band.award_type for band in bands):
+        own = [band for band in bands if band.award_type is award]
+        spans[award] = (own[0].lower, own[0].lower_inclusive, own[-1].upper, own[-1].upper_inclusive)
+    if len(set(spans.values())) <= 1:
+        return []
+    return [
+        "Each award's price bands must span the same prices, from the same lowest price to the same "
+        "highest, so that which grants can be tendered does not depend on the award: "
+        + "; ".join(f"{AWARD_NAMES[award]} bands {_span_in_words(*span)}" for award, span in spans.items())
+        + "."
+    ]
+
+
+def _span_in_words(
+    lower: Decimal, lower_inclusive: bool, upper: Decimal | None, upper_inclusive: bool
+) -> str:
+    start = f"from {format_money(lower)}" + ("" if lower_inclusive else " (excluded)")
+    if upper is None:
+        return f"{start} up"
+    return f"{start} to {format_money(upper)}" + ("" if upper_inclusive else " (excluded)")
+
+
+def set_problems(bands: Sequence[PriceBand]) -> list[str]:
     """Every problem with an offer's bands, in price order, each naming its band ("Band 2 ..."): they
     must follow one another without overlap or gap, each from where the one below ends (the same price,
     included by exactly one of the two), and only the last may have no top. Empty means they are sound.
@@ -102,11 +209,16 @@ def band_problems(bands: Sequence[PriceBand]) -> list[str]:
 
 
 @lru_cache(maxsize=64)  # a census's report asks 400,000 times
-def _flat(ratio: Decimal) -> tuple[PriceBand, ...]:
+def _flat(ratio: Decimal, award_type: AwardType) -> tuple[PriceBand, ...]:
     """A flat ratio as its one band: every price from $0.00 up."""
     return (
         PriceBand(
-            lower=Decimal(0), lower_inclusive=True, upper=None, upper_inclusive=False, new_shares=ratio
+            lower=Decimal(0),
+            lower_inclusive=True,
+            upper=None,
+            upper_inclusive=False,
+            new_shares=ratio,
+            award_type=award_type,
         ),
     )
 
@@ -152,15 +264,43 @@ class OfferTerms:
     #: The offer's price bands in price order; empty for a flat ratio (`exchange_ratio` at every price).
     price_bands: tuple[PriceBand, ...] = ()
     rounding: Rounding = Rounding.UP
+    #: The award the offer grants, unless `award_by_country` names another for the work country.
+    award_type: AwardType = AwardType.OPTION
+    #: Countries whose employees receive another award, as (country, award type) pairs in code order
+    #: (eBay, 2009: RSUs in some countries); the bands of that award type give their ratios.
+    award_by_country: tuple[tuple[str, AwardType], ...] = ()
+    grant_date_rule: GrantDateRule = GrantDateRule.AFTER_GAP
+    ratio_stage: RatioStage = RatioStage.FINAL
 
     @property
     def bands(self) -> tuple[PriceBand, ...]:
-        """The bands every computation reads: the flat ratio is the one band covering every price."""
-        return self.price_bands or _flat(self.exchange_ratio)
+        """The bands of the offer's own award type: the flat ratio is the one band covering every price."""
+        return self.bands_of(self.award_type)
 
-    def band_for(self, price: Decimal) -> PriceBand | None:
-        """The band an exercise price falls in, or None when it falls in none (it cannot be tendered)."""
-        for band in self.bands:
+    def bands_of(self, award: AwardType) -> tuple[PriceBand, ...]:
+        """The bands giving `award`, in price order. Without bands the flat ratio gives the offer's own
+        award; another award type always has bands of its own (the offer's checks see to it)."""
+        if not self.price_bands:
+            return _flat(self.exchange_ratio, self.award_type) if award is self.award_type else ()
+        return tuple(band for band in self.price_bands if band.award_type is award)
+
+    @property
+    def award_types(self) -> tuple[AwardType, ...]:
+        """Every award type the offer grants, its own first."""
+        others = (award for _, award in self.award_by_country if award is not self.award_type)
+        return tuple(dict.fromkeys((self.award_type, *others)))
+
+    def award_for(self, work_country: str | None) -> AwardType:
+        """The award an employee working in `work_country` receives; None means the offer's own."""
+        for country, award in self.award_by_country:
+            if country == work_country:
+                return award
+        return self.award_type
+
+    def band_for(self, price: Decimal, award: AwardType | None = None) -> PriceBand | None:
+        """The band an exercise price falls in for `award` (None: the offer's own award), or None when
+        it falls in none (it cannot be tendered)."""
+        for band in self.bands_of(award or self.award_type):
             if band.contains(price):
                 return band
         return None

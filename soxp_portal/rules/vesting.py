@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from soxp_portal.rules.calendar import add_months
-from soxp_portal.rules.terms import AwardVesting, OfferTerms
+from soxp_portal.rules.terms import AwardType, AwardVesting, OfferTerms
 from soxp_portal.rules.wording import format_percent, plural
 
 _MONTHS_PER_YEAR = 12
@@ -88,9 +88,10 @@ def vesting_schedule_for(terms: OfferTerms, total: int, grant_date: date) -> lis
     )
 
 
-def award_vesting(terms: OfferTerms, exercise_price: Decimal) -> AwardVesting:
-    """The new award's vesting for a grant at `exercise_price`: its price band's own, or the offer's."""
-    band = terms.band_for(exercise_price)
+def award_vesting(terms: OfferTerms, exercise_price: Decimal, award: AwardType | None = None) -> AwardVesting:
+    """The new award's vesting for a grant at `exercise_price` exchanged for `award` (None: the offer's
+    own): its price band's own, or the offer's."""
+    band = terms.band_for(exercise_price, award)
     if band is not None and band.vesting is not None:
         return band.vesting
     return AwardVesting(

@@ -16,7 +16,7 @@ from soxp_portal.rules.calendar import (
     last_trading_day_before,
     next_business_day_on_or_after,
 )
-from soxp_portal.rules.terms import OfferTerms, PricingBasis
+from soxp_portal.rules.terms import GrantDateRule, OfferTerms, PricingBasis
 from soxp_portal.rules.wording import format_instant
 
 
@@ -54,7 +54,11 @@ def new_grant_date_after(cancellation: date, months: int, days: int) -> date:
 
 
 def new_grant_date(terms: OfferTerms) -> date:
-    """The new grant date of this offer, recomputed from its current deadline (decision 4)."""
+    """The new grant date of this offer, recomputed from its current deadline (decision 4): after the
+    offer's gap (soxp-2003), or for an offer granting at the close the cancellation date itself (the next
+    business day when the offer expires on a weekend or holiday)."""
+    if terms.grant_date_rule is GrantDateRule.AT_CLOSE:
+        return next_business_day_on_or_after(cancellation_date(terms))
     return new_grant_date_after(
         cancellation_date(terms), terms.new_grant_delay_months, terms.new_grant_delay_days
     )

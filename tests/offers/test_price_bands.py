@@ -13,7 +13,7 @@ from soxp_portal.audit.models import AuditEvent
 from soxp_portal.offers.actions import TERM_FIELDS, OfferError, create_offer, update_offer_terms
 from soxp_portal.offers.models import Offer, PriceBand
 from soxp_portal.offers.reports import eligibility_rows
-from soxp_portal.rules.terms import AwardVesting, Rounding
+from soxp_portal.rules.terms import AwardType, AwardVesting, Rounding
 from soxp_portal.rules.terms import PriceBand as TermsBand
 from tests.factories import EmployeeFactory, GrantFactory, OfferFactory, UserFactory
 
@@ -147,7 +147,13 @@ def admin_formset(offer: Offer, rows: list[dict[str, str]]):  # type: ignore[no-
     formset_class = PriceBandInline(Offer, admin.site).get_formset(request, offer)
     data = {"price_bands-TOTAL_FORMS": str(len(rows)), "price_bands-INITIAL_FORMS": "0"}
     for index, row in enumerate(rows):
-        fields = {"ratio_new": "1", "ratio_tendered": "1.5", "lower_inclusive": "on", **row}
+        fields = {
+            "ratio_new": "1",
+            "ratio_tendered": "1.5",
+            "lower_inclusive": "on",
+            "award_type": "option",
+            **row,
+        }
         data.update({f"price_bands-{index}-{name}": value for name, value in fields.items()})
     return formset_class(data, instance=offer, prefix="price_bands")
 
@@ -215,6 +221,7 @@ def test_update_offer_terms_sets_the_bands_and_the_rounding_and_audits_them(soxp
         "upper_inclusive": False,
         "ratio_new": "1",
         "ratio_tendered": "1.88",
+        "award_type": "option",
         "vesting": [12, "0.25", 36],
     }
 
@@ -263,3 +270,22 @@ def test_no_bands_given_leaves_the_bands_as_they_are(soxp_2003: Offer) -> None:
         now=BEFORE_OPENING,
     )
     assert Offer.objects.get(pk=soxp_2003.pk).terms.price_bands == SOUND
+
+
+def test_an_rsu_country_without_rsu_bands_is_refused_and_nothing_changes(soxp_2003: Offer) -> None:
+    with pytest.raises(OfferError, match=r"Employees working in GB receive restricted stock units \(RSUs\)"):
+        set_bands(soxp_2003, SOUND, award_by_country={"GB": "rsu"})
+    offer = Offer.objects.get(pk=soxp_2003.pk)
+    assert (offer.terms.price_bands, offer.award_by_country) == ((), {})
+    rsu_bands = tuple(replace(band, award_type=AwardType.RSU, for_tendered=D(4)) for band in SOUND)
+    changes = set_bands(soxp_2003, SOUND + rsu_bands, award_by_country={"GB": "rsu"})
+    assert changes["award_by_country"] == {"before": {}, "after": {"GB": "rsu"}}
+    offer = Offer.objects.get(pk=soxp_2003.pk)
+    assert offer.terms.price_bands == SOUND + rsu_bands
+    assert offer.terms.award_for("GB") is AwardType.RSU
+    assert [(band.award_type, band.position) for band in offer.price_bands.all()] == [
+        ("option", 1),
+        ("option", 2),
+        ("rsu", 1),
+        ("rsu", 2),
+    ]

@@ -39,6 +39,9 @@ def terms_data(**overrides: object) -> dict[str, object]:
         "covered_plans": plans,
         "exchange_ratio": "0.75",
         "rounding": "up",
+        "award_type": "option",
+        "award_by_country": "",
+        "grant_date_rule": "after_gap",
         "new_grant_delay_months": "6",
         "new_grant_delay_days": "1",
         "pricing_basis": "close_before_grant_date",
@@ -116,6 +119,10 @@ def test_an_offer_open_fewer_than_20_business_days_is_saved_with_a_warning(
         ({"price_threshold": "-1"}, "price_threshold", "The price threshold must be $0 or more."),
         ({"hire_cutoff_inclusive": "maybe"}, "hire_cutoff_inclusive", "Select a valid choice"),
         ({"opens_at": "2002-11-30T00:00", "lookback_end": "2002-11-01"}, "__all__", "is already past"),
+        ({"award_by_country": "GB rsu"}, "award_by_country", '"GB rsu" is not a country and an award'),
+        ({"award_by_country": "GB: shares"}, "award_by_country", "an award is option or rsu"),
+        ({"award_by_country": "GB: rsu, gb: option"}, "award_by_country", "GB is named twice."),
+        ({"award_by_country": "GB: rsu"}, "__all__", "Employees working in GB receive restricted stock"),
     ],
 )
 def test_invalid_terms_are_refused_with_the_reason(
