@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n auto --dist loadfile --durations=50
 .PHONY: help install system-packages test-packages run test test-postgres check bench bench-surge screenshots clean
 
 help:
-	@echo "make run            install, migrate, load the 2003 offer and the demo, serve on $(HOST):$(PORT)"
+	@echo "make run            install, migrate, load the 2003 and 2009 offers and their demos, serve on $(HOST):$(PORT)"
 	@echo "make test           install and run the whole test suite (SQLite)"
 	@echo "make test-postgres  the same suite on this machine's PostgreSQL 15"
 	@echo "make check          lint, import contract, missing migrations"
@@ -51,7 +51,7 @@ node_modules/.installed: package.json package-lock.json
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loaddata soxp-2003
+	$(PY) manage.py loaddata soxp-2003 exchange-2009
 	$(PY) manage.py setup_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

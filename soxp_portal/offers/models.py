@@ -428,6 +428,11 @@ class Offer(models.Model):
 MAX_BAND_RATIO = Decimal(10)
 
 
+class PriceBandManager(models.Manager["PriceBand"]):
+    def get_by_natural_key(self, offer_slug: str, award_type: str, position: int) -> PriceBand:
+        return self.get(offer__slug=offer_slug, award_type=award_type, position=position)
+
+
 class PriceBand(models.Model):
     """One band of exercise prices of an offer and its ratio (issue 15; rules.terms.PriceBand).
 
@@ -469,6 +474,9 @@ class PriceBand(models.Model):
     )
     vesting_monthly_installments = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    # A fixture's band is found again by its offer, award and place, so loading it twice updates it.
+    objects = PriceBandManager()
+
     class Meta:
         ordering = ["offer", "award_type", "position"]
         constraints = [
@@ -502,6 +510,11 @@ class PriceBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offer.slug} {self.award_type} band {self.position}"
+
+    def natural_key(self) -> tuple[str, str, int]:
+        return (*self.offer.natural_key(), self.award_type, self.position)
+
+    natural_key.dependencies = ["offers.offer"]  # type: ignore[attr-defined]
 
 
 class Employee(models.Model):
