@@ -1,9 +1,16 @@
-"""The `demo` offer: the 2003 terms moved forward by whole weeks so that it is open today.
+"""The demo offers: `demo`, the 2003 terms, and `demo-2009`, the banded exchange-2009 terms, each moved
+forward by whole weeks so that it is open today.
 
 Moving by whole weeks keeps every weekday as it was; the demo census moves by the same number of
 weeks, so each case of the census (a hire on the cut-off day, a lookback grant, a grant expiring on
 the cancellation date...) keeps its place relative to the offer. Wall-clock times are moved in the
 offer's time zone, so a 9:00 pm Pacific deadline stays 9:00 pm Pacific across daylight saving.
+
+The census is one for the whole portal (an employee id and an email belong to one person, whatever the
+offer), so the two demo censuses are two sets of people, each imported with its own offer's shift, and
+every offer judges them all: each offer's covered plans keep them apart (the 2003 grants are under
+Lantronix's plans, the 2009 ones under the 2005 plan), so each demo's employees may tender in their own
+offer only and read the other as "a plan this offer does not cover".
 """
 
 from __future__ import annotations
@@ -22,10 +29,15 @@ from django.db import transaction
 from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
 from soxp_portal.offers.census import EMPLOYEE_COLUMNS, GRANT_COLUMNS, CensusPlan, import_census
-from soxp_portal.offers.models import Employee, Offer
+from soxp_portal.offers.models import Employee, Offer, PriceBand
+from soxp_portal.rules.terms import RatioStage
 
 DEMO_SLUG = "demo"
 DEMO_CENSUS = Path(settings.BASE_DIR) / "fixtures" / "demo"
+#: The banded demo: exchange-2009's terms, its census of fixtures/demo-2009.
+BANDED_SOURCE = "exchange-2009"
+BANDED_SLUG = "demo-2009"
+BANDED_CENSUS = Path(settings.BASE_DIR) / "fixtures" / "demo-2009"
 DEMO_PASSWORD = "soxp-demo-2026"  # noqa: S105  # printed by `make run` and written in the README
 OPENED_DAYS_AGO = 10
 STAFF = (
@@ -73,9 +85,9 @@ def shifted_csv(path: Path, columns: tuple[str, ...], weeks: int) -> bytes:
     return out.getvalue().encode()
 
 
-def _copy_offer(source: Offer, weeks: int) -> Offer:
+def _copy_offer(source: Offer, weeks: int, slug: str = DEMO_SLUG) -> Offer:
     zone = source.zone
-    offer = Offer.objects.filter(slug=DEMO_SLUG).first() or Offer(slug=DEMO_SLUG)
+    offer = Offer.objects.filter(slug=slug).first() or Offer(slug=slug)
     for field in Offer._meta.concrete_fields:
         if field.name not in {"id", "slug", "created_at", "updated_at", "closed_at"}:
             setattr(offer, field.attname, getattr(source, field.attname))
@@ -90,7 +102,26 @@ def _copy_offer(source: Offer, weeks: int) -> Offer:
     offer.full_clean()
     offer.save()
     offer.covered_plans.set(source.covered_plans.all())
+    _copy_bands(source, offer)
     return offer
+
+
+def _copy_bands(source: Offer, offer: Offer) -> None:
+    """The source's price bands, in place of the demo's (none for a flat offer)."""
+    PriceBand.objects.filter(offer=offer).delete()
+    bands = list(PriceBand.objects.filter(offer=source))
+    for band in bands:
+        band.pk, band.offer = None, offer
+    PriceBand.objects.bulk_create(bands)
+
+
+def _import_demo_census(directory: Path, weeks: int) -> CensusPlan:
+    return import_census(
+        io.BytesIO(shifted_csv(directory / "employees.csv", EMPLOYEE_COLUMNS, weeks)),
+        io.BytesIO(shifted_csv(directory / "grants.csv", GRANT_COLUMNS, weeks)),
+        employees_name=f"fixtures/{directory.name}/employees.csv",
+        grants_name=f"fixtures/{directory.name}/grants.csv",
+    )
 
 
 def set_up_demo(*, today: date, source_slug: str = "soxp-2003") -> DemoSetup:
@@ -99,12 +130,24 @@ def set_up_demo(*, today: date, source_slug: str = "soxp-2003") -> DemoSetup:
     weeks = weeks_to_shift(source.opens_at.astimezone(source.zone).date(), today)
     with transaction.atomic():
         offer = _copy_offer(source, weeks)
-        census = import_census(
-            io.BytesIO(shifted_csv(DEMO_CENSUS / "employees.csv", EMPLOYEE_COLUMNS, weeks)),
-            io.BytesIO(shifted_csv(DEMO_CENSUS / "grants.csv", GRANT_COLUMNS, weeks)),
-            employees_name="fixtures/demo/employees.csv",
-            grants_name="fixtures/demo/grants.csv",
-        )
+        census = _import_demo_census(DEMO_CENSUS, weeks)
+        logins = _demo_accounts(census)
+    return DemoSetup(offer=offer, weeks=weeks, census=census, logins=logins)
+
+
+def set_up_banded_demo(*, today: date) -> DemoSetup:
+    """Creates or refreshes `demo-2009`: exchange-2009's bands, RSUs in GB and grant at the close, open
+    today, with its ratios preliminary (so the administrator can set them final, at least 10 business days
+    before its deadline, and its employees read them as preliminary), and fixtures/demo-2009's census.
+    Safe to run again."""
+    source = Offer.objects.get(slug=BANDED_SOURCE)
+    weeks = weeks_to_shift(source.opens_at.astimezone(source.zone).date(), today)
+    with transaction.atomic():
+        offer = _copy_offer(source, weeks, slug=BANDED_SLUG)
+        offer.ratio_stage = RatioStage.PRELIMINARY.value
+        offer.ratios_set_at = offer.opens_at
+        offer.save(update_fields=["ratio_stage", "ratios_set_at", "updated_at"])
+        census = _import_demo_census(BANDED_CENSUS, weeks)
         logins = _demo_accounts(census)
     return DemoSetup(offer=offer, weeks=weeks, census=census, logins=logins)
 
