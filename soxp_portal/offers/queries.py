@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from soxp_portal.offers.adapters import employee_facts, grant_facts
-from soxp_portal.offers.models import Election, Employee, Grant, Offer, TenderedGrant
+from soxp_portal.offers.models import Election, Employee, Grant, Offer, TenderableHolding, TenderedGrant
 from soxp_portal.rules.eligibility import (
     EmployeeEligibility,
     GrantEligibility,
@@ -209,13 +209,25 @@ def offers_open_to_employees(now: datetime) -> QuerySet[Offer]:
     return Offer.objects.filter(opens_at__lte=now)
 
 
-def current_offer(now: datetime) -> Offer | None:
-    """The offer an employee is shown: the open one closing soonest; else the latest that has opened."""
+def current_offer(now: datetime, employee: Employee | None = None) -> Offer | None:
+    """The offer an employee is shown: of the open offers, the one closing soonest in which `employee`
+    holds a grant that may be tendered or has made an election (two offers may be open at once, each
+    for its own grants); else the open one closing soonest; else the latest that has opened."""
     live = offers_open_to_employees(now)
-    return (
-        live.filter(expires_at__gt=now, closed_at__isnull=True).order_by("expires_at").first()
-        or live.order_by("-opens_at").first()
-    )
+    open_now = live.filter(expires_at__gt=now, closed_at__isnull=True).order_by("expires_at")
+    if employee is not None:
+        from soxp_portal.offers.verdicts import ensure_current  # local: verdicts reads the census
+
+        offers = list(open_now)
+        for offer in offers if len(offers) > 1 else ():
+            ensure_current(offer, now=now)
+        own = open_now.filter(
+            Q(Exists(TenderableHolding.objects.filter(offer=OuterRef("pk"), employee=employee)))
+            | Q(Exists(Election.objects.filter(offer=OuterRef("pk"), employee=employee)))
+        ).first()
+        if own is not None:
+            return own
+    return open_now.first() or live.order_by("-opens_at").first()
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if hasattr(request.user, "employee"):
-        offer = current_offer(timezone.now())
+        offer = current_offer(timezone.now(), request.user.employee)
         if offer is None:
             return render(request, "portal/no_offer.html")
         return redirect("portal:offer", slug=offer.slug)

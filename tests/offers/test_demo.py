@@ -144,6 +144,7 @@ def test_command_needs_the_source_offer(db) -> None:
 
 
 def test_command_prints_the_logins(soxp_2003: Offer, capsys) -> None:
+    call_command("loaddata", "exchange-2009", verbosity=0)
     call_command("setup_demo")
     out = capsys.readouterr().out
     assert f"password for all: {DEMO_PASSWORD}" in out
@@ -152,6 +153,7 @@ def test_command_prints_the_logins(soxp_2003: Offer, capsys) -> None:
 
 
 def test_command_prints_when_the_demo_opens_and_closes_in_the_offers_zone(soxp_2003: Offer, capsys) -> None:
+    call_command("loaddata", "exchange-2009", verbosity=0)
     with time_machine.travel(datetime(2026, 11, 25, 20, 0, tzinfo=UTC), tick=False):
         call_command("setup_demo")
     out = capsys.readouterr().out

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             (BANDED_SOURCE, lambda: set_up_banded_demo(today=today)),
         ):
             try:
-                demos.append((slug, set_up()))
+                demos.append(("2003" if slug == source else slug, set_up()))
             except Offer.DoesNotExist:
                 raise CommandError(
                     f"There is no offer {slug!r}: run `manage.py loaddata {slug}` first."
