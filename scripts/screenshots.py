@@ -186,6 +186,21 @@ def walk_decision_support(page: Page, base: str, width: int, env: dict[str, str]
         page.locator("#decision-support").screenshot(path=OUT / f"console-decision-support-{width}.png")
 
 
+def walk_banded_demo(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The two demo offers side by side on the console's dashboard, the banded demo-2009's console page,
+    and its employee home as an option holder (US) and an RSU holder (GB) see it."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "admin@example.com")
+    page.goto(f"{base}/console/")
+    shoot(page, "console-two-demos", width)
+    page.goto(f"{base}/console/offers/demo-2009/")
+    shoot(page, "console-demo-2009", width)
+    for email, name in (("bea.bandone@example.com", "options"), ("rhys.units@example.com", "rsus")):
+        sign_in(page, base, email)
+        page.goto(f"{base}/")
+        shoot(page, f"portal-demo-2009-home-{name}", width)
+
+
 def walk_how_it_works(page: Page, base: str, width: int, env: dict[str, str]) -> None:
     """How the exchange works as the slide 9 employee; at 1280 px, the first page of its PDF too."""
     page.set_viewport_size({"width": width, "height": 900})
@@ -439,6 +454,7 @@ def walk_sign_in_security(page: Page, base: str, width: int, env: dict[str, str]
 
 
 WALKS = {
+    "banded-demo": walk_banded_demo,
     "close-preview": walk_close_preview,
     "close-progress": walk_close_progress,
     "lookback": walk_lookback,
@@ -459,7 +475,7 @@ def main() -> None:
         env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "PRODUCTION"}}
         env["DATABASE_URL"] = f"sqlite:///{tmp}/screens.sqlite3"
         manage("migrate", env=env)
-        manage("loaddata", "soxp-2003", env=env)
+        manage("loaddata", "soxp-2003", "exchange-2009", env=env)
         manage("setup_demo", env=env)
         server, base = serve(env)
         try:
