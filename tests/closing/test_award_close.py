@@ -201,7 +201,7 @@ def _documents(offer: Offer):
 
 
 def test_the_rsu_letter_is_a_grant_notice_in_units_with_the_bands_vesting_and_no_exercise_price(
-    mixed,
+    mixed, tmp_path
 ) -> None:
     offer, admin, _ = mixed
     accept_tenders(offer, actor=admin, now=AFTER_DEADLINE)
