@@ -48,6 +48,7 @@ from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.limits import price_problem
 from soxp_portal.offers.models import Employee, Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
+from soxp_portal.rules.terms import AwardType
 from soxp_portal.rules.vesting import new_option_expiration
 from soxp_portal.rules.wording import format_date, format_instant
 
@@ -172,6 +173,7 @@ def _save_tenders(offer: Offer, plans: Sequence[PlannedTender], now: datetime) -
             grant=grant.line.grant,
             shares=grant.shares,
             new_shares=grant.new_shares,
+            award_type=planned.award.value,
             performance_condition=grant.line.grant.performance_condition,
         )
         for tender, planned in zip(tenders, plans, strict=True)
@@ -557,7 +559,15 @@ def new_grant_id(offer: Offer, old_grant_id: str) -> str:
     return f"{offer.slug.upper()}-{old_grant_id}"
 
 
-def check_can_make_new_grants(offer: Offer, closing: Closing, now: datetime, closing_price: Decimal) -> None:
+def grants_options(offer: Offer) -> bool:
+    """Whether the offer's new awards include options, which need the closing price; an offer granting
+    only RSUs needs none (RSUs have no exercise price)."""
+    return AwardType.OPTION in offer.terms.award_types
+
+
+def check_can_make_new_grants(
+    offer: Offer, closing: Closing, now: datetime, closing_price: Decimal | None
+) -> None:
     if closing.cancelled_at is None:
         raise ClosingError("Cancel the tendered grants first: new options replace cancelled ones.")
     if closing.new_grants_created_at is not None:
@@ -572,22 +582,77 @@ def check_can_make_new_grants(offer: Offer, closing: Closing, now: datetime, clo
             f"The new grants are made on {format_date(grant_date)}, at the closing price of "
             f"{format_date(offer.pricing_date())}; today is {format_date(today)}."
         )
+    if closing_price is None:
+        if grants_options(offer):
+            raise ClosingError("Enter the closing price: it is the new options' exercise price.")
+        return
+    if not grants_options(offer):
+        raise ClosingError(
+            "This offer grants only RSUs, which have no exercise price: enter no closing price."
+        )
     problem = price_problem(closing_price, "The closing price")
     if problem:
         raise ClosingError(problem)
 
 
+def _new_grant(
+    offer: Offer,
+    line: AcceptedGrant,
+    tender: Tender,
+    *,
+    grant_date: date,
+    closing_price: Decimal | None,
+    now: datetime,
+) -> NewGrant:
+    """The new award for one accepted grant: an option at the closing price, or RSUs with no price,
+    type or expiration."""
+    is_option = line.award_type == AwardType.OPTION
+    return NewGrant(
+        accepted_grant=line,
+        grant_id=new_grant_id(offer, line.grant.grant_id),
+        employee=tender.employee,
+        plan=offer.new_option_plan,
+        award_type=line.award_type,
+        option_type=offer.new_option_type if is_option else "",
+        grant_date=grant_date,
+        shares=line.new_shares,
+        exercise_price=closing_price if is_option else None,
+        expiration_date=new_option_expiration(grant_date, offer.new_term_years) if is_option else None,
+        performance_condition=line.performance_condition,
+        created_at=now,
+    )
+
+
+def _granted_in_audit(new: NewGrant, plan_name: str) -> dict[str, Any]:
+    """One new award in the participant's event; an RSU award says so, an option reads as before."""
+    entry: dict[str, Any] = {
+        "grant_id": new.grant_id,
+        "shares": new.shares,
+        "replaces": new.accepted_grant.grant.grant_id,
+        "plan": plan_name,
+        "option_type": new.option_type,
+        "grant_date": new.grant_date,
+        "expiration_date": new.expiration_date,
+        "performance_condition": new.performance_condition,
+    }
+    if new.is_rsu:
+        entry["award_type"] = new.award_type
+    return entry
+
+
 def create_new_grants(
     offer: Offer,
     *,
-    closing_price: Decimal,
+    closing_price: Decimal | None,
     actor: User,
     now: datetime,
     request: HttpRequest | None = None,
     progress: Progress | None = None,
 ) -> Closing:
-    """Step 4, on or after the new grant date: one new option per accepted grant, for each participant
-    still employed in a covered country on that date; everyone else's promise is forfeited."""
+    """Step 4, on or after the new grant date: one new award per accepted grant (an option at
+    `closing_price`, or RSUs, as the accepted grant says), for each participant still employed in a
+    covered country on that date; everyone else's promise is forfeited. `closing_price` is None only for
+    an offer granting no options."""
     progress = progress or Progress(None)
     with transaction.atomic():
         closing = locked_closing(offer)
@@ -595,7 +660,6 @@ def create_new_grants(
         grant_date = offer.new_grant_date()
         terms = offer.terms
         plan = offer.new_option_plan
-        expiration = new_option_expiration(grant_date, offer.new_term_years)
         forfeit_reason = (
             f"Not employed in {', '.join(sorted(terms.eligible_countries))} on the new grant date "
             f"({format_date(grant_date)}): the promised grant is not made."
@@ -627,18 +691,8 @@ def create_new_grants(
                     )
                     continue
                 mine = [
-                    NewGrant(
-                        accepted_grant=line,
-                        grant_id=new_grant_id(offer, line.grant.grant_id),
-                        employee=tender.employee,
-                        plan=plan,
-                        option_type=offer.new_option_type,
-                        grant_date=grant_date,
-                        shares=line.new_shares,
-                        exercise_price=closing_price,
-                        expiration_date=expiration,
-                        performance_condition=line.performance_condition,
-                        created_at=now,
+                    _new_grant(
+                        offer, line, tender, grant_date=grant_date, closing_price=closing_price, now=now
                     )
                     for line in tender.accepted_grants.all()
                 ]
@@ -651,19 +705,7 @@ def create_new_grants(
                         actor=actor,
                         now=now,
                         request=request,
-                        granted=[
-                            {
-                                "grant_id": new.grant_id,
-                                "shares": new.shares,
-                                "replaces": new.accepted_grant.grant.grant_id,
-                                "plan": plan.name,
-                                "option_type": new.option_type,
-                                "grant_date": new.grant_date,
-                                "expiration_date": new.expiration_date,
-                                "performance_condition": new.performance_condition,
-                            }
-                            for new in mine
-                        ],
+                        granted=[_granted_in_audit(new, plan.name) for new in mine],
                         exercise_price=closing_price,
                     )
                 )
@@ -739,7 +781,9 @@ def correct_closing_price(
         closing = locked_closing(offer)
         before = check_can_correct_price(offer, closing, closing_price, reason)
         progress.start_stage("Correcting the new options' exercise price")
-        granted = NewGrant.objects.filter(accepted_grant__tender__offer=offer)
+        granted = NewGrant.objects.filter(
+            accepted_grant__tender__offer=offer, award_type=AwardType.OPTION.value
+        )
         grant_ids: dict[int, list[str]] = {}
         for tender_id, grant_id in granted.order_by("accepted_grant__tender_id", "grant_id").values_list(
             "accepted_grant__tender_id", "grant_id"

@@ -129,7 +129,15 @@ class AcceptedGrant(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="accepted_grants")
     grant = models.OneToOneField(Grant, on_delete=models.PROTECT, related_name="accepted_in")
     shares = models.PositiveIntegerField(help_text="Outstanding shares taken and cancelled.")
-    new_shares = models.PositiveIntegerField(help_text="Shares of the new option promised for them.")
+    new_shares = models.PositiveIntegerField(
+        help_text="Shares of the new option (or RSUs) promised for them, at the grant's band's ratio."
+    )
+    award_type = models.CharField(
+        max_length=8,
+        choices=Offer.AwardTypeChoice.choices,
+        default=Offer.AwardTypeChoice.OPTION,
+        help_text="The award the participant receives for it, by their work country when accepted.",
+    )
     performance_condition = models.TextField(blank=True, help_text="Carried over to the new option.")
 
     class Meta:
@@ -164,17 +172,25 @@ class PromiseLetter(models.Model):
 
 
 class NewGrant(models.Model):
-    """The new option granted for one accepted grant on the new grant date."""
+    """The new award granted for one accepted grant on the new grant date: an option (with its type,
+    exercise price and expiration) or restricted stock units (none of the three: RSUs are not bought)."""
 
     accepted_grant = models.OneToOneField(AcceptedGrant, on_delete=models.PROTECT, related_name="new_grant")
     grant_id = models.CharField(max_length=64, unique=True)
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="new_grants")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
-    option_type = models.CharField(max_length=3, choices=Offer.OptionType.choices)
+    award_type = models.CharField(
+        max_length=8, choices=Offer.AwardTypeChoice.choices, default=Offer.AwardTypeChoice.OPTION
+    )
+    option_type = models.CharField(
+        max_length=3, choices=Offer.OptionType.choices, blank=True, help_text="Empty for RSUs."
+    )
     grant_date = models.DateField()
-    shares = models.PositiveIntegerField()
-    exercise_price = models.DecimalField(max_digits=12, decimal_places=4)
-    expiration_date = models.DateField()
+    shares = models.PositiveIntegerField(help_text="Shares under the option, or units of an RSU award.")
+    exercise_price = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Empty for RSUs."
+    )
+    expiration_date = models.DateField(null=True, blank=True, help_text="Empty for RSUs.")
     performance_condition = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
@@ -186,10 +202,31 @@ class NewGrant(models.Model):
             models.CheckConstraint(
                 condition=Q(expiration_date__gt=models.F("grant_date")), name="new_grant_expires_after_grant"
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        award_type="option",
+                        exercise_price__isnull=False,
+                        expiration_date__isnull=False,
+                        option_type__gt="",
+                    )
+                    | Q(
+                        award_type="rsu",
+                        exercise_price__isnull=True,
+                        expiration_date__isnull=True,
+                        option_type="",
+                    )
+                ),
+                name="new_grant_price_iff_option",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.grant_id
+
+    @property
+    def is_rsu(self) -> bool:
+        return self.award_type == Offer.AwardTypeChoice.RSU
 
 
 class BackgroundRun(models.Model):

@@ -67,6 +67,8 @@ class PlannedTender:
     reason: str
     grants: list[PlannedGrant]
     notes: list[str] = field(default_factory=list)
+    #: The award the employee receives for each grant taken, by their work country (``terms.award_for``).
+    award: AwardType = AwardType.OPTION
 
     @property
     def employee(self) -> Employee:
@@ -155,12 +157,12 @@ def plan_tender(offer: Offer, election: Election) -> PlannedTender:
             if reason.requirement in _TENDER_REQUIREMENTS
         ]
         reason = " ".join(reasons) or "The employee cannot take part on the cancellation date."
-        return PlannedTender(election, False, reason, planned, [reason, *notes])
+        return PlannedTender(election, False, reason, planned, [reason, *notes], award)
     notes += [grant.note for grant in planned if grant.note]
     if not any(grant.is_taken for grant in planned):
         reason = "None of the tendered grants has shares left to exchange."
-        return PlannedTender(election, False, reason, planned, notes)
-    return PlannedTender(election, True, "", planned, notes)
+        return PlannedTender(election, False, reason, planned, notes, award)
+    return PlannedTender(election, True, "", planned, notes, award)
 
 
 def final_participations(offer: Offer) -> QuerySet[Election]:

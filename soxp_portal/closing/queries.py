@@ -403,6 +403,10 @@ def price_correction(offer: Offer, closing: Closing | None) -> PriceCorrection:
     """
     if closing is None or closing.new_grants_created_at is None:
         return PriceCorrection(False, "The new grants are not made yet: enter the closing price in step 4.")
+    if offer.new_exercise_price is None:
+        return PriceCorrection(
+            False, "The offer granted only RSUs, which have no exercise price: there is no price to correct."
+        )
     exported = price_export(offer, closing)
     if exported is None:
         return PriceCorrection(True)

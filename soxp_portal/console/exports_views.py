@@ -266,10 +266,9 @@ def _json_response(request: HttpRequest, export: Export, situation: Situation) -
     if closing is None:  # both OCF exports wait for a step of the close: refused before this
         raise Http404("There is no close of this offer yet.")
     if export.key == "ocf-vesting-terms":
-        _record_download(request, export, "json", 1, situation)
-        chunks = json_array_chunks(
-            {"file_type": ocf.VESTING_TERMS_FILE}, "items", [ocf.ocf_vesting_terms(offer)]
-        )
+        items = ocf.ocf_vesting_terms_items(offer)
+        _record_download(request, export, "json", len(items), situation)
+        chunks = json_array_chunks({"file_type": ocf.VESTING_TERMS_FILE}, "items", items)
     else:
         _record_download(request, export, "json", ocf.transaction_count(offer, closing), situation)
         chunks = json_array_chunks(

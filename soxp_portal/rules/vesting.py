@@ -94,11 +94,7 @@ def award_vesting(terms: OfferTerms, exercise_price: Decimal, award: AwardType |
     band = terms.band_for(exercise_price, award)
     if band is not None and band.vesting is not None:
         return band.vesting
-    return AwardVesting(
-        cliff_months=terms.vesting_cliff_months,
-        cliff_fraction=terms.vesting_cliff_fraction,
-        monthly_installments=terms.vesting_monthly_installments,
-    )
+    return offer_vesting(terms)
 
 
 #: How many distinct schedules :func:`new_option_schedule` keeps (a few hundred bytes each).
@@ -125,6 +121,23 @@ def new_option_schedule(terms: OfferTerms, total: int, grant_date: date) -> tupl
         terms.vesting_cliff_months,
         terms.vesting_cliff_fraction,
         terms.vesting_monthly_installments,
+    )
+
+
+def award_schedule(vesting: AwardVesting, total: int, grant_date: date) -> tuple[VestingEvent, ...]:
+    """The schedule of a new award under `vesting` (``award_vesting``: its band's or the offer's), kept
+    as :func:`new_option_schedule` keeps the offer's."""
+    return _kept_schedule(
+        total, grant_date, vesting.cliff_months, vesting.cliff_fraction, vesting.monthly_installments
+    )
+
+
+def offer_vesting(terms: OfferTerms) -> AwardVesting:
+    """The offer's own vesting of new awards, which a band without its own gives."""
+    return AwardVesting(
+        cliff_months=terms.vesting_cliff_months,
+        cliff_fraction=terms.vesting_cliff_fraction,
+        monthly_installments=terms.vesting_monthly_installments,
     )
 
 

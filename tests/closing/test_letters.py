@@ -285,7 +285,11 @@ def test_each_letter_sits_on_its_own_offers_shared_text(accepted, slide_9_employ
     tender = Tender.objects.select_related("offer", "offer__new_option_plan", "employee").get()
     (sam,) = letter_documents([tender])
     other_terms = dataclasses.replace(
-        sam.terms, offer_slug="acme-2009", company="Acme Widgets, Inc.", offer_name="Acme 2009 Exchange"
+        sam.terms,
+        offer_slug="acme-2009",
+        key="acme-2009",
+        company="Acme Widgets, Inc.",
+        offer_name="Acme 2009 Exchange",
     )
     other = dataclasses.replace(sam, terms=other_terms, employee_name="Alice Able", employee_id="E-ALICE")
 

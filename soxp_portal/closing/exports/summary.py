@@ -13,6 +13,11 @@ before and after the cancellation step.
 Net reduction of options outstanding = shares cancelled - new shares granted; until the new grants are
 made, minus the new shares still promised (promised less forfeited), which is what the company expects
 to grant.
+
+An offer granting RSUs (issue 15) counts options and RSUs apart (``AwardFigures``, one per award type:
+promised, forfeited, granted), and states two reductions: of options outstanding (shares cancelled less
+new option shares) and of shares under awards (less the RSUs too). An offer of options only states the
+figures it always did.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
 from soxp_portal.offers.adapters import grant_and_holder_facts
 from soxp_portal.offers.models import Grant, Offer, TenderedGrant
 from soxp_portal.rules.eligibility import employee_eligibility, grant_eligibility
+from soxp_portal.rules.terms import AwardType
 
 SUMMARY_COLUMNS = ("figure", "value", "description")
 _TENTH = Decimal("0.1")
@@ -76,6 +82,52 @@ def eligible_at_expiration(offer: Offer) -> EligibleAtExpiration:
 
 
 @dataclass(frozen=True)
+class AwardFigures:
+    """One award type's figures in an offer granting more than options: shares (or units) promised, of
+    them forfeited, and the grants and shares (or units) made."""
+
+    award: AwardType
+    participants_accepted: int
+    promised: int
+    forfeited: int
+    grants: int
+    granted: int
+
+    @property
+    def outstanding_promise(self) -> int:
+        return self.promised - self.forfeited
+
+
+def award_figures(offer: Offer) -> tuple[AwardFigures, ...]:
+    """Options and RSUs apart, for an offer granting RSUs (empty for an offer of options only)."""
+    terms = offer.terms
+    if AwardType.RSU not in terms.award_types:
+        return ()
+    figures = []
+    for award in terms.award_types:
+        taken = AcceptedGrant.objects.filter(tender__offer=offer, award_type=award.value)
+        promised = taken.aggregate(
+            holders=Count("tender", distinct=True),
+            shares=Sum("new_shares", default=0),
+            forfeited=Sum("new_shares", default=0, filter=Q(tender__forfeited_on__isnull=False)),
+        )
+        granted = NewGrant.objects.filter(
+            accepted_grant__tender__offer=offer, award_type=award.value
+        ).aggregate(grants=Count("pk"), shares=Sum("shares", default=0))
+        figures.append(
+            AwardFigures(
+                award=award,
+                participants_accepted=promised["holders"],
+                promised=promised["shares"],
+                forfeited=promised["forfeited"],
+                grants=granted["grants"],
+                granted=granted["shares"],
+            )
+        )
+    return tuple(figures)
+
+
+@dataclass(frozen=True)
 class CloseSummary:
     """The final report's figures. Counts of grants and shares are ints; None where not known yet."""
 
@@ -101,6 +153,8 @@ class CloseSummary:
     participants_granted: int
     new_grants: int
     new_shares_granted: int
+    #: Options and RSUs apart, for an offer granting RSUs; empty for an offer of options only.
+    awards: tuple[AwardFigures, ...] = ()
 
     @property
     def accepted_percent_of_eligible(self) -> Decimal:
@@ -167,6 +221,7 @@ def close_summary(offer: Offer, closing: Closing) -> CloseSummary:
         participants_granted=granted["holders"],
         new_grants=granted["grants"],
         new_shares_granted=granted["shares"],
+        awards=award_figures(offer),
     )
 
 
@@ -246,6 +301,9 @@ def summary_rows(summary: CloseSummary) -> Iterator[tuple[str, Cell, str]]:
         summary.new_shares_granted if made else None,
         "Shares of the new options granted (empty until the new grant date).",
     )
+    if summary.awards:
+        yield from _award_rows(summary)
+        return
     yield (
         "net_reduction",
         summary.net_reduction,
@@ -255,6 +313,52 @@ def summary_rows(summary: CloseSummary) -> Iterator[tuple[str, Cell, str]]:
             else "Net reduction of options outstanding: shares accepted less new shares still promised "
             "(promised less forfeited)."
         ),
+    )
+
+
+#: How the award rows name each award type's figures: options in shares, RSUs in units.
+_AWARD_KEYS = {
+    AwardType.OPTION: ("option", "option shares", "option", "new options"),
+    AwardType.RSU: ("rsu", "RSUs (units)", "RSU", "RSUs"),
+}
+
+
+def _award_rows(summary: CloseSummary) -> Iterator[tuple[str, Cell, str]]:
+    """Options and RSUs apart, then the two reductions: of options outstanding, and of shares under
+    awards (options and RSUs)."""
+    made = summary.new_grants_made
+    for figures in summary.awards:
+        key, what, grant, plural = _AWARD_KEYS[figures.award]
+        yield (
+            f"{key}_participants_accepted",
+            figures.participants_accepted,
+            f"Accepted participants receiving {plural}.",
+        )
+        yield f"{key}_promised", figures.promised, f"New {what} for the accepted grants."
+        yield (
+            f"{key}_forfeited",
+            figures.forfeited,
+            f"New {what} forfeited: employment ended before the grant.",
+        )
+        yield (
+            f"{key}_grants",
+            figures.grants if made else None,
+            f"New {grant} grants made (empty until the new grant date).",
+        )
+        yield f"{key}_granted", figures.granted if made else None, f"New {what} granted (empty until then)."
+    options = next((f for f in summary.awards if f.award is AwardType.OPTION), None)
+    option_shares = 0 if options is None else (options.granted if made else options.outstanding_promise)
+    yield (
+        "net_reduction_options",
+        summary.shares_accepted - option_shares,
+        "Net reduction of options outstanding: shares cancelled less new option shares "
+        + ("granted." if made else "still promised (promised less forfeited)."),
+    )
+    yield (
+        "net_reduction",
+        summary.net_reduction,
+        "Net reduction of shares under awards outstanding: shares cancelled less new option shares and RSUs "
+        + ("granted." if made else "still promised (promised less forfeited)."),
     )
 
 
