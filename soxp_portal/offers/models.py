@@ -866,6 +866,9 @@ class RatioChangeEmail(models.Model):
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="+")
     figures = models.JSONField(help_text="Per grant: id, price, tendered, new before and after; totals.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        help_text="Due from this time: the retry's time after a failure, the lease's end while claimed."
+    )
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -875,7 +878,9 @@ class RatioChangeEmail(models.Model):
             models.UniqueConstraint(fields=["setting", "employee"], name="ratio_email_once_per_setting"),
         ]
         indexes = [
-            models.Index(fields=["setting"], condition=Q(sent_at__isnull=True), name="ratio_email_owed"),
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="ratio_email_owed"
+            ),
         ]
 
     def __str__(self) -> str:

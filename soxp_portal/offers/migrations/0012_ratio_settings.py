@@ -39,6 +39,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('figures', models.JSONField(help_text='Per grant: id, price, tendered, new before and after; totals.')),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
+                ('next_attempt_at', models.DateTimeField(help_text="Due from this time: the retry's time after a failure, the lease's end while claimed.")),
                 ('last_error', models.TextField(blank=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
                 ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='offers.election')),
@@ -47,7 +48,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['setting', 'employee'],
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['setting'], name='ratio_email_owed')],
+                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['next_attempt_at'], name='ratio_email_owed')],
                 'constraints': [models.UniqueConstraint(fields=('setting', 'employee'), name='ratio_email_once_per_setting')],
             },
         ),
