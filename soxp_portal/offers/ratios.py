@@ -206,6 +206,8 @@ def ratio_change_notice(offer: Offer, employee: Employee, *, now: datetime) -> R
     """The latest change of ratios that changed this employee's figures, while it applies: the offer is
     open and the election it was about is still the one in force (a new election or a withdrawal since
     answers it)."""
+    if offer.ratios_set_at is None:  # never set from value: no query on every home page of such an offer
+        return None
     if offer.closed_at is not None or not window.is_open(offer.terms, now):
         return None
     email = (

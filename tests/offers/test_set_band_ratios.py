@@ -277,6 +277,7 @@ def test_the_tendered_grants_keep_what_was_shown_and_the_election_stays_in_force
 
 def test_the_home_page_notice_applies_until_the_employee_elects_again(banded, census, admin) -> None:
     save(banded, admin)
+    banded.refresh_from_db()
     sam, carol = census["sam"], census["carol"]
     notice = ratio_change_notice(banded, sam, now=FRIDAY_JAN_3)
     assert notice is not None
@@ -345,3 +346,23 @@ def test_the_close_notes_a_grant_whose_new_shares_moved_with_the_ratios(banded, 
     )
     carol = plan_tender(banded, census["carol"].elections.get())
     assert carol.outcome_in_words == "Accepted as elected."
+
+
+def test_the_home_page_tells_the_affected_employee(client, banded, census, admin) -> None:
+    import time_machine
+
+    save(banded, admin)
+    sam, carol = census["sam"], census["carol"]
+    with time_machine.travel(FRIDAY_JAN_3, tick=False):
+        client.force_login(sam.user)
+        page = client.get(f"/offers/{banded.slug}/").content.decode()
+        client.force_login(carol.user)
+        other = client.get(f"/offers/{banded.slug}/").content.decode()
+    x = PriceBand.objects.get(offer=banded, position=1).ratio_tendered
+    assert "The preliminary exchange ratios change what your election gives" in page
+    assert "Your election stays in force at the new ratios unless you change it or withdraw it" in page
+    assert (
+        f"Grant G-1002 at $4.50: 1,000 tendered, 500 new shares before, {math.ceil(1000 / x):,} now" in page
+    )
+    assert "exchange ratios change what your election gives" not in other
+    assert "The preliminary exchange ratios are set" in other  # the announcement, to every employee
