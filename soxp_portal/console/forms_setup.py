@@ -578,7 +578,14 @@ class RatiosForm(forms.Form):
         choices=Offer.RatioStageChoice.choices,
         widget=forms.RadioSelect,
         initial=Offer.RatioStageChoice.PRELIMINARY,
+        required=False,
+        help_text="Preliminary ratios are announced and may still change; final ones are those the exchange "
+        "is made at.",
     )
+
+    def clean_stage(self) -> str:
+        """Chosen only once the proposal is shown: until then the proposal is only looked at."""
+        return self.cleaned_data["stage"] or Offer.RatioStageChoice.PRELIMINARY
 
     def __init__(self, *args: Any, offer: Offer, initial_inputs: dict[str, Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
