@@ -124,3 +124,58 @@ def test_the_terms_page_links_to_the_ratios_when_the_offer_has_bands(staff_clien
     with time_machine.travel(FRIDAY_JAN_3, tick=False):
         page = staff_client.get(reverse("console:offer-edit", args=[banded.slug])).content.decode()
     assert url(banded) in page
+
+
+def test_the_locked_terms_show_the_bands_per_award_and_the_ratio_stage(staff_client, banded) -> None:
+    Offer.objects.filter(pk=banded.pk).update(
+        award_by_country={"GB": "rsu"}, grant_date_rule="at_close", ratio_stage="preliminary"
+    )
+    PriceBand.objects.create(
+        offer=banded,
+        award_type="rsu",
+        position=1,
+        lower=D(0),
+        upper=D(5),
+        ratio_new=D(1),
+        ratio_tendered=D(6),
+    )
+    PriceBand.objects.create(
+        offer=banded,
+        award_type="rsu",
+        position=2,
+        lower=D(5),
+        ratio_new=D(1),
+        ratio_tendered=D("8.5"),
+        vesting_cliff_months=12,
+        vesting_cliff_fraction=D("0.25"),
+        vesting_monthly_installments=36,
+    )
+    with time_machine.travel(FRIDAY_JAN_3, tick=False):
+        page = staff_client.get(reverse("console:offer-edit", args=[banded.slug])).content.decode()
+    assert "Exchange ratios</dt>" in page
+    assert "Preliminary; rounded up per grant" in page
+    assert "For new options:<ul" in page
+    assert (
+        "<li>$0.00 or higher and below $5.00: 1 new for 2 tendered; vesting: the offer&#x27;s vesting</li>"
+        in page
+    )
+    assert "For restricted stock units (RSUs):" in page
+    assert (
+        "$5.00 or higher: 1 new for 8.5 tendered; vesting: 25% after 12 months, the rest in 36 monthly instalments"
+        in page
+    )
+    assert "GB: restricted stock units (RSUs)" in page
+    assert "At the close, on the expiration date" in page
+
+
+def test_a_flat_offers_terms_read_as_before(staff_client, soxp_2003) -> None:
+    with time_machine.travel(FRIDAY_JAN_3, tick=False):
+        page = staff_client.get(reverse("console:offer-edit", args=[soxp_2003.slug])).content.decode()
+    assert "0.75 new share per tendered share, rounded up per grant" in page
+    for absent in (
+        "Exchange ratios</dt>",
+        "New award</dt>",
+        "Other awards by work country",
+        "New grant</dt>",
+    ):
+        assert absent not in page
