@@ -453,8 +453,48 @@ def walk_sign_in_security(page: Page, base: str, width: int, env: dict[str, str]
         provider.stop()
 
 
+#: Three option bands on the demo offer (which has one flat ratio), for the Exchange ratios page.
+DEMO_BANDS = (
+    "from decimal import Decimal as D; from soxp_portal.offers.models import Offer, PriceBand; "
+    "offer = Offer.objects.get(slug='demo'); "
+    "[PriceBand.objects.get_or_create(offer=offer, position=n, defaults=dict(lower=D(lo), "
+    "upper=None if hi is None else D(hi), ratio_new=D(1), ratio_tendered=D(t))) "
+    "for n, lo, hi, t in ((1, '0', '5', '1.5'), (2, '5', '10', '2'), (3, '10', None, '3'))]"
+)
+
+
+def walk_ratios(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The console's Exchange ratios page with its Black-Scholes working, the demo offer given three
+    price bands; at 1280 px (the working is a wide table)."""
+    if width != 1280:
+        return
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", DEMO_BANDS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "admin@example.com")
+    page.goto(f"{base}/console/setup/offers/demo/ratios/")
+    for name, value in (
+        ("share_price", "4.20"),
+        ("volatility_percent", "55"),
+        ("risk_free_rate_percent", "2.5"),
+        ("new_term_years", "4"),
+        ("old_term_years", "3"),
+        ("target_percent", "90"),
+    ):
+        page.fill(f"input[name={name}]", value)
+    page.click("button[value=propose]")
+    page.wait_for_selector("#working")
+    shoot(page, "console-ratios", width)
+
+
 WALKS = {
     "banded-demo": walk_banded_demo,
+    "ratios": walk_ratios,
     "close-preview": walk_close_preview,
     "close-progress": walk_close_progress,
     "lookback": walk_lookback,

@@ -30,6 +30,7 @@ class AuditEventType(models.TextChoices):
     OFFER_CREATED = "offer.created", "Offer created"
     OFFER_EDITED = "offer.edited", "Offer edited"
     OFFER_EXTENDED = "offer.extended", "Offer extended"
+    OFFER_RATIOS_SET = "offer.ratios_set", "Exchange ratios set"
     OFFER_CLOSED = "offer.closed", "Offer closed"
     CENSUS_IMPORTED = "census.imported", "Census imported"
     INVITATION_SENT = "invitation.sent", "Invitation sent"

@@ -12,6 +12,9 @@ For each employee whose election in force is an election to exchange:
   are cancelled and the new shares recomputed from them. A grant that has nothing left to cancel (fully
   exercised, cancelled, or expiring on or before the cancellation date, decision 9) is left out.
 - If no tendered grant is left, the tender is not accepted.
+- New shares are always computed from the ratios in force at the close (``grant_new_shares``), never
+  read from ``TenderedGrant.new_shares``, which keeps what was shown when the election was made: band
+  ratios set from value after the election (``offers.actions.set_band_ratios``) apply, with a note.
 
 An election's "basis changed" when any of these differ from what the employee saw when they signed
 it: their employment or country, a grant's outstanding shares, or a grant's expiry. A census imported
@@ -116,8 +119,16 @@ def _plan_grant(offer: Offer, line: TenderedGrant, cancellation: date, award: Aw
         )
     shares = outstanding
     promised = grant_new_shares(offer.terms, shares, grant.exercise_price, award)
-    if shares == line.shares_tendered:
+    if shares == line.shares_tendered and promised == line.new_shares:
         return PlannedGrant(line, shares, promised)
+    if shares == line.shares_tendered:  # the band ratios changed after the election (set_band_ratios)
+        return PlannedGrant(
+            line,
+            shares,
+            promised,
+            f"Grant {grant.grant_id} gives {promised:,} new shares at the ratios in force, not the "
+            f"{line.new_shares:,} shown when the election was made.",
+        )
     return PlannedGrant(
         line,
         shares,

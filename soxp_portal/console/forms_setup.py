@@ -514,3 +514,146 @@ class InvitationsForm(forms.Form):
     """The number of invitations the administrator saw: if it has changed, they look again."""
 
     count = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+#: The longest expected term, in years, either option may be assumed to have.
+MAX_TERM_YEARS = Decimal(30)
+
+
+def _years_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal("0.01"),
+        max_value=MAX_TERM_YEARS,
+        decimal_places=2,
+        help_text=help_text,
+    )
+
+
+class RatiosForm(forms.Form):
+    """The valuation inputs of the ratios from value (``rules.ratios``): percentages typed as 55 for 55%,
+    cleaned to the fractions the rules read; an expected remaining term for every band, and one per band
+    where it differs."""
+
+    share_price = forms.DecimalField(
+        label="Share price today ($)",
+        max_digits=12,
+        decimal_places=DECIMAL_PLACES,
+        validators=[price_validator("The share price")],
+        help_text="The new option is valued at the money, at this price; an RSU is worth this price.",
+    )
+    volatility_percent = forms.DecimalField(
+        label="Volatility (% a year)",
+        min_value=MIN_VOLATILITY_PERCENT,
+        max_value=MAX_VOLATILITY * 100,
+        decimal_places=2,
+    )
+    risk_free_rate_percent = forms.DecimalField(
+        label="Risk-free rate (% a year)",
+        min_value=Decimal(0),
+        max_value=MAX_RISK_FREE_RATE * 100,
+        decimal_places=2,
+        help_text="Continuously compounded, e.g. a Treasury yield for about the options' expected term.",
+    )
+    new_term_years = _years_field(
+        "Expected term of the new option (years)",
+        help_text="Not used for RSUs, which are worth the share price.",
+    )
+    old_term_years = _years_field(
+        "Expected remaining term of the surrendered options (years)",
+        help_text="For every band below without a term of its own.",
+    )
+    target_percent = forms.DecimalField(
+        label="Target share of value (%)",
+        min_value=Decimal(1),
+        max_value=Decimal(200),
+        decimal_places=2,
+        initial=Decimal(100),
+        help_text="The new award is worth this share of the options surrendered for it: 100 is value for "
+        "value, 90 as eBay (2009).",
+    )
+    stage = forms.ChoiceField(
+        label="Save the ratios as",
+        choices=Offer.RatioStageChoice.choices,
+        widget=forms.RadioSelect,
+        initial=Offer.RatioStageChoice.PRELIMINARY,
+        required=False,
+        help_text="Preliminary ratios are announced and may still change; final ones are those the exchange "
+        "is made at.",
+    )
+
+    def clean_stage(self) -> str:
+        """Chosen only once the proposal is shown: until then the proposal is only looked at."""
+        return self.cleaned_data["stage"] or Offer.RatioStageChoice.PRELIMINARY
+
+    def __init__(self, *args: Any, offer: Offer, initial_inputs: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        from soxp_portal.offers.ratios import band_name
+        from soxp_portal.rules.ratios import band_keys
+
+        self.offer = offer
+        self.keys = band_keys(offer.terms.price_bands)
+        for key in self.keys:
+            self.fields[self.band_field(key)] = _years_field(
+                f"{band_name(key)}: its own remaining term (years)", required=False
+            )
+        saved = initial_inputs or {}
+        percent = {"volatility": "volatility_percent", "risk_free_rate": "risk_free_rate_percent"}
+        if saved:
+            self.initial["share_price"] = saved["share_price"]
+            for name, field in (*percent.items(), ("target", "target_percent")):
+                self.initial[field] = f"{(Decimal(saved[name]) * 100).normalize():f}"
+            self.initial["new_term_years"] = saved["new_term_years"]
+            self.initial["old_term_years"] = saved["old_term_years"]
+            by_band = saved.get("old_term_years_by_band", {})
+            for key in self.keys:
+                if band_name(key) in by_band:
+                    self.initial[self.band_field(key)] = by_band[band_name(key)]
+            return
+        if offer.reference_price is not None:
+            self.initial["share_price"] = format_price_input(offer.reference_price)
+        for name, field in percent.items():
+            value = getattr(offer, name)
+            if value is not None:
+                self.initial[field] = f"{(value * 100).normalize():f}"
+
+    @staticmethod
+    def band_field(key: tuple[Any, int]) -> str:
+        return f"old_term_{key[0].value}_{key[1]}"
+
+    def band_fields(self) -> list[forms.BoundField]:
+        return [self[self.band_field(key)] for key in self.keys]
+
+    def inputs(self) -> Any:
+        from soxp_portal.rules.ratios import ValuationInputs
+
+        data = self.cleaned_data
+        return ValuationInputs(
+            share_price=data["share_price"],
+            volatility=data["volatility_percent"] / 100,
+            risk_free_rate=data["risk_free_rate_percent"] / 100,
+            new_term_years=data["new_term_years"],
+            old_term_years=data["old_term_years"],
+            target=data["target_percent"] / 100,
+        )
+
+    def old_terms(self) -> dict[Any, Decimal]:
+        return {
+            key: self.cleaned_data[self.band_field(key)]
+            for key in self.keys
+            if self.cleaned_data.get(self.band_field(key)) is not None
+        }
+
+    def expected(self) -> dict[Any, Decimal] | None:
+        """The X shown for each band when the proposal was looked at (hidden fields), or None if absent."""
+        expected = {}
+        for key in self.keys:
+            value = self.data.get(f"expected_{key[0].value}_{key[1]}")
+            if not value:
+                return None
+            try:
+                expected[key] = Decimal(value)
+            except ArithmeticError:
+                return None
+        return expected

@@ -18,6 +18,7 @@ import shutil
 import time
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from soxp_portal.console.forms_setup import (
     ExtensionForm,
     InvitationsForm,
     OfferTermsForm,
+    RatiosForm,
     short_window_warning,
 )
 from soxp_portal.console.views import record_download, record_refusal, staff_required
@@ -47,11 +49,14 @@ from soxp_portal.offers.actions import (
     BUSINESS_DAYS_AFTER_RATIO_CHANGE,
     OfferError,
     add_offer_document,
+    business_days_left,
     create_offer,
     decision_support_locked_message,
     extend_offer,
     extension_effect,
+    ratio_change_refusal,
     remove_offer_document,
+    set_band_ratios,
     set_decision_support,
     set_offer_contacts,
     terms_locked_message,
@@ -60,7 +65,11 @@ from soxp_portal.offers.actions import (
 from soxp_portal.offers.census import CensusImportError, import_census, summarise_errors, write_errors_csv
 from soxp_portal.offers.models import Offer, OfferDocument
 from soxp_portal.offers.participation import tender_figures
+from soxp_portal.offers.ratios import band_name, price_basis_words, ratio_proposals
 from soxp_portal.offers.tasks import send_pending_invitations
+from soxp_portal.rules.eligibility import band_in_words
+from soxp_portal.rules.ratios import BandProposal, band_keys, ratio_in_words
+from soxp_portal.rules.terms import AWARD_PLURALS, RatioStage
 from soxp_portal.rules.wording import format_instant, format_shares
 
 CENSUS_SESSION_KEY = "console_census_uploads"
@@ -442,3 +451,77 @@ def invitations(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, f"{count} invitation(s) are being sent.")
     return redirect("console:invitations")
+
+
+def _ratio_rows(offer: Offer, proposals: list[BandProposal]) -> list[dict[str, Any]]:
+    """Each band's working as the page lays it out: its prices and current ratio beside the proposal."""
+    return [
+        {
+            "name": band_name(proposal.key),
+            "award": AWARD_PLURALS[proposal.award],
+            "prices": band_in_words(proposal.band),
+            "current": ratio_in_words(proposal.band.new_shares, proposal.band.for_tendered),
+            "basis": price_basis_words(proposal),
+            "proposal": proposal,
+            "proposed": None
+            if proposal.tendered_per_new is None
+            else ratio_in_words(Decimal(1), proposal.tendered_per_new),
+            "field": f"expected_{proposal.key[0].value}_{proposal.key[1]}",
+        }
+        for proposal in proposals
+    ]
+
+
+@staff_required
+def offer_ratios(request: HttpRequest, slug: str) -> HttpResponse:
+    """Exchange ratios from value: the valuation inputs, each band's Black-Scholes working and proposed
+    ratio, saved as preliminary or final by ``set_band_ratios`` (which checks the time left)."""
+    offer = get_object_or_404(Offer, slug=slug)
+    now = timezone.now()
+    latest = offer.ratio_settings.order_by("-set_at", "-pk").first()
+    form = RatiosForm(request.POST or None, offer=offer, initial_inputs=latest.inputs if latest else None)
+    rows = None
+    if offer.terms.price_bands and request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "save":
+            try:
+                set_band_ratios(
+                    offer,
+                    form.inputs(),
+                    stage=RatioStage(form.cleaned_data["stage"]),
+                    old_terms=form.old_terms(),
+                    expected=form.expected(),
+                    actor=request.user,  # type: ignore[arg-type]
+                    now=now,
+                    request=request,
+                )
+            except OfferError as error:
+                record_refusal(request, offer, action="offer.ratios", reason=str(error))
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    "The ratios are saved and announced; the employees whose election they change are being "
+                    "emailed their new figures.",
+                )
+                return redirect("console:offer-ratios", slug=offer.slug)
+        rows = _ratio_rows(offer, ratio_proposals(offer, form.inputs(), old_terms=form.old_terms(), now=now))
+    context = {
+        "offer": offer,
+        "form": form,
+        "rows": rows,
+        "can_save": rows is not None and all(row["proposed"] for row in rows),
+        "refusal": ratio_change_refusal(offer, now) if offer.terms.price_bands else None,
+        "days_left": business_days_left(offer, now),
+        "ratio_days": BUSINESS_DAYS_AFTER_RATIO_CHANGE,
+        "current_bands": [
+            (
+                band_name(key),
+                AWARD_PLURALS[key[0]],
+                band_in_words(band),
+                ratio_in_words(band.new_shares, band.for_tendered),
+            )
+            for key, band in zip(band_keys(offer.terms.price_bands), offer.terms.price_bands, strict=True)
+        ],
+        "settings": offer.ratio_settings.select_related("set_by").order_by("-set_at", "-pk")[:20],
+    }
+    return render(request, "console/setup/ratios.html", context)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("setup/offers/<slug:slug>/terms/", setup.offer_edit, name="offer-edit"),
     path("setup/offers/<slug:slug>/extend/", setup.offer_extend, name="offer-extend"),
     path("setup/offers/<slug:slug>/documents/", setup.offer_documents, name="offer-documents"),
+    path("setup/offers/<slug:slug>/ratios/", setup.offer_ratios, name="offer-ratios"),
     path("setup/offers/<slug:slug>/documents/<int:pk>/", setup.offer_document, name="offer-document"),
     path(
         "setup/offers/<slug:slug>/documents/how-it-works/",

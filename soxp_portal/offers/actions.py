@@ -54,15 +54,18 @@ from soxp_portal.offers.models import (
     OfferPhase,
     Plan,
     PriceBand,
+    RatioChangeEmail,
+    RatioSetting,
     TenderedGrant,
 )
 from soxp_portal.offers.participation import tender_figures
 from soxp_portal.offers.queries import election_in_force_at, employee_status
 from soxp_portal.offers.verdicts import judge_offers
 from soxp_portal.rules import window
-from soxp_portal.rules.calendar import next_business_day_on_or_after
+from soxp_portal.rules.calendar import business_days_between, next_business_day_on_or_after
 from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, validate_election
-from soxp_portal.rules.terms import AwardType, OfferTerms, award_problems, band_problems
+from soxp_portal.rules.ratios import BandKey, ValuationInputs
+from soxp_portal.rules.terms import AwardType, OfferTerms, RatioStage, award_problems, band_problems
 from soxp_portal.rules.terms import PriceBand as PriceBandTerms
 from soxp_portal.rules.wording import format_instant
 
@@ -1031,3 +1034,210 @@ def invite_awaiting_employees(
     and sends once it has committed.
     """
     return invite(users_awaiting_invitation(), actor=actor, base_url=base_url, now=now, request=request)
+
+
+# Ratios from value (issue 15) ----------------------------------------------------------------------------
+
+
+def business_days_left(offer: Offer, now: datetime) -> int:
+    """Business days after today through the expiration date, both read in the offer's time zone:
+    ``rules.calendar.business_days_between(today, expiration date)``, today excluded and the expiration
+    date (the cancellation date) included. For soxp-2003, expiring on Monday 2003-01-20 (Martin Luther King
+    Day, not a business day), that is 10 on Friday 2003-01-03 (January 6-10 and 13-17) and 9 on Monday
+    2003-01-06."""
+    today = now.astimezone(offer.zone).date()
+    return business_days_between(today, window.cancellation_date(offer.terms))
+
+
+def ratio_change_refusal(offer: Offer, now: datetime) -> str | None:
+    """Why band ratios cannot become final or change at `now`, or None: at least
+    `BUSINESS_DAYS_AFTER_RATIO_CHANGE` business days must be left (``business_days_left``), so that
+    employees have them to consider the ratios (Rule 14e-1(b)); otherwise the administrator extends first."""
+    if offer.closed_at is not None:
+        return f"The offer {offer.name} is closed; its ratios can no longer change."
+    if offer.phase(now) is OfferPhase.EXPIRED:
+        return f"The offer's deadline, {format_instant(offer.expires_at, offer.zone)}, has passed."
+    left = business_days_left(offer, now)
+    if left >= BUSINESS_DAYS_AFTER_RATIO_CHANGE:
+        return None
+    return (
+        f"Only {left} business day{'s' if left != 1 else ''} remain before the deadline, "
+        f"{format_instant(offer.expires_at, offer.zone)} (counting the days after today through the "
+        f"expiration date, weekends and federal holidays left out). Making the ratios final or changing them "
+        f"needs at least {BUSINESS_DAYS_AFTER_RATIO_CHANGE}, so that employees have them to consider the "
+        "ratios: extend the offer first, then set the ratios."
+    )
+
+
+def _ratio_announcement(offer: Offer, stage: RatioStage, bands: Sequence[PriceBandTerms]) -> tuple[str, str]:
+    """The announcement's title and body: each band's prices and its ratio, per award."""
+    from soxp_portal.rules.eligibility import band_in_words
+    from soxp_portal.rules.ratios import ratio_in_words
+    from soxp_portal.rules.terms import AWARD_PLURALS
+
+    word = "final" if stage is RatioStage.FINAL else "preliminary"
+    title = f"The {word} exchange ratios are set"
+    lines = []
+    for award in dict.fromkeys(band.award_type for band in bands):
+        lines.append(f"For {AWARD_PLURALS[award]}:")
+        lines += [
+            f"- exercise price {band_in_words(band)}: {ratio_in_words(band.new_shares, band.for_tendered)}"
+            for band in bands
+            if band.award_type is award
+        ]
+    deadline = format_instant(offer.expires_at, offer.zone)
+    closing = (
+        "These ratios are final: the exchange is made at them."
+        if stage is RatioStage.FINAL
+        else "These ratios are preliminary: they may still change, and you will be told if they do."
+    )
+    body = "\n".join(
+        [
+            f"The {word} exchange ratios, in new shares for tendered shares, rounded per grant:",
+            *lines,
+            "",
+            closing,
+            f"An election already made stays in force at these ratios unless you change it or withdraw it "
+            f"before the deadline, {deadline}. If they change what your election gives, you are emailed "
+            "your new figures.",
+        ]
+    )
+    return title, body
+
+
+def set_band_ratios(
+    offer: Offer,
+    inputs: ValuationInputs,
+    *,
+    stage: RatioStage,
+    old_terms: Mapping[BandKey, Decimal] | None = None,
+    expected: Mapping[BandKey, Decimal] | None = None,
+    actor: User,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> RatioSetting:
+    """Sets each price band's ratio to its proposal from value (``offers.ratios.ratio_proposals``,
+    "1 new for X tendered") and the offer's ratio stage; returns the record kept of it.
+
+    The one change of terms allowed while the offer is open: only the bands' ratios, only here. Making the
+    ratios final, or changing them, is refused unless `BUSINESS_DAYS_AFTER_RATIO_CHANGE` business days
+    remain (``ratio_change_refusal``); final ratios do not become preliminary again. `expected` is the X
+    the administrator was shown for each band: a proposal that has moved since (the census changed) is
+    refused, never saved unseen.
+
+    In one transaction under the offer's lock: the band rows' ratios, the stage and ``ratios_set_at``, the
+    record (``RatioSetting``: inputs, working, bands before and after), an announcement to employees, one
+    ``RatioChangeEmail`` per employee whose election in force now gives other new shares (with their
+    figures; withdrawn and non-participating employees get none), the census judged again, and the
+    ``offer.ratios_set`` event. The emails are delivered by the task worker once it has committed.
+    Elections stay in force: their ``TenderedGrant`` rows keep what was shown when they were made, and the
+    close computes every grant's new shares from the ratios in force (``closing.planning``).
+    """
+    from soxp_portal.offers.ratios import (
+        affected_elections,
+        band_name,
+        inputs_record,
+        ratio_proposals,
+        working_record,
+    )
+    from soxp_portal.rules.ratios import band_keys
+
+    now = now or timezone.now()
+    old_terms = dict(old_terms or {})
+    with transaction.atomic():
+        locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
+        terms_before = offer_terms(locked)
+        bands_before = terms_before.price_bands
+        if not bands_before:
+            raise OfferError(
+                f"The offer {locked.name} has one flat ratio and no price bands: ratios from value are set "
+                "per band. Add price bands to its terms before it opens."
+            )
+        if locked.closed_at is not None or locked.phase(now) in (OfferPhase.EXPIRED, OfferPhase.CLOSED):
+            raise OfferError(ratio_change_refusal(locked, now) or "The offer is over.")
+        stage_before = RatioStage(locked.ratio_stage)
+        if stage_before is RatioStage.FINAL and stage is RatioStage.PRELIMINARY and locked.ratios_set_at:
+            raise OfferError(
+                "The ratios are final; they cannot become preliminary again. They may still change as final "
+                "ratios, with the time left that a change needs."
+            )
+        proposals = ratio_proposals(locked, inputs, old_terms=old_terms, now=now)
+        problems = [f"{band_name(p.key)}: {p.problem}" for p in proposals if p.problem]
+        if problems:
+            raise OfferError(" ".join(problems))
+        proposed = {p.key: p.tendered_per_new for p in proposals}
+        if expected is not None and dict(expected) != proposed:
+            raise OfferError(
+                "The proposal changed since it was shown (the census or the bands changed): nothing was "
+                "saved. Look at the working again and save."
+            )
+        bands_after = tuple(
+            dataclasses.replace(band, new_shares=Decimal(1), for_tendered=proposed[key])
+            for key, band in zip(band_keys(bands_before), bands_before, strict=True)
+        )
+        ratios_change = bands_after != bands_before
+        if not ratios_change and stage is stage_before and locked.ratios_set_at is not None:
+            raise OfferError("The ratios and their stage are already so: nothing was changed.")
+        if ratios_change or stage is RatioStage.FINAL:
+            refusal = ratio_change_refusal(locked, now)
+            if refusal:
+                raise OfferError(refusal)
+        for key, band in zip(band_keys(bands_after), bands_after, strict=True):
+            PriceBand.objects.filter(offer=locked, award_type=key[0].value, position=key[1]).update(
+                ratio_new=band.new_shares, ratio_tendered=band.for_tendered
+            )
+        locked.ratio_stage, locked.ratios_set_at = stage.value, now
+        locked.save(update_fields=["ratio_stage", "ratios_set_at", "updated_at"])
+        locked.refresh_from_db()
+        terms_after = locked.terms
+        title, body = _ratio_announcement(locked, stage, bands_after)
+        notice = Announcement.objects.create(
+            offer=locked, title=title, body=body, published_at=now, created_by=actor
+        )
+        setting = RatioSetting.objects.create(
+            offer=locked,
+            stage=stage.value,
+            stage_before=stage_before.value,
+            set_at=now,
+            set_by=actor,
+            inputs=inputs_record(inputs, old_terms),
+            working=working_record(proposals),
+            bands_before=[_band_record(band) for band in bands_before],
+            bands_after=[_band_record(band) for band in bands_after],
+            announcement=notice,
+        )
+        affected = list(affected_elections(locked, terms_before, terms_after))
+        RatioChangeEmail.objects.bulk_create(
+            RatioChangeEmail(
+                setting=setting,
+                employee=item.employee,
+                election=item.election,
+                figures=item.figures,
+                next_attempt_at=now,
+            )
+            for item in affected
+        )
+        _judge_census(locked, now)  # the terms' digest moved with the ratios
+        record(
+            AuditEventType.OFFER_RATIOS_SET,
+            actor=actor,
+            at=now,
+            subject=locked,
+            data={
+                "ratio_setting_id": setting.pk,
+                "stage": {"before": stage_before.value, "after": stage.value},
+                "price_bands": {"before": setting.bands_before, "after": setting.bands_after},
+                "inputs": setting.inputs,
+                "working": setting.working,
+                "business_days_left": business_days_left(locked, now),
+                "announcement_id": notice.pk,
+                "employees_emailed": [item.employee.employee_id for item in affected],
+            },
+            channel=channel_of(request),
+            request=request,
+        )
+    from soxp_portal.offers.ratio_emails import deliver_ratio_emails
+
+    if affected:
+        transaction.on_commit(deliver_ratio_emails.enqueue, robust=True)
+    return setting

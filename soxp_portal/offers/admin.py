@@ -23,6 +23,8 @@ from soxp_portal.offers.models import (
     OfferDocument,
     Plan,
     PriceBand,
+    RatioChangeEmail,
+    RatioSetting,
     TenderableHolding,
     TenderedGrant,
 )
@@ -109,9 +111,15 @@ class GrantAdmin(admin.ModelAdmin[Grant]):
     raw_id_fields = ("employee",)
 
 
-class ReadOnlyAdmin[M: Election | TenderedGrant | ConfirmationEmail | TenderableHolding | JudgedCensus](
-    admin.ModelAdmin[M]
-):
+class ReadOnlyAdmin[
+    M: Election
+    | TenderedGrant
+    | ConfirmationEmail
+    | TenderableHolding
+    | JudgedCensus
+    | RatioSetting
+    | RatioChangeEmail
+](admin.ModelAdmin[M]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -193,3 +201,22 @@ class TenderableHoldingAdmin(ReadOnlyAdmin[TenderableHolding]):
 @admin.register(JudgedCensus)
 class JudgedCensusAdmin(ReadOnlyAdmin[JudgedCensus]):
     list_display = ("offer", "judged_at")
+
+
+@admin.register(RatioSetting)
+class RatioSettingAdmin(ReadOnlyAdmin[RatioSetting]):
+    """Read-only: the record of each setting of ratios from value, written by ``set_band_ratios``."""
+
+    list_display = ("offer", "set_at", "stage_before", "stage", "set_by")
+    list_filter = ("offer", "stage")
+    list_select_related = ("offer", "set_by")
+
+
+@admin.register(RatioChangeEmail)
+class RatioChangeEmailAdmin(ReadOnlyAdmin[RatioChangeEmail]):
+    """Read-only: the worker delivers them (``offers.ratio_emails``)."""
+
+    list_display = ("employee", "setting", "attempts", "next_attempt_at", "sent_at")
+    list_filter = ("setting__offer",)
+    search_fields = ("employee__employee_id",)
+    list_select_related = ("employee", "setting__offer")

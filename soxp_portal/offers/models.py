@@ -841,3 +841,60 @@ class OfferDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RatioSetting(AppendOnlyModel):
+    """One setting of an offer's band ratios from value (``offers.actions.set_band_ratios``), kept as the
+    record of what was assumed and how each ratio was worked out: the valuation inputs, each band's
+    Black-Scholes working, the ratios before and after and the stage. Written once, never changed."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="ratio_settings")
+    stage = models.CharField(max_length=12, choices=Offer.RatioStageChoice.choices)
+    stage_before = models.CharField(max_length=12, choices=Offer.RatioStageChoice.choices)
+    set_at = models.DateTimeField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    inputs = models.JSONField(help_text="The valuation inputs, decimals as strings.")
+    working = models.JSONField(help_text="Each band's working: representative price, d1, d2, values, ratio.")
+    bands_before = models.JSONField()
+    bands_after = models.JSONField()
+    announcement = models.OneToOneField(
+        Announcement, on_delete=models.PROTECT, null=True, blank=True, related_name="ratio_setting"
+    )
+
+    class Meta:
+        ordering = ["offer", "set_at", "pk"]
+        get_latest_by = "set_at"
+
+    def __str__(self) -> str:
+        return f"{self.offer.slug}: {self.stage} ratios set {self.set_at:%Y-%m-%d %H:%M} UTC"
+
+
+class RatioChangeEmail(models.Model):
+    """The email an employee is owed when a ratio setting changes what their election in force gives
+    (an outbox row, written in the setting's own transaction), with the figures it states: each tendered
+    grant's new shares before and after, and the totals. ``offers.ratio_emails`` delivers it."""
+
+    setting = models.ForeignKey(RatioSetting, on_delete=models.PROTECT, related_name="emails")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="+")
+    figures = models.JSONField(help_text="Per grant: id, price, tendered, new before and after; totals.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        help_text="Due from this time: the retry's time after a failure, the lease's end while claimed."
+    )
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["setting", "employee"]
+        constraints = [
+            models.UniqueConstraint(fields=["setting", "employee"], name="ratio_email_once_per_setting"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="ratio_email_owed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ratio change email to {self.employee_id} ({'sent' if self.sent_at else 'owed'})"

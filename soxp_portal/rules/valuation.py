@@ -87,6 +87,47 @@ def black_scholes_call(spot: float, strike: float, rate: float, volatility: floa
     return spot * _STANDARD.cdf(d1) - strike * math.exp(-rate * years) * _STANDARD.cdf(d2)
 
 
+@dataclass(frozen=True, slots=True)
+class CallWorking:
+    """A Black-Scholes call value with every intermediate step, for a page that shows its working.
+
+    `d1` and `d2` are None where the formula does not apply (at expiry, or for a strike of 0): the value is
+    then what exercising gives, discounted strike taken off.
+    """
+
+    spot: float
+    strike: float
+    rate: float
+    volatility: float
+    years: float
+    d1: float | None
+    d2: float | None
+    n_d1: float | None
+    n_d2: float | None
+    #: e^(-rT), the discount applied to the strike.
+    discount: float
+    value: float
+
+
+def black_scholes_working(
+    spot: float, strike: float, rate: float, volatility: float, years: float
+) -> CallWorking:
+    """`black_scholes_call` with its working: d1 = (ln(S/K) + (r + sigma^2/2) T) / (sigma sqrt T),
+    d2 = d1 - sigma sqrt T, value = S N(d1) - K e^(-rT) N(d2). Hull's example: d1 = 0.7693,
+    d2 = 0.6278, N(d1) = 0.7791, N(d2) = 0.7349, value 4.76."""
+    _check(spot, strike, volatility, years)
+    discount = math.exp(-rate * years)
+    if years == 0 or strike == 0:
+        value = max(0.0, spot - strike * discount)
+        return CallWorking(spot, strike, rate, volatility, years, None, None, None, None, discount, value)
+    spread = volatility * math.sqrt(years)
+    d1 = (math.log(spot / strike) + (rate + volatility**2 / 2) * years) / spread
+    d2 = d1 - spread
+    n_d1, n_d2 = _STANDARD.cdf(d1), _STANDARD.cdf(d2)
+    value = spot * n_d1 - strike * discount * n_d2
+    return CallWorking(spot, strike, rate, volatility, years, d1, d2, n_d1, n_d2, discount, value)
+
+
 def black_scholes_put(spot: float, strike: float, rate: float, volatility: float, years: float) -> float:
     """The put by put-call parity, P = C - S + K e^(-rT): 0.81 in Hull's example."""
     call = black_scholes_call(spot, strike, rate, volatility, years)

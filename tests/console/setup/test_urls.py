@@ -15,6 +15,7 @@ PAGES = [
     ("offer-edit", True),
     ("offer-extend", True),
     ("offer-documents", True),
+    ("offer-ratios", True),
     ("census", False),
     ("invitations", False),
     ("second-factors", False),
@@ -74,7 +75,7 @@ def test_get_on_a_post_only_url_is_405(staff_client, soxp_2003, document, name) 
 
 
 def test_an_offer_that_does_not_exist_is_404(staff_client, db) -> None:
-    for name in ("offer-edit", "offer-extend", "offer-documents"):
+    for name in ("offer-edit", "offer-extend", "offer-documents", "offer-ratios"):
         assert staff_client.get(reverse(f"console:{name}", args=["nope"])).status_code == 404
 
 
