@@ -64,7 +64,7 @@ from soxp_portal.closing.models import ClosePreviewRun, ExportFile, StepRun
 from soxp_portal.console import forms_closing, forms_setup, forms_watch
 from soxp_portal.console.audit_views import DeadlineWindowForm, EventFilterForm
 from soxp_portal.offers.actions import add_offer_document, submit_election
-from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument
+from soxp_portal.offers.models import Election, Employee, Offer, OfferDocument, PriceBand
 from soxp_portal.offers.queries import employee_status
 from soxp_portal.portal import forms as portal_forms
 from tests.conftest import create_slide_9_employee, load_soxp_2003
@@ -329,6 +329,20 @@ def acknowledged() -> dict[str, str]:
     return {name: "on" for name, _text in portal_forms.ACKNOWLEDGEMENTS}
 
 
+def give_bands(offer: Offer) -> None:
+    """Two price bands, so that the ratios page proposes and saves (its offer is open: set as rows)."""
+    PriceBand.objects.create(
+        offer=offer,
+        position=1,
+        lower=Decimal(0),
+        upper=Decimal(5),
+        ratio_new=1,
+        ratio_tendered=Decimal("1.5"),
+    )
+    PriceBand.objects.create(offer=offer, position=2, lower=Decimal(5), ratio_new=1, ratio_tendered=2)
+    offer.refresh_from_db()
+
+
 def terms(w: World, *, slug: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "2004 Stock Option Exchange Program",
@@ -345,6 +359,10 @@ def terms(w: World, *, slug: str | None) -> dict[str, Any]:
         "lookback_end": "2002-12-19",
         "covered_plans": [str(pk) for pk in w.offer.covered_plans.values_list("pk", flat=True)],
         "exchange_ratio": "0.75",
+        "rounding": "up",
+        "award_type": "option",
+        "award_by_country": "",
+        "grant_date_rule": "after_gap",
         "new_grant_delay_months": "6",
         "new_grant_delay_days": "1",
         "pricing_basis": "close_before_grant_date",
@@ -747,6 +765,28 @@ CASES: dict[str, tuple[Case, ...]] = {
             lambda w: terms(w, slug=None),
             forms=lambda w: [forms_setup.OfferTermsForm(instance=w.offer)],
             one_refused=False,
+        ),
+    ),
+    "console:offer-ratios": (
+        Case(
+            "admin",
+            OPEN,
+            lambda w: console("offer-ratios", w.offer.slug),
+            lambda w: {
+                "share_price": "4.20",
+                "volatility_percent": "55",
+                "risk_free_rate_percent": "2.5",
+                "new_term_years": "4",
+                "old_term_years": "3",
+                "old_term_option_2": "5",
+                "target_percent": "90",
+                "stage": "preliminary",
+                "action": "save",
+                "expected_option_1": "1.02",
+                "expected_option_2": "2.31",
+            },
+            forms=lambda w: [forms_setup.RatiosForm(offer=w.offer)],
+            prepare=lambda client, w: give_bands(w.offer),
         ),
     ),
     "console:offer-extend": (
