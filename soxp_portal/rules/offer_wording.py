@@ -86,7 +86,9 @@ class TermsWords:
         """Every band of every award in one line: "Options: above $19.00 and up to $22.50: 1 new for
         2.01 tendered; ...; RSUs: ..."."""
         return " ".join(
-            f"{group.name.capitalize()}: " + "; ".join(f"{b.prices}: {b.ratio}" for b in group.bands) + "."
+            f"{group.name[0].upper()}{group.name[1:]}: "
+            + "; ".join(f"{b.prices}: {b.ratio}" for b in group.bands)
+            + "."
             for group in self.awards
         )
 

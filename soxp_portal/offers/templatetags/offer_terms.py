@@ -84,4 +84,5 @@ def grant_award(offer: Offer, work_country: str, price: Decimal) -> str:
     band = terms.band_for(price, award)
     if band is None:
         return ""
-    return f"{AWARD_SHORT[award].capitalize()} at {ratio_in_words(band.new_shares, band.for_tendered)}"
+    short = AWARD_SHORT[award]
+    return f"{short[0].upper()}{short[1:]} at {ratio_in_words(band.new_shares, band.for_tendered)}"
