@@ -123,12 +123,12 @@ def test_the_dashboard_words_a_banded_offer_by_its_bands_and_not_its_unused_flat
     )
     assert "<summary>2 price bands</summary>" in terms
     assert (
-        "Options</span>: $0.00 or higher and below $5.00: 1 new for 1.5 tendered; $5.00 or higher: 1 new for 2 "
-        "tendered</li>" in terms
+        'Options</span>:<ul class="mb-1 ps-3"><li>$0.00 or higher and below $5.00: 1 new for 1.5 tendered</li>'
+        "<li>$5.00 or higher: 1 new for 2 tendered</li></ul></li>" in terms
     )
     assert (
-        "RSUs</span>: $0.00 or higher and below $5.00: 1 new for 4 tendered; $5.00 or higher: 1 new for 6"
-        in terms
+        'RSUs</span>:<ul class="mb-1 ps-3"><li>$0.00 or higher and below $5.00: 1 new for 4 tendered</li>'
+        "<li>$5.00 or higher: 1 new for 6 tendered</li></ul></li>" in terms
     )
     assert "0.75" not in terms
 
