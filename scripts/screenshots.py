@@ -187,14 +187,19 @@ def walk_decision_support(page: Page, base: str, width: int, env: dict[str, str]
 
 
 def walk_banded_demo(page: Page, base: str, width: int, env: dict[str, str]) -> None:
-    """The two demo offers side by side on the console's dashboard, the banded demo-2009's console page,
-    and its employee home as an option holder (US) and an RSU holder (GB) see it."""
+    """The two demo offers side by side on the console's dashboard, the banded demo-2009's console page
+    and close page (its bands opened), and its employee home as an option holder (US) and an RSU
+    holder (GB) see it."""
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, base, "admin@example.com")
     page.goto(f"{base}/console/")
     shoot(page, "console-two-demos", width)
     page.goto(f"{base}/console/offers/demo-2009/")
     shoot(page, "console-demo-2009", width)
+    page.goto(f"{base}/console/offers/demo-2009/close/")  # the plan is worked out at the first visit
+    page.goto(f"{base}/console/offers/demo-2009/close/")
+    page.locator("#ratio-terms details").first.evaluate("node => { node.open = true; }")
+    shoot(page, "console-close-demo-2009", width)
     for email, name in (("bea.bandone@example.com", "options"), ("rhys.units@example.com", "rsus")):
         sign_in(page, base, email)
         page.goto(f"{base}/")

@@ -41,7 +41,7 @@ from soxp_portal.audit.models import AuditChannel, AuditEvent, AuditEventType
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant, Tender
 from soxp_portal.closing.notices import send_forfeiture_notice, send_reinstatement_notice
 from soxp_portal.closing.planning import PlannedTender, close_plan, final_participations
-from soxp_portal.closing.queries import correction_problem
+from soxp_portal.closing.queries import NOTICES_AFTER_GRANTS, correction_problem, grants_at_close
 from soxp_portal.closing.runs import Progress
 from soxp_portal.closing.tasks import enqueue_letters
 from soxp_portal.offers.adapters import employee_facts
@@ -346,6 +346,8 @@ def issue_letters(offer: Offer, *, actor: User, now: datetime, request: HttpRequ
         closing = locked_closing(offer)
         if closing.accepted_at is None:
             raise ClosingError("Accept the tenders first: letters go to accepted participants.")
+        if closing.new_grants_created_at is None and grants_at_close(offer):
+            raise ClosingError(NOTICES_AFTER_GRANTS)
         if closing.letters_requested_at is not None:
             raise ClosingError(
                 "The letters were already issued on "

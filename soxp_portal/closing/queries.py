@@ -32,7 +32,7 @@ from soxp_portal.closing.runs import is_stale, is_waiting_long
 from soxp_portal.offers.adapters import employee_facts
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.rules.eligibility import keeps_promised_grant
-from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.terms import AwardType, GrantDateRule, PricingBasis
 from soxp_portal.rules.vesting import new_option_expiration
 from soxp_portal.rules.wording import format_date, format_instant, format_money
 
@@ -101,9 +101,24 @@ def _cancel_step(closing: Closing | None) -> Step:
     return Step(StepState.WAITING, note="Accept the tenders first: only accepted grants are cancelled.")
 
 
-def _letters_step(closing: Closing | None) -> Step:
+#: Why an offer granting at the close issues its grant notices only after the new grants are made
+#: (docs/design.md, "The console at the close").
+NOTICES_AFTER_GRANTS = (
+    "Make the new grants first: this offer grants the new award at the close, and each grant notice "
+    "states that the award was granted, with its exercise price."
+)
+
+
+def grants_at_close(offer: Offer) -> bool:
+    """Whether the new award is granted at the close, so the letters are grant notices (issue 15)."""
+    return offer.terms.grant_date_rule is GrantDateRule.AT_CLOSE
+
+
+def _letters_step(offer: Offer, closing: Closing | None) -> Step:
     if closing and closing.letters_requested_at:
         return Step(StepState.DONE, closing.letters_requested_at, closing.letters_requested_by)
+    if closing and closing.accepted_at and not closing.new_grants_created_at and grants_at_close(offer):
+        return Step(StepState.WAITING, note=NOTICES_AFTER_GRANTS)
     if closing and closing.accepted_at:
         return Step(StepState.AVAILABLE)
     return Step(StepState.WAITING, note="Accept the tenders first: letters go to accepted participants.")
@@ -146,7 +161,7 @@ def close_steps(offer: Offer, closing: Closing | None, now: datetime) -> CloseSt
     return CloseSteps(
         accept=_accept_step(offer, closing, now),
         cancel=_cancel_step(closing),
-        letters=_letters_step(closing),
+        letters=_letters_step(offer, closing),
         terminations=_terminations_step(closing),
         new_grants=_new_grants_step(offer, closing, now),
     )
@@ -210,7 +225,13 @@ class LetterProgress:
 
 
 def letter_progress(offer: Offer) -> LetterProgress:
-    participants = Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED).count()
+    """Out of the accepted participants who get a letter: a promise forfeited before the letters were
+    issued (at an offer granting at the close, one forfeited when the new grants were made) gets none."""
+    participants = (
+        Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED)
+        .filter(Q(forfeited_on__isnull=True) | Q(letter__isnull=False))
+        .count()
+    )
     letters = PromiseLetter.objects.filter(tender__offer=offer).aggregate(
         issued=Count("pk"), emailed=Count("pk", filter=Q(emailed_at__isnull=False))
     )
@@ -308,6 +329,16 @@ class NewGrantPreview:
     grants: int = 0
     shares: int = 0
     forfeits: int = 0
+    rsu_grants: int = 0
+    rsu_units: int = 0
+
+    @property
+    def in_words(self) -> str:
+        return awards_in_words(self.grants, self.shares, self.rsu_grants, self.rsu_units)
+
+    @property
+    def option_grants(self) -> int:
+        return self.grants - self.rsu_grants
 
 
 def new_grant_preview(offer: Offer) -> NewGrantPreview:
@@ -316,10 +347,16 @@ def new_grant_preview(offer: Offer) -> NewGrantPreview:
     grant_date = offer.new_grant_date()
     preview = NewGrantPreview(grant_date, new_option_expiration(grant_date, offer.new_term_years))
     countries = offer.terms.eligible_countries
+    rsu = Q(accepted_grants__award_type=AwardType.RSU.value)
     tenders = (
         Tender.objects.filter(offer=offer, outcome=Tender.Outcome.ACCEPTED, forfeited_on__isnull=True)
         .select_related("employee")
-        .annotate(grants=Count("accepted_grants"), new_shares=Sum("accepted_grants__new_shares", default=0))
+        .annotate(
+            grants=Count("accepted_grants"),
+            new_shares=Sum("accepted_grants__new_shares", default=0),
+            rsu_grants=Count("accepted_grants", filter=rsu),
+            rsu_units=Sum("accepted_grants__new_shares", filter=rsu, default=0),
+        )
         .order_by("pk")
     )
     for tender in tenders.iterator(chunk_size=2000):
@@ -327,6 +364,8 @@ def new_grant_preview(offer: Offer) -> NewGrantPreview:
             preview.participants += 1
             preview.grants += tender.grants
             preview.shares += tender.new_shares
+            preview.rsu_grants += tender.rsu_grants
+            preview.rsu_units += tender.rsu_units
         else:
             preview.forfeits += 1
     return preview
@@ -349,18 +388,51 @@ def pricing_in_words(offer: Offer) -> str:
     )
 
 
+def awards_in_words(grants: int, shares: int, rsu_grants: int, rsu_units: int) -> str:
+    """New awards counted as a page states them: "3 new options (1,401 shares)" as always for options
+    only; "3 new options (1,401 shares) and 2 RSU awards (275 units)" when some are RSUs."""
+    options = grants - rsu_grants
+    option_words = f"{options:,} new option{'s' if options != 1 else ''} ({shares - rsu_units:,} shares)"
+    if not rsu_grants:
+        return option_words
+    rsu_words = f"{rsu_grants:,} RSU award{'s' if rsu_grants != 1 else ''} ({rsu_units:,} units)"
+    return rsu_words if not options else f"{option_words} and {rsu_words}"
+
+
 @dataclass(frozen=True)
 class NewGrantTotals:
     participants: int
     grants: int
     shares: int
+    #: Of `grants` and `shares`: the RSU awards and their units (no exercise price).
+    rsu_grants: int = 0
+    rsu_units: int = 0
+
+    @property
+    def in_words(self) -> str:
+        return awards_in_words(self.grants, self.shares, self.rsu_grants, self.rsu_units)
+
+    @property
+    def option_grants(self) -> int:
+        return self.grants - self.rsu_grants
 
 
 def new_grant_totals(offer: Offer) -> NewGrantTotals:
+    rsu = Q(award_type=AwardType.RSU.value)
     totals = NewGrant.objects.filter(accepted_grant__tender__offer=offer).aggregate(
-        people=Count("employee", distinct=True), options=Count("pk"), granted=Sum("shares", default=0)
+        people=Count("employee", distinct=True),
+        options=Count("pk"),
+        granted=Sum("shares", default=0),
+        rsus=Count("pk", filter=rsu),
+        units=Sum("shares", filter=rsu, default=0),
     )
-    return NewGrantTotals(participants=totals["people"], grants=totals["options"], shares=totals["granted"])
+    return NewGrantTotals(
+        participants=totals["people"],
+        grants=totals["options"],
+        shares=totals["granted"],
+        rsu_grants=totals["rsus"],
+        rsu_units=totals["units"],
+    )
 
 
 @dataclass(frozen=True)
@@ -378,6 +450,8 @@ PRICE_CORRECTION_RULE = (
     "transactions) makes it final, because from then on the stock plan system, the cap table or the "
     "final report may hold it, and the portal alone must not say otherwise."
 )
+#: The rule's addition for an offer granting at the close, whose grant notices state the price.
+PRICE_CORRECTION_AT_CLOSE = " Issuing the grant notices, which state it, makes it final too."
 
 
 def price_export(offer: Offer, closing: Closing) -> AuditEvent | None:
@@ -406,6 +480,14 @@ def price_correction(offer: Offer, closing: Closing | None) -> PriceCorrection:
     if offer.new_exercise_price is None:
         return PriceCorrection(
             False, "The offer granted only RSUs, which have no exercise price: there is no price to correct."
+        )
+    if closing.letters_requested_at is not None and grants_at_close(offer):
+        who = f" by {closing.letters_requested_by.email}" if closing.letters_requested_by else ""
+        return PriceCorrection(
+            False,
+            "The exercise price is final: the grant notices stating it were issued on "
+            f"{format_instant(closing.letters_requested_at, offer.zone)}{who}. A correction from now on "
+            "is made by the plan's own process, with a corrected notice to each holder.",
         )
     exported = price_export(offer, closing)
     if exported is None:

@@ -49,12 +49,14 @@ from soxp_portal.closing.models import (
 )
 from soxp_portal.closing.preview import preview_state, start_preview
 from soxp_portal.closing.queries import (
+    PRICE_CORRECTION_AT_CLOSE,
     PRICE_CORRECTION_RULE,
     blackout_grants,
     close_steps,
     closing_of,
     correction_problem,
     forfeited_tenders,
+    grants_at_close,
     letter_progress,
     new_grant_preview,
     new_grant_totals,
@@ -143,6 +145,7 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
     closing = closing_of(offer)
     steps = close_steps(offer, closing, now)
     runs = step_runs(offer, now)
+    at_close = grants_at_close(offer)
     context = _offer_context(
         offer,
         now,
@@ -158,7 +161,8 @@ def _close_context(request: HttpRequest, offer: Offer, now: datetime) -> dict[st
         price_form=NewGrantsForm(offer=offer),
         correction_form=PriceCorrectionForm(offer=offer),
         price_correction=price_correction(offer, closing),
-        price_correction_rule=PRICE_CORRECTION_RULE,
+        price_correction_rule=PRICE_CORRECTION_RULE + (PRICE_CORRECTION_AT_CLOSE if at_close else ""),
+        at_close=at_close,
     )
     if not steps.accept.is_done and runs.active is not None:
         return context  # the accept is under way: its progress, not a plan worked out again meanwhile
@@ -300,16 +304,27 @@ def _done_message(offer: Offer, run: StepRun) -> str:
             f"{format_date(offer.cancellation_date())}."
         )
     granted = new_grant_totals(offer)
-    price = format_money(run.price)  # type: ignore[arg-type]
     if run.step == StepRun.Step.NEW_GRANTS:
-        return (
-            f"{granted.grants:,} new options ({granted.shares:,} shares) are granted to "
-            f"{granted.participants:,} participants on {format_date(offer.new_grant_date())} at {price}."
+        if not granted.rsu_grants:  # options only: worded as it always was
+            return (
+                f"{granted.grants:,} new options ({granted.shares:,} shares) are granted to "
+                f"{granted.participants:,} participants on {format_date(offer.new_grant_date())} at "
+                f"{format_money(run.price)}."  # type: ignore[arg-type]
+            )
+        price = (
+            f", the options at {format_money(run.price)}; RSUs have no exercise price"
+            if run.price is not None
+            else "; RSUs have no exercise price"
         )
+        return (
+            f"{granted.in_words} are granted to {granted.participants:,} participants on "
+            f"{format_date(offer.new_grant_date())}{price}."
+        )
+    options = granted.option_grants
     return (
-        f"The exercise price of the {granted.grants:,} new option{'s' if granted.grants != 1 else ''} is "
-        f"corrected to {price}; the correction, with the price before it and your reason, is in the audit "
-        "trail."
+        f"The exercise price of the {options:,} new option{'s' if options != 1 else ''} is "
+        f"corrected to {format_money(run.price)}; the correction, with the price before it and your reason, "  # type: ignore[arg-type]
+        "is in the audit trail."
     )
 
 
@@ -374,9 +389,10 @@ def letters(request: HttpRequest, slug: str) -> HttpResponse:
         issue_letters(offer, actor=request.user, now=timezone.now(), request=request)  # type: ignore[arg-type]
     except ClosingError as error:
         return _refused_step(request, offer, "close.letters", error, "letters")
+    what = "grant notices" if grants_at_close(offer) else "promise-to-grant letters"
     messages.success(
         request,
-        f"The promise-to-grant letters are being made and emailed to the "
+        f"The {what} are being made and emailed to the "
         f"{letter_progress(offer).participants:,} accepted participants; this page follows their progress.",
     )
     return redirect("console:close-tenders", slug=offer.slug)

@@ -48,6 +48,7 @@ from soxp_portal.closing.models import Closing, ExportFile
 from soxp_portal.closing.queries import RunStatus, price_correction, run_status
 from soxp_portal.console.views import record_download, record_refusal, staff_required
 from soxp_portal.offers.models import Offer
+from soxp_portal.rules.terms import AwardType
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,6 +59,7 @@ class ExportRow:
     task (the latest, with its progress, or None) and why that file may not be handed out (or None)."""
 
     export: Export
+    description: str
     reason: str | None
     note: str
     streamed: tuple[str, ...]
@@ -97,6 +99,7 @@ def _rows(situation: Situation) -> list[ExportRow]:
         rows.append(
             ExportRow(
                 export=export,
+                description=export.describe(situation),
                 reason=export.unavailable(situation),
                 note=export.note(situation) if export.note else "",
                 streamed=tuple(fmt for fmt in export.formats if not is_made_by_task(fmt)),
@@ -116,6 +119,7 @@ def index(request: HttpRequest, slug: str) -> HttpResponse:
         "offer": situation.offer,
         "rows": _rows(situation),
         "price_correction": price_correction(situation.offer, situation.closing),
+        "rsu_grants": AwardType.RSU in situation.offer.terms.award_types,
     }
     return render(request, "console/exports/index.html", context)
 

@@ -18,7 +18,7 @@ from soxp_portal.closing.queries import TenderShown
 from soxp_portal.console.fields import BoundedDateField
 from soxp_portal.offers.limits import MAX_PRICE
 from soxp_portal.offers.models import Employee, Offer
-from soxp_portal.rules.terms import PricingBasis
+from soxp_portal.rules.terms import AwardType, PricingBasis
 from soxp_portal.rules.wording import format_date, format_money
 
 
@@ -75,6 +75,10 @@ class TerminationCorrectionForm(forms.Form):
         return self.cleaned_data["termination_date"]
 
 
+#: A price typed for an offer granting only RSUs (the action refuses one too).
+NO_PRICE_FOR_RSUS = "This offer grants only RSUs, which have no exercise price: enter no closing price."
+
+
 class NewGrantsForm(forms.Form):
     """The closing price, typed as the exchange reports it; checked on a confirmation page first."""
 
@@ -93,11 +97,27 @@ class NewGrantsForm(forms.Form):
             if offer.pricing_basis == PricingBasis.CLOSE_BEFORE_GRANT_DATE
             else "Fair market value"
         )
-        self.fields["closing_price"].label = f"{what} on {format_date(offer.pricing_date())}"
+        field = self.fields["closing_price"]
+        field.label = f"{what} on {format_date(offer.pricing_date())}"
+        awards = offer.terms.award_types
+        #: An offer granting only RSUs takes no price (RSUs have no exercise price); one granting both
+        #: takes the options' price and says the RSUs need none.
+        self.asks_price = AwardType.OPTION in awards
+        field.required = self.asks_price
+        if self.asks_price and AwardType.RSU in awards:
+            field.help_text = (
+                f"{field.help_text} It is the new options' exercise price; the RSUs need none: they have "
+                "no exercise price."
+            )
 
-    def clean_closing_price(self) -> Decimal:
+    def clean_closing_price(self) -> Decimal | None:
+        typed = self.cleaned_data["closing_price"]
+        if not self.asks_price:
+            if typed.strip():
+                raise ValidationError(NO_PRICE_FOR_RSUS)
+            return None
         try:
-            return parse_closing_price(self.cleaned_data["closing_price"])
+            return parse_closing_price(typed)
         except ClosingError as error:
             raise ValidationError(str(error)) from None
 
@@ -117,6 +137,12 @@ class PriceCorrectionForm(NewGrantsForm):
         super().__init__(*args, offer=offer, **kwargs)
         field = self.fields["closing_price"]
         field.label = f"Corrected {str(field.label)[0].lower()}{str(field.label)[1:]}"
+        self.asks_price = field.required = True  # a correction is of the options' price, always given
+        if AwardType.RSU in offer.terms.award_types:
+            field.help_text = (
+                f"In dollars, for example 1.25; at most {format_money(MAX_PRICE)}. It corrects the new "
+                "options only: the RSUs have no exercise price."
+            )
 
 
 class TenderSearchForm(forms.Form):

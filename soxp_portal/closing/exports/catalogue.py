@@ -16,6 +16,7 @@ from soxp_portal.closing.exports.summary import summary_table
 from soxp_portal.closing.exports.writers import Table
 from soxp_portal.closing.models import Closing
 from soxp_portal.offers.models import Offer
+from soxp_portal.rules.terms import AwardType, GrantDateRule
 from soxp_portal.rules.wording import format_date, format_instant
 
 TABULAR = ("csv", "xlsx")
@@ -68,10 +69,17 @@ def _not_before_cancellation(situation: Situation) -> str | None:
     )
 
 
+def _grants_rsus(situation: Situation) -> bool:
+    return AwardType.RSU in situation.offer.terms.award_types
+
+
 def _not_before_new_grants(situation: Situation) -> str | None:
     if situation.has_new_grants:
         return None
     day = format_date(situation.offer.new_grant_date())
+    if _grants_rsus(situation) or situation.offer.terms.grant_date_rule is GrantDateRule.AT_CLOSE:
+        what = "new awards" if _grants_rsus(situation) else "new options"
+        return f"The {what} are granted on {day}; this is ready once they are made (step 3 of the close)."
     return f"The new options are granted on {day}; this is ready once they are made (the close's last step)."
 
 
@@ -93,6 +101,14 @@ class Export:
     #: The file states the new options' exercise price: downloading it once they are made makes the
     #: price final (``closing.queries.price_correction``).
     carries_exercise_price: bool = False
+    #: The description for an offer granting RSUs (issue 15); "" where `description` fits every offer.
+    rsu_description: str = ""
+
+    def describe(self, situation: Situation) -> str:
+        """What the file holds, for this offer: its RSU wording when it grants RSUs."""
+        if self.rsu_description and _grants_rsus(situation):
+            return self.rsu_description
+        return self.description
 
 
 def _eligibility_note(situation: Situation) -> str:
@@ -140,6 +156,9 @@ EXPORTS: tuple[Export, ...] = (
         _not_before_acceptance,
         lambda s: summary_table(s.offer, s.closing),  # type: ignore[arg-type]
         carries_exercise_price=True,
+        rsu_description="The figures of the final amendment: eligible holders and options, participants, "
+        "options tendered, accepted and not accepted, new options and RSUs promised, forfeited and granted "
+        "(options and RSUs apart), and the net reduction of options outstanding.",
     ),
     Export(
         "cancellations",
@@ -149,6 +168,9 @@ EXPORTS: tuple[Export, ...] = (
         TABULAR,
         _not_before_cancellation,
         lambda s: tables.cancellations_table(s.offer, s.closing),  # type: ignore[arg-type]
+        rsu_description="Every grant accepted for exchange, with the shares cancelled, the cancellation "
+        "date and the security type of its new award (option or RSU): to cancel them in the stock plan "
+        "system.",
     ),
     Export(
         "new-grants",
@@ -159,6 +181,10 @@ EXPORTS: tuple[Export, ...] = (
         _not_before_new_grants,
         lambda s: tables.new_grants_table(s.offer),
         carries_exercise_price=True,
+        rsu_description="Every new award: grant id, holder, plan, security type (option or RSU), grant "
+        "date, shares or units, and for an option its type, exercise price and expiration (an RSU has "
+        "none), the performance condition, the grant it replaces, and the outline of its vesting (its price "
+        "band's).",
     ),
     Export(
         "vesting",
@@ -168,6 +194,8 @@ EXPORTS: tuple[Export, ...] = (
         TABULAR,
         _not_before_new_grants,
         lambda s: tables.vesting_table(s.offer),
+        rsu_description="One row per vesting event of every new option and RSU award (grant id, date, "
+        "shares or units, cumulative): the schedule file a stock plan system loads beside the new grants.",
     ),
     Export(
         "ocf-transactions",
@@ -178,6 +206,9 @@ EXPORTS: tuple[Export, ...] = (
         _not_before_cancellation,
         note=_ocf_note,
         carries_exercise_price=True,
+        rsu_description="The close-out for a cap table system: an OCF transactions file with an equity "
+        "compensation cancellation per cancelled grant and an issuance per new award (compensation type "
+        "RSU, without exercise price or expiration, for RSUs).",
     ),
     Export(
         "ocf-vesting-terms",
@@ -185,6 +216,8 @@ EXPORTS: tuple[Export, ...] = (
         "The new options' vesting terms (cliff, then monthly), which the OCF issuances refer to.",
         ("json",),
         _not_before_new_grants,
+        rsu_description="The new awards' vesting terms (cliff, then monthly; one per distinct vesting, "
+        "price bands may have their own), which the OCF issuances refer to.",
     ),
 )
 EXPORTS_BY_KEY = {export.key: export for export in EXPORTS}
