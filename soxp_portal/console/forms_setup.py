@@ -21,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from soxp_portal.console.fields import (
     BoundedDateField,
@@ -298,6 +300,11 @@ _RATIO = {"max_digits": 9, "decimal_places": 6}
 _PRICE = {"max_digits": 12, "decimal_places": 4}
 
 
+def _included(end: str) -> SafeString:
+    """A band end's tick, "included" beside the end it reads, its whole name for a screen reader."""
+    return format_html('<span class="visually-hidden">{} </span>included', end)
+
+
 class PriceBandForm(forms.Form):
     """One price band: the award its ratio gives, its ends as stated ("above $19.00", "up to and including
     $22.50"), its ratio as "new for tendered" (1 for 1.88) and optionally the new award's own vesting.
@@ -306,31 +313,33 @@ class PriceBandForm(forms.Form):
     a band cleared to remove it), whatever its award and its ticks say."""
 
     award_type = forms.ChoiceField(
-        label="Award", choices=Offer.AwardTypeChoice.choices, initial=Offer.AwardTypeChoice.OPTION
+        label="Award",
+        choices=((Offer.AwardTypeChoice.OPTION, "Options"), (Offer.AwardTypeChoice.RSU, "RSUs")),
+        initial=Offer.AwardTypeChoice.OPTION,
     )
     lower = forms.DecimalField(
         label="Lower end ($)",
         **_PRICE,
         validators=[price_validator("The lower end", zero_allowed=True)],
     )
-    lower_inclusive = forms.BooleanField(label="Lower end included", required=False, initial=True)
+    lower_inclusive = forms.BooleanField(label=_included("Lower end"), required=False, initial=True)
     upper = forms.DecimalField(
         label="Upper end ($)",
         required=False,
         **_PRICE,
         validators=[price_validator("The upper end")],
     )
-    upper_inclusive = forms.BooleanField(label="Upper end included", required=False)
+    upper_inclusive = forms.BooleanField(label=_included("Upper end"), required=False)
     ratio_new = forms.DecimalField(label="New shares", **_RATIO, initial=1)
     ratio_tendered = forms.DecimalField(
-        label="For tendered shares",
+        label="For tendered",
         **_RATIO,
     )
     vesting_cliff_months = forms.IntegerField(
-        label="Own vesting: cliff (months)", required=False, min_value=0, max_value=MAX_CLIFF_MONTHS
+        label="Cliff (months)", required=False, min_value=0, max_value=MAX_CLIFF_MONTHS
     )
     vesting_cliff_fraction = forms.DecimalField(
-        label="Own vesting: share at the cliff",
+        label="Share at the cliff",
         required=False,
         min_value=Decimal(0),
         max_value=Decimal(1),
@@ -338,7 +347,7 @@ class PriceBandForm(forms.Form):
         decimal_places=4,
     )
     vesting_monthly_installments = forms.IntegerField(
-        label="Own vesting: monthly instalments", required=False, min_value=0, max_value=MAX_INSTALLMENTS
+        label="Monthly instalments", required=False, min_value=0, max_value=MAX_INSTALLMENTS
     )
 
     _FILLED = (
@@ -350,6 +359,16 @@ class PriceBandForm(forms.Form):
         "vesting_monthly_installments",
     )
     _VESTING = ("vesting_cliff_months", "vesting_cliff_fraction", "vesting_monthly_installments")
+    #: The fields as an error names them, out of the row's layout (where "included" sits under its end).
+    NAMES = {
+        "lower_inclusive": "Lower end included",
+        "upper_inclusive": "Upper end included",
+        "ratio_new": "New shares",
+        "ratio_tendered": "For tendered shares",
+        "vesting_cliff_months": "Own vesting: cliff (months)",
+        "vesting_cliff_fraction": "Own vesting: share at the cliff",
+        "vesting_monthly_installments": "Own vesting: monthly instalments",
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -479,7 +498,9 @@ class BasePriceBandFormSet(forms.BaseFormSet):
             if self.can_delete and self._should_delete_form(form):
                 continue
             for name, errors in form.errors.items():
-                where = f"Row {number}" if name == "__all__" else f"Row {number}, {form.fields[name].label}"
+                where = f"Row {number}"
+                if name != "__all__":
+                    where += f", {PriceBandForm.NAMES.get(name) or form.fields[name].label}"
                 messages.extend(f"{where}: {error}" for error in errors)
         return messages
 
