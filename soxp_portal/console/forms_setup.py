@@ -495,9 +495,10 @@ class BasePriceBandFormSet(forms.BaseFormSet):
         if not self.is_bound:
             return messages
         for number, form in enumerate(self.forms, start=1):
-            if self.can_delete and self._should_delete_form(form):
+            row_errors = form.errors  # cleans the row first, if the formset has not
+            if self._should_delete_form(form):
                 continue
-            for name, errors in form.errors.items():
+            for name, errors in row_errors.items():
                 where = f"Row {number}"
                 if name != "__all__":
                     where += f", {PriceBandForm.NAMES.get(name) or form.fields[name].label}"

@@ -4,10 +4,12 @@ bands refused beside the bands, naming the band, with nothing changed; a flat of
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from soxp_portal.audit.models import AuditEvent
@@ -374,7 +376,8 @@ def test_a_flat_offer_saved_as_the_page_shows_it_writes_nothing(
         "New shares per tendered share, such as 0.75, at every price. Unused for an offer with price bands"
         in page
     )
-    data = with_bands(UNTOUCHED, UNTOUCHED, slug=None, name=soxp_2003.name)
+    ticks_only = {"award_type": "rsu", "upper_inclusive": "on", "ratio_new": "2"}  # nothing typed: no band
+    data = with_bands(UNTOUCHED, ticks_only, slug=None, name=soxp_2003.name)
     response = staff_client.post(edit_url(soxp_2003), data, follow=True)
     assert messages_of(response) == ["Nothing was changed."]
     assert not PriceBand.objects.exists()
@@ -405,3 +408,18 @@ def test_the_actions_band_refusal_is_shown_beside_the_bands(
     assert not Offer.objects.filter(slug="soxp-2004").exists()
     refusal = AuditEvent.objects.get(event_type="console.refused")
     assert "Band 2 overlaps band 1" in refusal.data["reason"]
+
+
+def test_once_open_the_bands_are_locked_and_the_ratios_page_is_linked(staff_client, soxp_2003) -> None:
+    PriceBand.objects.create(offer=soxp_2003, position=1, lower=D(0), ratio_new=D(1), ratio_tendered=D(2))
+    rows = (band("0", "4.00", "2", lower_inclusive=True, DELETE=""), band("4.00", None, "1.5"))
+    with time_machine.travel(datetime(2003, 1, 10, 18, 0, tzinfo=UTC), tick=False):
+        page = staff_client.get(edit_url(soxp_2003)).content.decode()
+        response = staff_client.post(
+            edit_url(soxp_2003), with_bands(*rows, initial=1, slug=None, name=soxp_2003.name), follow=True
+        )
+    assert "The terms are locked." in page
+    assert reverse("console:offer-ratios", args=[soxp_2003.slug]) in page
+    assert any("its terms are locked" in message for message in messages_of(response))
+    assert stored(soxp_2003) == [("option", 1, D(0), None, D(1), D(2))]
+    assert not offer_events().exists()
