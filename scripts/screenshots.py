@@ -497,7 +497,50 @@ def walk_ratios(page: Page, base: str, width: int, env: dict[str, str]) -> None:
     shoot(page, "console-ratios", width)
 
 
+#: A banded offer still to open, so that its terms can be edited: exchange-2009's terms and bands moved by
+#: whole weeks to open about four months from now, created by the console's own action.
+UPCOMING_BANDED = (
+    "from datetime import date, timedelta; "
+    "from soxp_portal.accounts.models import User; "
+    "from soxp_portal.offers.actions import TERM_FIELDS, create_offer; "
+    "from soxp_portal.offers.demo import shift_date, shift_instant; "
+    "from soxp_portal.offers.models import Offer; "
+    "source = Offer.objects.get(slug='exchange-2009'); "
+    "weeks = (date.today() + timedelta(days=120) - source.opens_at.date()).days // 7; "
+    "values = {name: getattr(source, name) for name in TERM_FIELDS}; "
+    "values.update(slug='exchange-next', name='Next Option Exchange', "
+    "opens_at=shift_instant(source.opens_at, weeks, source.zone), "
+    "expires_at=shift_instant(source.expires_at, weeks, source.zone), "
+    "hire_cutoff_date=shift_date(source.hire_cutoff_date, weeks)); "
+    "Offer.objects.filter(slug='exchange-next').exists() or create_offer(values, "
+    "covered_plans=source.covered_plans.all(), price_bands=source.terms.price_bands, "
+    "actor=User.objects.get(email='admin@example.com'))"
+)
+
+
+def walk_offer_bands(page: Page, base: str, width: int, env: dict[str, str]) -> None:
+    """The console's terms page of a banded offer not yet open, its bands in the formset; at 1280 px
+    also the page refusing an overlap, named beside the bands."""
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", UPCOMING_BANDED],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, base, "admin@example.com")
+    page.goto(f"{base}/console/setup/offers/exchange-next/terms/")
+    shoot(page, "console-offer-bands", width)
+    if width == 1280:
+        page.fill("input[name='bands-1-lower']", "20.00")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#price-bands .alert-danger")
+        page.locator("#price-bands").screenshot(path=OUT / f"console-offer-bands-refused-{width}.png")
+
+
 WALKS = {
+    "offer-bands": walk_offer_bands,
     "banded-demo": walk_banded_demo,
     "ratios": walk_ratios,
     "close-preview": walk_close_preview,

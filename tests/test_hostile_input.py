@@ -372,8 +372,28 @@ def terms(w: World, *, slug: str | None) -> dict[str, Any]:
         "vesting_cliff_months": "6",
         "vesting_cliff_fraction": "0.5",
         "vesting_monthly_installments": "24",
+        # one price band over every price, its own vesting given (the formset's fields are posted too)
+        "bands-TOTAL_FORMS": "1",
+        "bands-INITIAL_FORMS": "0",
+        "bands-0-award_type": "option",
+        "bands-0-lower": "0",
+        "bands-0-lower_inclusive": "on",
+        "bands-0-upper": "",
+        "bands-0-ratio_new": "1",
+        "bands-0-ratio_tendered": "1.88",
+        "bands-0-vesting_cliff_months": "12",
+        "bands-0-vesting_cliff_fraction": "0.5",
+        "bands-0-vesting_monthly_installments": "12",
     }
     return data if slug is None else {"slug": slug, **data}
+
+
+def terms_forms(offer: Offer | None = None) -> list[forms.BaseForm]:
+    return [
+        forms_setup.OfferTermsForm(instance=offer),
+        forms_setup.PriceBandForm(prefix="bands-0"),
+        ManagementForm(prefix="bands"),
+    ]
 
 
 #: The audit events page's filters, valid: as the page takes them and as its CSV download carries them.
@@ -754,7 +774,7 @@ CASES: dict[str, tuple[Case, ...]] = {
             BEFORE_OPENING,
             lambda w: console("offer-create"),
             lambda w: terms(w, slug="soxp-2004"),
-            forms=lambda w: [forms_setup.OfferTermsForm()],
+            forms=lambda w: terms_forms(),
         ),
     ),
     "console:offer-edit": (
@@ -763,7 +783,7 @@ CASES: dict[str, tuple[Case, ...]] = {
             BEFORE_OPENING,
             lambda w: console("offer-edit", w.offer.slug),
             lambda w: terms(w, slug=None),
-            forms=lambda w: [forms_setup.OfferTermsForm(instance=w.offer)],
+            forms=lambda w: terms_forms(w.offer),
             one_refused=False,
         ),
     ),

@@ -12,6 +12,7 @@ actions, which check it again on the locked row.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from soxp_portal.console.fields import (
     BoundedDateField,
@@ -28,6 +31,7 @@ from soxp_portal.console.fields import (
     price_validator,
 )
 from soxp_portal.offers.actions import DECIMAL_PLACES, TERM_FIELDS
+from soxp_portal.offers.adapters import price_band
 from soxp_portal.offers.limits import (
     MAX_CLIFF_MONTHS,
     MAX_INSTALLMENTS,
@@ -38,7 +42,9 @@ from soxp_portal.offers.limits import (
     term_problems,
 )
 from soxp_portal.offers.models import MAX_RISK_FREE_RATE, MAX_VOLATILITY, Offer, Plan
+from soxp_portal.offers.models import PriceBand as PriceBandRow
 from soxp_portal.rules import window
+from soxp_portal.rules.terms import AWARD_NAMES, AwardType, PriceBand, award_problems, band_problems
 from soxp_portal.rules.wording import format_date, format_money, format_price_input
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -106,6 +112,19 @@ def _switch(false_label: str, true_label: str, label: str) -> forms.TypedChoiceF
     )
 
 
+#: The flat ratio stays required with bands: the offer's column holds one, and it is the ratio at every
+#: price again if the bands are all removed, so it is always one an employee could be given.
+FLAT_RATIO_HELP = (
+    "New shares per tendered share, such as 0.75, at every price. Unused for an offer with price bands "
+    "(below), each of which states its own ratio; still required, as the ratio at every price should the "
+    "bands be removed."
+)
+BANDED_RATIO_HELP = (
+    "Unused: this offer has price bands (below), each with its own ratio. Still required, as the ratio "
+    "at every price should the bands be removed."
+)
+
+
 class OfferTermsForm(forms.ModelForm):
     """Every term of an offer. The slug is chosen when the offer is created and not changed after."""
 
@@ -168,6 +187,7 @@ class OfferTermsForm(forms.ModelForm):
         help_texts = {
             "lookback_end": "Inclusive. Empty: every grant on or after the first date (the Offer to "
             "Exchange's reading); a date: the window ends there (the presentation's reading).",
+            "exchange_ratio": FLAT_RATIO_HELP,
             "price_threshold": "In dollars; a grant below it is eligible only inside the lookback window. "
             f"At most {format_money(MAX_PRICE)}.",
         }
@@ -187,6 +207,8 @@ class OfferTermsForm(forms.ModelForm):
             self.initial["expires_at"] = local_value(self.instance.expires_at, zone)
             for name in ("price_threshold", "exchange_ratio", "vesting_cliff_fraction"):
                 self.initial[name] = f"{getattr(self.instance, name).normalize():f}"  # 0.75, not 0.750000
+            if self.instance.price_bands.exists():
+                self.fields["exchange_ratio"].help_text = BANDED_RATIO_HELP
             self.initial["award_by_country"] = ", ".join(
                 f"{country}: {award}" for country, award in sorted(self.instance.award_by_country.items())
             )
@@ -267,6 +289,249 @@ class OfferTermsForm(forms.ModelForm):
 
     def term_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in TERM_FIELDS if name in self.fields}
+
+
+#: The most price bands the terms page takes, whatever the post claims (`absolute_max`): a crafted
+#: TOTAL_FORMS would otherwise have the page built with 1,000 rows.
+MAX_BANDS = 24
+#: A band gives at most this many new shares per tendered share (the database's limit).
+MAX_NEW_PER_TENDERED = Decimal(10)
+_RATIO = {"max_digits": 9, "decimal_places": 6}
+_PRICE = {"max_digits": 12, "decimal_places": 4}
+
+
+def _included(end: str) -> SafeString:
+    """A band end's tick, "included" beside the end it reads, its whole name for a screen reader."""
+    return format_html('<span class="visually-hidden">{} </span>included', end)
+
+
+class PriceBandForm(forms.Form):
+    """One price band: the award its ratio gives, its ends as stated ("above $19.00", "up to and including
+    $22.50"), its ratio as "new for tendered" (1 for 1.88) and optionally the new award's own vesting.
+
+    A row whose prices, tendered shares and vesting are all empty is no band (an extra row left alone, or
+    a band cleared to remove it), whatever its award and its ticks say."""
+
+    award_type = forms.ChoiceField(
+        label="Award",
+        choices=((Offer.AwardTypeChoice.OPTION, "Options"), (Offer.AwardTypeChoice.RSU, "RSUs")),
+        initial=Offer.AwardTypeChoice.OPTION,
+    )
+    lower = forms.DecimalField(
+        label="Lower end ($)",
+        **_PRICE,
+        validators=[price_validator("The lower end", zero_allowed=True)],
+    )
+    lower_inclusive = forms.BooleanField(label=_included("Lower end"), required=False, initial=True)
+    upper = forms.DecimalField(
+        label="Upper end ($)",
+        required=False,
+        **_PRICE,
+        validators=[price_validator("The upper end")],
+    )
+    upper_inclusive = forms.BooleanField(label=_included("Upper end"), required=False)
+    ratio_new = forms.DecimalField(label="New shares", **_RATIO, initial=1)
+    ratio_tendered = forms.DecimalField(
+        label="For tendered",
+        **_RATIO,
+    )
+    vesting_cliff_months = forms.IntegerField(
+        label="Cliff (months)", required=False, min_value=0, max_value=MAX_CLIFF_MONTHS
+    )
+    vesting_cliff_fraction = forms.DecimalField(
+        label="Share at the cliff",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        max_digits=5,
+        decimal_places=4,
+    )
+    vesting_monthly_installments = forms.IntegerField(
+        label="Monthly instalments", required=False, min_value=0, max_value=MAX_INSTALLMENTS
+    )
+
+    _FILLED = (
+        "lower",
+        "upper",
+        "ratio_tendered",
+        "vesting_cliff_months",
+        "vesting_cliff_fraction",
+        "vesting_monthly_installments",
+    )
+    _VESTING = ("vesting_cliff_months", "vesting_cliff_fraction", "vesting_monthly_installments")
+    #: The fields as an error names them, out of the row's layout (where "included" sits under its end).
+    NAMES = {
+        "lower_inclusive": "Lower end included",
+        "upper_inclusive": "Upper end included",
+        "ratio_new": "New shares",
+        "ratio_tendered": "For tendered shares",
+        "vesting_cliff_months": "Own vesting: cliff (months)",
+        "vesting_cliff_fraction": "Own vesting: share at the cliff",
+        "vesting_monthly_installments": "Own vesting: monthly instalments",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_permitted = True  # a saved band cleared is removed, as an extra row left empty is unused
+        self.use_required_attribute = False
+        #: The band's name as the band checks word it ("Band 2", "RSU band 1"), once the set is checked.
+        self.band_name = ""
+
+    def has_changed(self) -> bool:
+        """Whether the row states a band: anything typed in its prices, tendered shares or vesting."""
+        return any(str(self[name].data or "").strip() for name in self._FILLED)
+
+    def _positive(self, name: str, what: str) -> Decimal:
+        value: Decimal = self.cleaned_data[name]
+        if not value.is_finite() or value <= 0:
+            raise ValidationError(f"{what} must be more than 0.")
+        return value
+
+    def clean_ratio_new(self) -> Decimal:
+        return self._positive("ratio_new", "The new shares of the ratio")
+
+    def clean_ratio_tendered(self) -> Decimal:
+        return self._positive("ratio_tendered", "The tendered shares of the ratio")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lower, upper = data.get("lower"), data.get("upper")
+        if lower is not None and upper is not None and upper <= lower:
+            self.add_error("upper", f"The upper end must be above the lower end, {format_money(lower)}.")
+        new, tendered = data.get("ratio_new"), data.get("ratio_tendered")
+        if new is not None and tendered is not None and new > tendered * MAX_NEW_PER_TENDERED:
+            self.add_error("ratio_new", f"At most {MAX_NEW_PER_TENDERED} new shares for each tendered share.")
+        if any(name in self.errors for name in self._VESTING):
+            return data
+        vesting = [data.get(name) for name in self._VESTING]
+        if any(part is None for part in vesting) and any(part is not None for part in vesting):
+            raise ValidationError(
+                "Give the band's own vesting whole (the cliff in months, the share vesting at the cliff and "
+                "the monthly instalments), or leave all three empty for the offer's vesting."
+            )
+        _, fraction, installments = vesting
+        if installments == 0 and fraction != 1:
+            self.add_error(
+                "vesting_monthly_installments",
+                "Without monthly instalments the whole award vests at the cliff: set the share vesting at "
+                "the cliff to 1, or give the number of instalments.",
+            )
+        return data
+
+    def sort_key(self) -> tuple[str, Decimal, Decimal]:
+        """By award type, then lower end (then upper end, no top last): the order the bands are kept in."""
+        upper = self.cleaned_data.get("upper")
+        return (
+            self.cleaned_data["award_type"],
+            self.cleaned_data["lower"],
+            Decimal("Infinity") if upper is None else upper,
+        )
+
+    def band(self) -> PriceBand:
+        """The row as the rules read a band (``offers.adapters.price_band``, the admin's conversion)."""
+        fields = ("award_type", "lower", "lower_inclusive", "upper", "upper_inclusive", "ratio_new")
+        return price_band(
+            PriceBandRow(
+                **{name: self.cleaned_data[name] for name in (*fields, "ratio_tendered", *self._VESTING)}
+            )
+        )
+
+
+def band_initial(band: PriceBand) -> dict[str, Any]:
+    """A band of the terms as its row shows it for editing: prices as typed ("19.00"), ratios and the
+    share at the cliff without trailing zeros (1.88, not 1.880000)."""
+    vesting = band.vesting
+    return {
+        "award_type": band.award_type.value,
+        "lower": format_price_input(band.lower),
+        "lower_inclusive": band.lower_inclusive,
+        "upper": None if band.upper is None else format_price_input(band.upper),
+        "upper_inclusive": band.upper_inclusive,
+        "ratio_new": f"{band.new_shares.normalize():f}",
+        "ratio_tendered": f"{band.for_tendered.normalize():f}",
+        "vesting_cliff_months": vesting and vesting.cliff_months,
+        "vesting_cliff_fraction": vesting and f"{vesting.cliff_fraction.normalize():f}",
+        "vesting_monthly_installments": vesting and vesting.monthly_installments,
+    }
+
+
+class BasePriceBandFormSet(forms.BaseFormSet):
+    """The offer's price bands, on the terms page. Its own check reads the terms form's award and awards
+    by country, so the band problems the action refuses (``rules.terms.band_problems`` and
+    ``award_problems``) are shown here, naming the band, before anything is tried."""
+
+    def __init__(self, *args: Any, terms: OfferTermsForm, **kwargs: Any) -> None:
+        self.terms = terms
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this band"
+
+    @staticmethod
+    def name_rows(rows: Sequence[forms.Form], bands: Sequence[PriceBand]) -> None:
+        """Names each row's band as the band checks word it: "Band 2", or "RSU band 1" when the offer has
+        bands for more than one award."""
+        several = len({band.award_type for band in bands}) > 1
+        positions: dict[AwardType, int] = {}
+        for row, band in zip(rows, bands, strict=True):
+            positions[band.award_type] = positions.get(band.award_type, 0) + 1
+            name = f"{AWARD_NAMES[band.award_type]} band" if several else "Band"
+            row.band_name = f"{name} {positions[band.award_type]}"  # type: ignore[attr-defined]
+
+    def kept_forms(self) -> list[PriceBandForm]:
+        """The rows that state a band and are not ticked for removal, by award type and lower end."""
+        kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        return sorted(kept, key=PriceBandForm.sort_key)
+
+    def bands(self) -> tuple[PriceBand, ...]:
+        """The bands for ``create_offer``/``update_offer_terms``' `price_bands` (none: the flat ratio)."""
+        return tuple(form.band() for form in self.kept_forms())
+
+    def row_errors(self) -> list[str]:
+        """Each row's problems, naming the row and the field as the page labels them."""
+        messages: list[str] = []
+        if not self.is_bound:
+            return messages
+        for number, form in enumerate(self.forms, start=1):
+            row_errors = form.errors  # cleans the row first, if the formset has not
+            if self._should_delete_form(form):
+                continue
+            for name, errors in row_errors.items():
+                where = f"Row {number}"
+                if name != "__all__":
+                    where += f", {PriceBandForm.NAMES.get(name) or form.fields[name].label}"
+                messages.extend(f"{where}: {error}" for error in errors)
+        return messages
+
+    def clean(self) -> None:
+        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+            return
+        kept = self.kept_forms()
+        bands = [form.band() for form in kept]
+        self.name_rows(kept, bands)
+        problems = band_problems(bands)
+        self.terms.is_valid()
+        terms = self.terms.cleaned_data
+        if not {"award_type", "award_by_country"} & set(self.terms.errors) and "award_type" in terms:
+            by_country = [
+                (country, AwardType(award)) for country, award in sorted(terms["award_by_country"].items())
+            ]
+            problems += award_problems(AwardType(terms["award_type"]), by_country, bands)
+        if problems:
+            raise ValidationError(problems)
+
+
+PriceBandFormSet = forms.formset_factory(
+    PriceBandForm,
+    formset=BasePriceBandFormSet,
+    extra=2,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_BANDS,
+    absolute_max=MAX_BANDS,
+)
 
 
 def short_window_warning(offer: Offer) -> str | None:

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 
 from soxp_portal.accounts.invitations import users_awaiting_invitation
 from soxp_portal.console.forms_setup import (
+    BasePriceBandFormSet,
     CensusConfirmForm,
     CensusUploadForm,
     ContactFormSet,
@@ -40,7 +41,9 @@ from soxp_portal.console.forms_setup import (
     ExtensionForm,
     InvitationsForm,
     OfferTermsForm,
+    PriceBandFormSet,
     RatiosForm,
+    band_initial,
     short_window_warning,
 )
 from soxp_portal.console.views import record_download, record_refusal, staff_required
@@ -48,6 +51,7 @@ from soxp_portal.documents.how_it_works import explanation, render_explanation
 from soxp_portal.offers.actions import (
     BUSINESS_DAYS_AFTER_RATIO_CHANGE,
     OfferError,
+    PriceBandError,
     add_offer_document,
     business_days_left,
     create_offer,
@@ -80,10 +84,42 @@ CENSUS_ERRORS_FILE = "errors.csv"
 
 
 def _terms_page(
-    request: HttpRequest, form: OfferTermsForm, offer: Offer | None, **extra: Any
+    request: HttpRequest, form: OfferTermsForm, bands: BasePriceBandFormSet, offer: Offer | None, **extra: Any
 ) -> HttpResponse:
-    context = {"form": form, "offer": offer, "warning": offer and short_window_warning(offer), **extra}
+    context = {
+        "form": form,
+        "bands": bands,
+        "offer": offer,
+        "warning": offer and short_window_warning(offer),
+        **extra,
+    }
     return render(request, "console/setup/offer_form.html", context)
+
+
+def _bands_formset(request: HttpRequest, form: OfferTermsForm, offer: Offer | None) -> BasePriceBandFormSet:
+    """The offer's price bands beside its terms: as saved (by award type, then lower end) when shown."""
+    if request.method == "POST":
+        return PriceBandFormSet(request.POST, terms=form, prefix="bands")
+    saved = offer.terms.price_bands if offer else ()
+    bands = PriceBandFormSet(initial=[band_initial(band) for band in saved], terms=form, prefix="bands")
+    bands.name_rows(bands.forms[: len(saved)], saved)
+    return bands
+
+
+def _refused(
+    request: HttpRequest,
+    offer: Offer | None,
+    action: str,
+    error: OfferError,
+    form: OfferTermsForm,
+    bands: BasePriceBandFormSet,
+) -> None:
+    """The action's refusal beside what it is about: the bands' problems above the bands."""
+    record_refusal(request, offer, action=action, reason=str(error))
+    if isinstance(error, PriceBandError):
+        bands.non_form_errors().append(str(error))
+    else:
+        form.add_error(None, str(error))
 
 
 def _saved(request: HttpRequest, offer: Offer, message: str) -> HttpResponse:
@@ -95,24 +131,25 @@ def _saved(request: HttpRequest, offer: Offer, message: str) -> HttpResponse:
 @staff_required
 def offer_create(request: HttpRequest) -> HttpResponse:
     form = OfferTermsForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    bands = _bands_formset(request, form, None)
+    if request.method == "POST" and all([form.is_valid(), bands.is_valid()]):
         try:
             offer = create_offer(
                 form.term_values(),
                 covered_plans=form.cleaned_data["covered_plans"],
+                price_bands=bands.bands(),
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
             )
         except OfferError as error:
-            record_refusal(request, None, action="offer.create", reason=str(error))
-            form.add_error(None, str(error))
+            _refused(request, None, "offer.create", error, form, bands)
         else:
             return _saved(
                 request,
                 offer,
                 f"The offer {offer.name} is set up; it opens {format_instant(offer.opens_at, offer.zone)}.",
             )
-    return _terms_page(request, form, None)
+    return _terms_page(request, form, bands, None)
 
 
 @staff_required
@@ -126,24 +163,25 @@ def offer_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("console:offer-edit", slug=offer.slug)
         return render(request, "console/setup/offer_locked.html", {"offer": offer, "locked": locked})
     form = OfferTermsForm(request.POST or None, instance=get_object_or_404(Offer, pk=offer.pk))
-    if request.method == "POST" and form.is_valid():
+    bands = _bands_formset(request, form, offer)
+    if request.method == "POST" and all([form.is_valid(), bands.is_valid()]):
         try:
             changes = update_offer_terms(
                 offer,
                 form.term_values(),
                 covered_plans=form.cleaned_data["covered_plans"],
+                price_bands=bands.bands(),
                 actor=request.user,  # type: ignore[arg-type]
                 request=request,
             )
         except OfferError as error:
-            record_refusal(request, offer, action="offer.edit", reason=str(error))
-            form.add_error(None, str(error))
+            _refused(request, offer, "offer.edit", error, form, bands)
         else:
             if not changes:
                 messages.info(request, "Nothing was changed.")
                 return redirect("console:offer-edit", slug=offer.slug)
             return _saved(request, offer, f"Saved: {', '.join(name.replace('_', ' ') for name in changes)}.")
-    return _terms_page(request, form, offer)
+    return _terms_page(request, form, bands, offer)
 
 
 @staff_required

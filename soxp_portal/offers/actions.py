@@ -459,6 +459,10 @@ class OfferError(Exception):
     """A change to an offer was refused; the message says why and what to do next."""
 
 
+class PriceBandError(OfferError):
+    """The offer's price bands were refused (``_check_bands``): the console shows it beside the bands."""
+
+
 def _term_value(offer: Offer, name: str) -> Any:
     return getattr(offer, f"{name}_id") if name == "new_option_plan" else getattr(offer, name)
 
@@ -527,7 +531,7 @@ def _check_bands(offer: Offer, bands: Sequence[PriceBandTerms]) -> None:
     ]
     problems = band_problems(bands) + award_problems(AwardType(offer.award_type), award_by_country, bands)
     if problems:
-        raise OfferError(" ".join(problems))
+        raise PriceBandError(" ".join(problems))
 
 
 def _replace_bands(offer: Offer, bands: Sequence[PriceBandTerms]) -> None:
