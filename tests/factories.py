@@ -7,7 +7,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from soxp_portal.accounts.models import User
-from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan, TenderedGrant
+from soxp_portal.offers.models import Election, Employee, Grant, Offer, Plan, PriceBand, TenderedGrant
 from soxp_portal.rules.exchange import new_shares
 
 PLAN_2000 = "2000 Stock Option Plan"
@@ -123,3 +123,64 @@ class TenderedGrantFactory(DjangoModelFactory[TenderedGrant]):
     new_shares = factory.LazyAttribute(
         lambda o: new_shares(o.shares_tendered, o.election.offer.exchange_ratio)
     )
+
+
+class PriceBandFactory(DjangoModelFactory[PriceBand]):
+    """A band from $0.00 up at 1 new for 1.88 tendered; give each band of an offer its own `position`."""
+
+    class Meta:
+        model = PriceBand
+
+    offer = factory.SubFactory(OfferFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    lower = Decimal(0)
+    upper = None
+    ratio_new = Decimal(1)
+    ratio_tendered = Decimal("1.88")
+
+
+#: The bands of `banded_offer`, per award: (lower, upper, new, for tendered, own vesting or None).
+#: Grants at $4.50, $6.00 and $12.00 fall in bands 1, 2 and 3.
+BANDS_2009 = {
+    "option": [
+        ("0", "5.00", "1", "1.5", None),
+        ("5.00", "10.00", "1", "1.88", None),
+        ("10.00", None, "1", "3", (12, Decimal("0.25"), 36)),
+    ],
+    "rsu": [
+        ("0", "5.00", "1", "3", None),
+        ("5.00", "10.00", "1", "4", None),
+        ("10.00", None, "1", "6", (12, Decimal("0.25"), 36)),
+    ],
+}
+
+
+def banded_offer(**values: object) -> Offer:
+    """An offer as companies have run them since 2009, on soxp-2003's dates: value-for-value ratios in
+    three price bands for options and for RSUs (employees working in GB receive RSUs), the new award
+    granted at the close. Pass `grant_date_rule`, `ratio_stage`, `award_by_country` to change them."""
+    values = {
+        "slug": "exchange-test-2009",
+        "award_by_country": {"GB": "rsu"},
+        "grant_date_rule": "at_close",
+        "eligible_countries": "US,GB",
+        **values,
+    }
+    offer = OfferFactory(**values)
+    for award, bands in BANDS_2009.items():
+        for position, (lower, upper, new, tendered, vesting) in enumerate(bands, start=1):
+            months, fraction, installments = vesting or (None, None, None)
+            PriceBandFactory(
+                offer=offer,
+                award_type=award,
+                position=position,
+                lower=Decimal(lower),
+                upper=None if upper is None else Decimal(upper),
+                ratio_new=Decimal(new),
+                ratio_tendered=Decimal(tendered),
+                vesting_cliff_months=months,
+                vesting_cliff_fraction=fraction,
+                vesting_monthly_installments=installments,
+            )
+    offer.refresh_from_db()
+    return offer

@@ -23,8 +23,14 @@ from soxp_portal.rules.eligibility import (
     lookback_window_in_words,
 )
 from soxp_portal.rules.exchange import grant_new_shares
-from soxp_portal.rules.terms import OfferTerms
-from soxp_portal.rules.vesting import VestingEvent, VestingSummary, new_option_schedule, vesting_summary
+from soxp_portal.rules.terms import AwardType, OfferTerms, PriceBand
+from soxp_portal.rules.vesting import (
+    VestingEvent,
+    VestingSummary,
+    award_schedule,
+    award_vesting,
+    vesting_summary,
+)
 from soxp_portal.rules.wording import countries_in_words, format_date, format_instant, join_in_words
 
 
@@ -39,14 +45,26 @@ class GrantStatus:
     #: The offer's terms and the expected new grant date, from which the new option's vesting follows.
     terms: OfferTerms = field(repr=False)
     new_grant_date: date
+    #: The award the employee receives for it (``terms.award_for(work_country)``).
+    award: AwardType = AwardType.OPTION
+
+    @property
+    def band(self) -> PriceBand | None:
+        """The price band giving this grant's ratio for the employee's award; None when it cannot be
+        exchanged."""
+        if self.new_shares is None:
+            return None
+        return self.terms.band_for(self.grant.exercise_price, self.award)
 
     @property
     def vesting(self) -> tuple[VestingEvent, ...]:
-        """The new option's vesting schedule if exchanged, from the expected new grant date (empty when it
-        cannot be). Worked out when a page reads it, not for every page that judges the grants."""
+        """The new award's vesting schedule if exchanged (its band's own vesting or the offer's), from the
+        expected new grant date (empty when it cannot be). Worked out when a page reads it, not for every
+        page that judges the grants."""
         if not self.new_shares:
             return ()
-        return new_option_schedule(self.terms, self.new_shares, self.new_grant_date)
+        vesting = award_vesting(self.terms, self.grant.exercise_price, self.award)
+        return award_schedule(vesting, self.new_shares, self.new_grant_date)
 
     @property
     def vesting_summary(self) -> VestingSummary | None:
@@ -90,6 +108,11 @@ class EmployeeStatus:
     def outstanding(self) -> dict[str, int]:
         return {status.grant.grant_id: status.grant.outstanding_shares for status in self.grants}
 
+    @property
+    def award(self) -> AwardType:
+        """The award this employee receives for tendered options (by their work country)."""
+        return self.offer.terms.award_for(self.employee.work_country)
+
     def by_grant_id(self) -> dict[str, GrantStatus]:
         return {status.grant.grant_id: status for status in self.grants}
 
@@ -106,7 +129,9 @@ def employee_status(offer: Offer, employee: Employee, *, now: datetime) -> Emplo
         shares = None
         if verdict.is_eligible:
             shares = grant_new_shares(terms, grant.outstanding_shares, grant.exercise_price, award)
-        status = GrantStatus(grant, verdict, new_shares=shares, terms=terms, new_grant_date=grant_date)
+        status = GrantStatus(
+            grant, verdict, new_shares=shares, terms=terms, new_grant_date=grant_date, award=award
+        )
         statuses.append(status)
     return EmployeeStatus(
         offer=offer,

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from soxp_portal.offers.identifiers import identifier_problem
 from soxp_portal.offers.models import MAX_RISK_FREE_RATE, MAX_VOLATILITY
 from soxp_portal.offers.queries import EmployeeStatus, GrantStatus
+from soxp_portal.portal.awards import NewAward, new_award
 from soxp_portal.rules.corporate_actions import MAX_SPLIT_RATIO
 from soxp_portal.rules.wording import countries_in_words
 
@@ -49,6 +50,28 @@ ACKNOWLEDGEMENTS = (
         "higher than my current ones.",
     ),
 )
+
+
+def _acknowledgement(name: str, text: str, award: NewAward, employed_where: str) -> str:
+    """An acknowledgement as the employee's award and grant date make it true: soxp-2003's words for an
+    offer worded as it is (``NewAward.is_2003_wording``); RSUs have no exercise price, and an award granted
+    at the close leaves no gap in which other grants would wait."""
+    if name == "ack_condition" and award.is_rsu:
+        text = text.replace("the new option", "the RSUs")
+    if name == "ack_blackout" and (award.is_rsu or award.at_close):
+        parts = []
+        if not award.at_close:
+            parts.append("I will receive no other option grant before the new grant date")
+        if award.is_rsu:
+            parts.append(
+                "the RSUs have no exercise price and deliver shares only as they vest"
+                if parts
+                else "I understand that the RSUs have no exercise price and deliver shares only as they vest"
+            )
+        else:
+            parts.append("I understand that the new exercise price may be higher than my current ones")
+        text = ", and ".join(parts) + "."
+    return text.format(employed_where=employed_where)
 
 
 class TenderField(forms.TypedChoiceField):
@@ -171,9 +194,10 @@ class ConfirmElectionForm(TenderForm):
             if name.startswith(TENDER_PREFIX):
                 field.widget = forms.HiddenInput()
         employed_where = countries_in_words(self.status.offer.eligible_countries)
+        award = new_award(self.status.offer.terms, self.status.award)
         for name, text in ACKNOWLEDGEMENTS:
             self.fields[name] = forms.BooleanField(
-                label=text.format(employed_where=employed_where), required=True
+                label=_acknowledgement(name, text, award, employed_where), required=True
             )
         # "The offer's documents" are listed on the review page, "How the exchange works" first.
         self.fields["ack_terms"].help_text = format_html(

@@ -21,12 +21,13 @@ from django.utils.http import urlencode
 from soxp_portal.closing.models import AcceptedGrant, NewGrant, PromiseLetter, Tender
 from soxp_portal.offers.models import Employee, Offer
 from soxp_portal.offers.queries import EmployeeStatus, election_in_force, employee_status, offer_summary
+from soxp_portal.portal.awards import new_award
 from soxp_portal.portal.compare import Assumptions, PriceSource, SpotSource, compare_page, default_price
 from soxp_portal.portal.forms import CompareForm
 from soxp_portal.rules import window
 from soxp_portal.rules.corporate_actions import ReverseSplit
 from soxp_portal.rules.decision_support import DEFAULT_GROWTH_RATE, ILLUSTRATIVE_GROWTH_RATES
-from soxp_portal.rules.vesting import VestingEvent, vesting_schedule_for
+from soxp_portal.rules.vesting import VestingEvent, award_schedule, award_vesting
 from soxp_portal.rules.wording import format_percent, format_price_input
 
 
@@ -71,6 +72,8 @@ def page_context(
         "status": status,
         "links": links,
         "preview_of": preview_of,
+        # The employee's new award in words: bands, ratios, RSUs or options, the grant date rule, the stage.
+        "new_award": new_award(offer.terms, status.award),
         # Lazy: queried only by the pages that list the offer's documents (the overview, the review).
         "documents": offer.documents.all(),
         **extra,
@@ -123,10 +126,11 @@ def tender_outcome(offer: Offer, employee: Employee) -> TenderOutcome | None:
     )
     new_grants = (
         NewGrant.objects.filter(accepted_grant__tender=tender)
-        .select_related("plan")
+        .select_related("plan", "accepted_grant__grant")
         .order_by("grant_date", "grant_id")
     )
     terms = offer.terms
+    award = terms.award_for(employee.work_country)
     is_granted = closing is not None and closing.new_grants_created_at is not None
     return TenderOutcome(
         tender=tender,
@@ -138,7 +142,16 @@ def tender_outcome(offer: Offer, employee: Employee) -> TenderOutcome | None:
         is_granted=is_granted,
         letter=getattr(tender, "letter", None),
         new_options=[
-            NewOption(grant, vesting_schedule_for(terms, grant.shares, grant.grant_date))
+            NewOption(
+                grant,
+                list(
+                    award_schedule(
+                        award_vesting(terms, grant.accepted_grant.grant.exercise_price, award),
+                        grant.shares,
+                        grant.grant_date,
+                    )
+                ),
+            )
             for grant in new_grants
         ],
     )

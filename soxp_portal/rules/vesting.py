@@ -141,6 +141,18 @@ def offer_vesting(terms: OfferTerms) -> AwardVesting:
     )
 
 
+def award_vesting_in_words(vesting: AwardVesting) -> str:
+    """A new award's vesting as the offer summary words the offer's: "50% vests 6 months after the new
+    grant date; the rest vests in 24 equal monthly parts after that"."""
+    cliff = f"{(vesting.cliff_fraction * 100).normalize():f}%"
+    if vesting.monthly_installments == 0:
+        return f"{cliff} vests {vesting.cliff_months} months after the new grant date"
+    return (
+        f"{cliff} vests {vesting.cliff_months} months after the new grant date; the rest vests in "
+        f"{vesting.monthly_installments} equal monthly parts after that"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class VestingSummary:
     """A schedule in one line, as a page listing many grants states it: what vests at the cliff, the

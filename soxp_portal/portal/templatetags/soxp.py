@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.safestring import SafeString
 
+from soxp_portal.offers.queries import GrantStatus
+from soxp_portal.portal.awards import BandTerms, NewAward
 from soxp_portal.rules.wording import (
     format_instant,
     format_money,
@@ -67,3 +69,12 @@ def iso_instant(instant: datetime | None) -> str:
     if instant is None:
         return ""
     return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+@register.filter
+def band_of(award: NewAward | None, grant: GrantStatus | None) -> BandTerms | None:
+    """The words of a grant's price band under the employee's award (``portal.awards``): its prices,
+    its ratio ("1 new for 1.88 tendered") and its own vesting; None for a grant that cannot be exchanged."""
+    if award is None or grant is None:
+        return None
+    return award.band_of(grant.band)
