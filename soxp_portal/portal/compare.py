@@ -36,11 +36,13 @@ from soxp_portal.rules.decision_support import (
     option_profit,
     price_step,
 )
+from soxp_portal.rules.terms import AwardType
 from soxp_portal.rules.vesting import (
     AssumedVesting,
+    award_schedule,
+    award_vesting,
     current_grant_vested,
     new_option_expiration,
-    new_option_schedule,
     vested_shares,
 )
 from soxp_portal.rules.wording import format_money, format_round_money
@@ -173,13 +175,28 @@ class ComparePage:
     current_vesting: AssumedVesting | None
     cancellation_date: date
     new_grant_date: date
+    #: The employee's award is restricted stock units: the new award has no exercise price, and the
+    #: assumed price is the share price on the new grant date.
+    is_rsu: bool = False
+    #: The assumed price after any split: the new exercise price, or for RSUs the share price on the
+    #: new grant date (where the growth path starts).
+    assumed_price: Decimal = Decimal(0)
 
     @property
     def new_shares(self) -> int:
         return self.total.new.shares
 
+    @property
+    def has_gap(self) -> bool:
+        """Whether the employee holds nothing between the cancellation and the new grant."""
+        return self.new_grant_date > self.cancellation_date
 
-def _new_option(shares: int, price: Decimal, offer: Offer, new_grant_date: date) -> Holding:
+
+def _new_award(shares: int, price: Decimal, offer: Offer, new_grant_date: date, *, is_rsu: bool) -> Holding:
+    """The new award as a holding: options at the assumed new exercise price, expiring after the new
+    term; restricted stock units as options at $0.00 (each pays the share price) that never expire."""
+    if is_rsu:
+        return Holding(Decimal(0), shares)
     return Holding(price, shares, expires_on=new_option_expiration(new_grant_date, offer.new_term_years))
 
 
@@ -193,13 +210,15 @@ def _rows(
     new: Holding,
     crossover: Decimal | None,
     strike_names: dict[Decimal, list[str]],
+    assumed: Decimal,
+    is_rsu: bool,
 ) -> tuple[TableRow, ...]:
-    prices = comparison_prices(new.strike, (holding.strike for holding in kept), crossover)
+    prices = comparison_prices(assumed, (holding.strike for holding in kept), crossover)
     rows = []
     for row in holdings_breakeven_table(kept, new, prices):
         marks = []
-        if row.price == new.strike:
-            marks.append("assumed new price")
+        if row.price == assumed:
+            marks.append("assumed share price on the new grant date" if is_rsu else "assumed new price")
         if row.price in strike_names:
             marks.append(f"exercise price of {', '.join(strike_names[row.price])}")
         if row.price == crossover:
@@ -208,14 +227,21 @@ def _rows(
     return tuple(rows)
 
 
-def _comparison(kept: Sequence[Holding], new: Holding, strike_names: dict[Decimal, list[str]]) -> Comparison:
+def _comparison(
+    kept: Sequence[Holding],
+    new: Holding,
+    strike_names: dict[Decimal, list[str]],
+    *,
+    assumed: Decimal,
+    is_rsu: bool = False,
+) -> Comparison:
     crossover = exchange_crossover(kept, new)
     return Comparison(
         kept=tuple(kept),
         new=new,
         crossover=crossover,
         exchange_ever_yields_more=exchange_ever_yields_more(kept, new),
-        rows=_rows(kept, new, crossover, strike_names),
+        rows=_rows(kept, new, crossover, strike_names, assumed, is_rsu),
     )
 
 
@@ -264,6 +290,8 @@ class GrantValue(_Verdict):
     keep: Decimal
     new_shares: int
     exchange: Decimal
+    #: The grant judged for the offer, for its price band.
+    status: GrantStatus | None = None
 
     @property
     def exchange_advantage(self) -> Decimal:
@@ -325,7 +353,8 @@ class GapOutlook:
     total_margin: Decimal
     paths: int
     seed: int
-    chart: PercentileChart
+    #: None for restricted stock units: they have no exercise price to land anywhere.
+    chart: PercentileChart | None
 
 
 @dataclass(frozen=True)
@@ -382,8 +411,12 @@ def _valuation(
     valued_on: date,
     new_term_years: int,
     as_of_cancellation: bool,
+    is_rsu: bool = False,
 ) -> Valuation:
-    per_new = valuation.forward_start_call(float(spot), rate, volatility, new_term_years)
+    if is_rsu:
+        per_new = valuation.restricted_stock_unit(float(spot))
+    else:
+        per_new = valuation.forward_start_call(float(spot), rate, volatility, new_term_years)
     grants = []
     for item, holding, shares in zip(eligible, kept, new, strict=True):
         years = valuation.years_between(valued_on, holding.expires_on or valued_on)
@@ -397,6 +430,7 @@ def _valuation(
                 keep=valuation.to_cents(holding.shares * call),
                 new_shares=shares,
                 exchange=valuation.to_cents(shares * per_new),
+                status=item,
             )
         )
     return Valuation(
@@ -421,6 +455,7 @@ def _gap_outlook(
     new_grant_date: date,
     horizon: date,
     assumed: Decimal,
+    is_rsu: bool = False,
 ) -> GapOutlook:
     to_grant = valuation.LognormalStep(rate, volatility, valuation.years_between(valued_on, new_grant_date))
     to_horizon = valuation.LognormalStep(rate, volatility, valuation.years_between(new_grant_date, horizon))
@@ -433,19 +468,24 @@ def _gap_outlook(
         )
         for holding, shares in zip(kept, new, strict=True)
     ]
-    each = valuation.exchange_wins_probabilities(float(spot), to_grant, to_horizon, grants)
-    total = valuation.simulate_exchange_wins(float(spot), to_grant, to_horizon, grants)
-    percentiles = tuple(
-        Percentile(p, valuation.to_cents(price))
-        for p, price in zip(
-            valuation.PRICE_PERCENTILES, valuation.price_percentiles(float(spot), to_grant), strict=True
+    if is_rsu:
+        whole = valuation.LognormalStep(rate, volatility, valuation.years_between(valued_on, horizon))
+        each = valuation.rsu_wins_probabilities(float(spot), whole, grants)
+        percentiles: tuple[Percentile, ...] = ()
+    else:
+        each = valuation.exchange_wins_probabilities(float(spot), to_grant, to_horizon, grants)
+        percentiles = tuple(
+            Percentile(p, valuation.to_cents(price))
+            for p, price in zip(
+                valuation.PRICE_PERCENTILES, valuation.price_percentiles(float(spot), to_grant), strict=True
+            )
         )
-    )
+    total = valuation.simulate_exchange_wins(float(spot), to_grant, to_horizon, grants, units=is_rsu)
     return GapOutlook(
         new_grant_date=new_grant_date,
         horizon=horizon,
         percentiles=percentiles,
-        chart=percentile_chart(percentiles, spot=spot, assumed=assumed),
+        chart=percentile_chart(percentiles, spot=spot, assumed=assumed) if percentiles else None,
         grants=tuple(
             GrantChance(item.grant.grant_id, _percent(chance), not grant.alive_at_horizon)
             for item, grant, chance in zip(eligible, grants, each, strict=True)
@@ -497,37 +537,52 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
     the employee applies (none by default). Call only when the employee can take part
     (``status.can_take_part``)."""
     offer, eligible, split = status.offer, status.eligible_grants, assumptions.split
+    terms = offer.terms
+    is_rsu = status.award is AwardType.RSU
     price = split.price(assumptions.price)
     kept, new_each, split_rows = _split_holdings(eligible, split)
     names: dict[Decimal, list[str]] = {}
     for item, holding in zip(eligible, kept, strict=True):
         names.setdefault(holding.strike, []).append(item.grant.grant_id)
-    new = _new_option(sum(new_each), price, offer, status.new_grant_date)
-    total = _comparison(kept, new, names)
+    new = _new_award(sum(new_each), price, offer, status.new_grant_date, is_rsu=is_rsu)
+    total = _comparison(kept, new, names, assumed=price, is_rsu=is_rsu)
     grants = tuple(
         GrantComparison(
             status=item,
             comparison=_comparison(
                 [holding],
-                _new_option(shares, price, offer, status.new_grant_date),
+                _new_award(shares, price, offer, status.new_grant_date, is_rsu=is_rsu),
                 {holding.strike: [item.grant.grant_id]},
+                assumed=price,
+                is_rsu=is_rsu,
             ),
         )
         for item, holding, shares in zip(eligible, kept, new_each, strict=True)
     )
-    terms = offer.terms
-    schedules = [new_option_schedule(terms, shares, status.new_grant_date) for shares in new_each if shares]
+    # Each grant's new award vests as its band says (the band's own vesting or the offer's).
+    vestings = [award_vesting(terms, item.grant.exercise_price, status.award) for item in eligible]
+    schedules = [
+        award_schedule(vesting, shares, status.new_grant_date)
+        for vesting, shares in zip(vestings, new_each, strict=True)
+        if shares
+    ]
     volatility = assumptions.volatility
     path = tuple(
         PathYear(year=year, vested=sum(vested_shares(schedule, year.on) for schedule in schedules))
         for year in growth_table(
-            kept, new, start_on=status.new_grant_date, yearly_growth=assumptions.growth, volatility=volatility
+            kept,
+            new,
+            start_on=status.new_grant_date,
+            yearly_growth=assumptions.growth,
+            volatility=volatility,
+            start=price,
         )
     )
     cancellation = offer.cancellation_date()
     valued_on = min(today, cancellation)
-    horizon = add_months(
-        status.new_grant_date, terms.vesting_cliff_months + terms.vesting_monthly_installments
+    horizon = max(
+        add_months(status.new_grant_date, vesting.cliff_months + vesting.monthly_installments)
+        for vesting in vestings
     )
     model = None
     outlook = None
@@ -542,6 +597,7 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
             valued_on=valued_on,
             new_term_years=offer.new_term_years,
             as_of_cancellation=valued_on < today,
+            is_rsu=is_rsu,
         )
         outlook = _gap_outlook(
             eligible,
@@ -552,13 +608,14 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
             new_grant_date=status.new_grant_date,
             horizon=horizon,
             assumed=price,
+            is_rsu=is_rsu,
         )
     return ComparePage(
         assumptions=assumptions,
         total=total,
         grants=grants,
         path=path,
-        chart=profit_chart(kept, new, [row.row.price for row in total.rows], total.crossover),
+        chart=profit_chart(kept, new, [row.row.price for row in total.rows], total.crossover, assumed=price),
         fully_vested_on=max((schedule[-1].vest_date for schedule in schedules), default=None),
         expiring=tuple(item for item in eligible if item.grant.expiration_date <= path[-1].year.on),
         split_rows=split_rows,
@@ -570,6 +627,8 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
         current_vesting=offer.current_grant_vesting,
         cancellation_date=cancellation,
         new_grant_date=status.new_grant_date,
+        is_rsu=is_rsu,
+        assumed_price=price,
     )
 
 
@@ -594,10 +653,17 @@ def _multiples(step: Decimal, top: Decimal) -> list[Decimal]:
 
 
 def profit_chart(
-    kept: Sequence[Holding], new: Holding, prices: Iterable[Decimal], crossover: Decimal | None
+    kept: Sequence[Holding],
+    new: Holding,
+    prices: Iterable[Decimal],
+    crossover: Decimal | None,
+    *,
+    assumed: Decimal | None = None,
 ) -> ProfitChart:
     """Both profits from $0 to the table's highest price. Each is straight between strikes, so a point
-    at every strike draws it exactly."""
+    at every strike draws it exactly. `assumed` marks the assumed price (the new exercise price unless
+    given: restricted stock units have none, and mark the share price assumed on the new grant date)."""
+    assumed = new.strike if assumed is None else assumed
     x_top = max(prices)
     profit_top = max(holdings_profit(kept, x_top), option_profit(new.strike, new.shares, x_top), Decimal(1))
     profit_step = price_step(profit_top, _PROFIT_TICKS)
@@ -635,7 +701,7 @@ def profit_chart(
             ChartTick(y(profit), format_round_money(profit)) for profit in _multiples(profit_step, y_top)
         ),
         crossover=None if crossover is None else ChartTick(x(crossover), format_round_money(crossover), side),
-        assumed=ChartTick(x(new.strike), format_round_money(new.strike)),
+        assumed=ChartTick(x(assumed), format_round_money(assumed)),
     )
 
 

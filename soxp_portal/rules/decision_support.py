@@ -251,15 +251,18 @@ def growth_table(
     yearly_growth: Decimal,
     volatility: Decimal | None = None,
     years: int = PATH_YEARS,
+    start: Decimal | None = None,
 ) -> list[GrowthYear]:
-    """Slide 15 year by year: the price path from the new exercise price, starting on the new grant
-    date, with both profits at the path's price on each anniversary and, given a volatility, its band.
+    """Slide 15 year by year: the price path from the new exercise price (or `start`, the share price
+    assumed on the new grant date, for restricted stock units, whose `new` has no exercise price),
+    starting on the new grant date, with both profits at the path's price on each anniversary and,
+    given a volatility, its band.
 
     An option that has expired by a date counts nothing from then on (an old grant may end within the
     path); the profits are otherwise the intrinsic value of every share, vested or not.
     """
     rows = []
-    for year, price in enumerate(price_path(new.strike, yearly_growth, years)):
+    for year, price in enumerate(price_path(new.strike if start is None else start, yearly_growth, years)):
         on = add_months(start_on, year * _MONTHS_PER_YEAR)
         alive = [holding for holding in kept if holding.is_alive_on(on)]
         rows.append(

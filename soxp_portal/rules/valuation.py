@@ -134,6 +134,14 @@ def black_scholes_put(spot: float, strike: float, rate: float, volatility: float
     return call - spot + strike * math.exp(-rate * years)
 
 
+def restricted_stock_unit(spot: float) -> float:
+    """Today's value of one restricted stock unit, one share delivered as it vests: without dividends,
+    the discounted expectation of the share price on any later date is today's price."""
+    if spot <= 0:
+        raise ValueError("The share price must be more than 0.")
+    return spot
+
+
 def forward_start_call(spot: float, rate: float, volatility: float, term_years: float) -> float:
     """Today's value of a call on one share granted later at the money, for `term_years` from then.
 
@@ -247,6 +255,31 @@ def exchange_wins_probabilities(
     return [float(value) for value in np.clip(result, 0.0, 1.0)]
 
 
+def rsu_wins_probabilities(
+    spot: float, to_horizon: LognormalStep, grants: Sequence[KeptGrant]
+) -> list[float]:
+    """For each grant alone exchanged for restricted stock units: the probability that the RSUs are worth
+    more than the grant kept at the horizon, both valued at what they would give then.
+
+    An RSU has no exercise price: m units give m x at the final price x, against n (x - K)+ kept. So the
+    RSUs win wherever m x > n (x - K)+: always (x > 0) when m >= n or the grant has expired by the
+    horizon; with m < n exactly below c = nK / (n - m), which lies above K. `to_horizon` runs from the
+    valuation date to the horizon (no new exercise price to wait for), so x / spot is lognormal and the
+    chance is a closed form, P(x < c).
+    """
+    result = []
+    for grant in grants:
+        if not grant.alive_at_horizon or grant.new_shares >= grant.shares:
+            result.append(1.0)
+            continue
+        crossover = grant.shares * grant.strike / (grant.shares - grant.new_shares)
+        if crossover <= 0:
+            result.append(0.0)
+            continue
+        result.append(float(ndtr((math.log(crossover / spot) - to_horizon.mean) / to_horizon.deviation)))
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class SimulatedProbability:
     """A probability estimated from `paths` simulated outcomes, with its standard error."""
@@ -265,12 +298,14 @@ def simulate_exchange_wins(
     *,
     paths: int = SIMULATION_PATHS,
     seed: int = SIMULATION_SEED,
+    units: bool = False,
 ) -> SimulatedProbability:
     """The probability that exchanging all `grants` together beats keeping them all, by simulation.
 
     Each path draws the new exercise price s and the final price x. Keeping pays the sum of
     n_i (x - K_i)+ over the grants alive at the horizon, read for every path at once from the sorted
-    strikes' running sums; exchanging pays (the sum of m_i) x (x - s)+.
+    strikes' running sums; exchanging pays (the sum of m_i) x (x - s)+, or (the sum of m_i) x for
+    restricted stock units (`units`: no exercise price, so s plays no part).
     """
     if not grants or paths <= 0:
         raise ValueError("Simulate at least one path of at least one grant.")
@@ -283,7 +318,7 @@ def simulate_exchange_wins(
     cost = np.concatenate(([0.0], np.cumsum([strike * shares for strike, shares in kept], dtype=float)))
     in_money = np.searchsorted(strikes, x, side="left")  # how many strikes lie below x
     keep = x * shares[in_money] - cost[in_money]
-    exchange = sum(grant.new_shares for grant in grants) * np.maximum(x - s, 0.0)
+    exchange = sum(grant.new_shares for grant in grants) * (x if units else np.maximum(x - s, 0.0))
     probability = float(np.mean(exchange > keep))
     return SimulatedProbability(
         probability=probability,
