@@ -24,10 +24,17 @@ from django.db.models import QuerySet
 from soxp_portal.documents.batch import Cut, anchored_starts, layout, section_pages, split_pdf
 from soxp_portal.documents.rendering import render_html
 from soxp_portal.offers.models import Election, Grant, Offer, TenderedGrant
+from soxp_portal.portal.awards import NewAward, new_award
 from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.eligibility import is_lookback, lookback_window_in_words
 from soxp_portal.rules.terms import PricingBasis
-from soxp_portal.rules.vesting import VestingEvent, new_option_expiration, vesting_schedule_for
+from soxp_portal.rules.vesting import (
+    VestingEvent,
+    award_schedule,
+    award_vesting,
+    new_option_expiration,
+    vesting_schedule_for,
+)
 from soxp_portal.rules.wording import (
     countries_in_words,
     format_date,
@@ -54,6 +61,8 @@ class TenderedLine:
     new_shares: str
     #: Granted inside the lookback window: it had to be tendered with the others.
     is_lookback: bool
+    #: The grant's price band and ratio, "band 2: 1 new for 1.88 tendered"; empty for a flat offer.
+    band: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,10 @@ class ElectionDocument:
     deadline: str
     new_grant_date: str
     audit_hash: str | None
+    #: The award received, as the form's headings name it: "new options" or "restricted stock units".
+    award: str = "new options"
+    #: What the new-shares column counts: "New shares" or "RSUs".
+    new_shares_heading: str = "New shares"
 
     @property
     def reference(self) -> str:
@@ -133,7 +146,7 @@ class ElectionDocument:
     def subtitle(self) -> str:
         if self.is_withdrawal:
             return "Notice of Withdrawal from the offer, as recorded by the SOXP Portal"
-        return "Election to exchange eligible options for new options, as recorded by the SOXP Portal"
+        return f"Election to exchange eligible options for {self.award}, as recorded by the SOXP Portal"
 
     @property
     def pdf_title(self) -> str:
@@ -176,9 +189,13 @@ def _tendered_lines(election: Election) -> list[TenderedGrant]:
     )
 
 
-def _table_line(offer: Offer, line: TenderedGrant) -> TenderedLine:
+def _table_line(offer: Offer, line: TenderedGrant, award: NewAward | None = None) -> TenderedLine:
     grant: Grant = line.grant
+    band = None
+    if award is not None and award.is_banded:
+        band = award.band_of(offer.terms.band_for(grant.exercise_price, award.award))
     return TenderedLine(
+        band=f"band {band.number}: {band.ratio}" if band else "",
         grant_id=grant.grant_id,
         plan=grant.plan.name,
         option_type=grant.option_type,
@@ -200,12 +217,23 @@ def monthly_amounts_in_words(events: list[VestingEvent]) -> str:
     return f"{format_shares(monthly[0])} or {format_shares(monthly[-1])}"
 
 
-def _vesting_line(offer: Offer, line: TenderedGrant, grant_date: date) -> VestingLine:
-    events = vesting_schedule_for(offer.terms, line.new_shares, grant_date)
+def _vesting_line(
+    offer: Offer, line: TenderedGrant, grant_date: date, award: NewAward | None = None, *, dated: bool = False
+) -> VestingLine:
+    """One grant's new award vesting; `dated` puts the cliff's date in its cell (when bands vest on
+    schedules of their own, so that no one date heads the column)."""
+    if award is None:
+        events = vesting_schedule_for(offer.terms, line.new_shares, grant_date)
+    else:
+        vesting = award_vesting(offer.terms, line.grant.exercise_price, award.award)
+        events = list(award_schedule(vesting, line.new_shares, grant_date))
+    at_cliff = format_shares(events[0].shares) if events else "-"
+    if dated and events:
+        at_cliff = f"{at_cliff} on {format_date(events[0].vest_date)}"
     return VestingLine(
         grant_id=line.grant.grant_id,
         new_shares=format_shares(line.new_shares),
-        at_cliff=format_shares(events[0].shares) if events else "-",
+        at_cliff=at_cliff,
         monthly=monthly_amounts_in_words(events),
         fully_vested=format_date(events[-1].vest_date) if events else "-",
     )
@@ -289,6 +317,105 @@ def _new_grant_terms(offer: Offer, lines: list[TenderedGrant], grant_date: date)
         ),
         Term("Vesting", vesting_in_words(offer, grant_date)),
     )
+
+
+def new_grant_date_in_words(offer: Offer, award: NewAward, grant_date: date) -> str:
+    """When the new award is granted: after the gap as soxp-2003 words it, or at the close."""
+    cancellation = offer.cancellation_date()
+    if not award.at_close:
+        return (
+            f"{format_date(grant_date)} (expected): the first business day at least "
+            f"{grant_delay_in_words(offer)} after the tendered options are cancelled on "
+            f"{format_date(cancellation)}. If the offer is extended, this date moves with it."
+        )
+    when = (
+        "the day the tendered options are cancelled"
+        if grant_date == cancellation
+        else f"the first business day after the tendered options are cancelled on {format_date(cancellation)}"
+    )
+    return (
+        f"{format_date(grant_date)} (expected): at the close, {when}, with no gap. If the offer is extended, "
+        "this date moves with it."
+    )
+
+
+def _bands_in_words(award: NewAward) -> str:
+    """Every band of the employee's award with its ratio: "$0.00 or higher and below $5.00: 1 new for 1.5
+    tendered; ...", then the rounding."""
+    bands = "; ".join(f"band {band.number}, {band.prices}: {band.ratio}" for band in award.bands)
+    return f"By the tendered grant's exercise price: {bands}; {award.rounding}."
+
+
+def _award_vesting_in_words(offer: Offer, award: NewAward, grant_date: date) -> str:
+    """The vesting of the new award: the offer's (with its dates) unless a band sets its own, which is then
+    stated band by band (each grant's dates are in the vesting table)."""
+    words = vesting_in_words(offer, grant_date)
+    if award.is_rsu:
+        words = words.replace("new option", "RSU grant").replace(
+            "completes the option", "completes the grant"
+        )
+    own = [band for band in award.bands if band.vesting is not None]
+    if not own:
+        return words
+    stated = "; ".join(f"band {band.number}: {band.vesting}" for band in own)
+    if len(own) < len(award.bands):
+        stated += f"; every other band: {words.removesuffix('.')}"
+    return f"As each grant's price band states (each grant's dates are in the table below): {stated}."
+
+
+def _award_terms(
+    offer: Offer, award: NewAward, lines: list[TenderedGrant], grant_date: date
+) -> tuple[Term, ...]:
+    """The Election Form's terms of the new award for an offer worded otherwise than soxp-2003: its grant
+    date rule, its bands and ratios, RSUs (no exercise price, no option type or term) or options."""
+    terms = [Term("New grant date", new_grant_date_in_words(offer, award, grant_date))]
+    if award.is_banded:
+        terms.append(Term("Exchange ratios", _bands_in_words(award)))
+    if award.is_rsu:
+        terms.append(
+            Term(
+                "Award",
+                f"Restricted stock units (RSUs) granted under the {offer.new_option_plan.name}: each unit is "
+                f"one share of {offer.company_name} common stock, delivered as it vests. An RSU has no "
+                "exercise price.",
+            )
+        )
+    else:
+        terms.extend(_new_grant_terms(offer, lines, grant_date)[1:4])
+    terms.append(Term("Vesting", _award_vesting_in_words(offer, award, grant_date)))
+    if award.is_preliminary:
+        terms.append(Term("Ratios", PRELIMINARY_RATIOS))
+    return tuple(terms)
+
+
+#: What every document with figures says while the ratios are preliminary.
+PRELIMINARY_RATIOS = (
+    "The exchange ratios are preliminary and may change. The final ratios will be announced before the offer "
+    "closes; this election stays in force at the final ratios unless you change or withdraw it."
+)
+
+
+def _award_acknowledgements(
+    offer: Offer, award: NewAward, deadline: str, grant_date: date
+) -> tuple[str, ...]:
+    """soxp-2003's acknowledgements, worded for the employee's award: RSUs for new options, no wait for
+    other grants when the award comes at the close, and the preliminary ratios."""
+    statements = []
+    for statement in _acknowledgements(offer, deadline, grant_date):
+        if award.at_close and statement.startswith("You will receive no other stock option grant"):
+            continue
+        if award.is_rsu:
+            statement = (
+                statement.replace("the new options are never granted", "the RSUs are never granted")
+                .replace("The new options are granted only", "The RSUs are granted only")
+                .replace("you receive no new options", "you receive no RSUs")
+                .replace("The new options are governed by", "The RSUs are governed by")
+                .replace("and its option agreement", "and its RSU agreement")
+            )
+        statements.append(statement)
+    if award.is_preliminary:
+        statements.insert(-1, PRELIMINARY_RATIOS)
+    return tuple(statements)
 
 
 def _acknowledgements(offer: Offer, deadline: str, grant_date: date) -> tuple[str, ...]:
@@ -384,6 +511,10 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
     is_withdrawal = election.kind == Election.Kind.WITHDRAWAL
     grant_date = offer.new_grant_date()
     deadline = format_instant(offer.expires_at, offer.zone)
+    award = new_award(offer.terms, offer.terms.award_for(employee.work_country))
+    as_2003 = award.is_2003_wording
+    # Bands with vesting of their own have no common cliff date to head the vesting table's column.
+    dated = any(band.vesting is not None for band in award.bands)
 
     lines = [] if is_withdrawal else _tendered_lines(election)
     withdrawn = (
@@ -391,10 +522,10 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         if is_withdrawal and previous is not None and previous.kind == Election.Kind.ELECTION
         else []
     )
-    table = tuple(_table_line(offer, line) for line in lines)
+    table = tuple(_table_line(offer, line, award) for line in lines)
     conditions = tuple(
         f"Grant {line.grant.grant_id}: \u201c{line.grant.performance_condition.strip()}\u201d. "
-        "This condition carries over to the new option granted for it."
+        f"This condition carries over to the {'RSUs' if award.is_rsu else 'new option'} granted for it."
         for line in lines
         if line.grant.performance_condition.strip()
     )
@@ -423,16 +554,28 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         total_tendered=format_shares(sum(line.shares_tendered for line in lines)),
         total_new_shares=format_shares(sum(line.new_shares for line in lines)),
         has_lookback=any(line.is_lookback for line in table),
-        terms=() if is_withdrawal else _new_grant_terms(offer, lines, grant_date),
-        vesting_heading_cliff=f"On {cliff_date}",
+        terms=()
+        if is_withdrawal
+        else _new_grant_terms(offer, lines, grant_date)
+        if as_2003
+        else _award_terms(offer, award, lines, grant_date),
+        vesting_heading_cliff="At the cliff" if dated else f"On {cliff_date}",
         vesting_heading_monthly=(
-            f"Each month, {first_month} to {last_month}"
+            "Each month after the cliff"
+            if dated
+            else f"Each month, {first_month} to {last_month}"
             if offer.vesting_monthly_installments
             else "No monthly installments"
         ),
-        vesting=tuple(_vesting_line(offer, line, grant_date) for line in lines),
+        vesting=tuple(
+            _vesting_line(offer, line, grant_date, None if as_2003 else award, dated=dated) for line in lines
+        ),
         performance_conditions=conditions,
-        acknowledgements=() if is_withdrawal else _acknowledgements(offer, deadline, grant_date),
+        acknowledgements=()
+        if is_withdrawal
+        else _acknowledgements(offer, deadline, grant_date)
+        if as_2003
+        else _award_acknowledgements(offer, award, deadline, grant_date),
         withdrawn_lines=tuple(_table_line(offer, line) for line in withdrawn),
         signature=election.signature,
         signature_note=_signature_note(election),
@@ -447,6 +590,8 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         deadline=deadline,
         new_grant_date=format_date(grant_date),
         audit_hash=audit_hash,
+        award="restricted stock units" if award.is_rsu else "new options",
+        new_shares_heading="RSUs" if award.is_rsu else "New shares",
     )
 
 
@@ -478,6 +623,9 @@ def _shape(document: ElectionDocument) -> tuple[Any, ...]:
         document.evidence_note is not None,
         document.recorded_utc is not None,
         document.audit_hash is not None,
+        len(document.terms),
+        len(document.acknowledgements),
+        any(line.band for line in document.lines),
     )
 
 
