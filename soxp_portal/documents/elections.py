@@ -346,7 +346,7 @@ def _bands_in_words(award: NewAward) -> str:
     return f"By the tendered grant's exercise price: {bands}; {award.rounding}."
 
 
-def _award_vesting_in_words(offer: Offer, award: NewAward, grant_date: date) -> str:
+def award_vesting_words(offer: Offer, award: NewAward, grant_date: date) -> str:
     """The vesting of the new award: the offer's (with its dates) unless a band sets its own, which is then
     stated band by band (each grant's dates are in the vesting table)."""
     words = vesting_in_words(offer, grant_date)
@@ -382,7 +382,7 @@ def _award_terms(
         )
     else:
         terms.extend(_new_grant_terms(offer, lines, grant_date)[1:4])
-    terms.append(Term("Vesting", _award_vesting_in_words(offer, award, grant_date)))
+    terms.append(Term("Vesting", award_vesting_words(offer, award, grant_date)))
     if award.is_preliminary:
         terms.append(Term("Ratios", PRELIMINARY_RATIOS))
     return tuple(terms)
@@ -391,7 +391,7 @@ def _award_terms(
 #: What every document with figures says while the ratios are preliminary.
 PRELIMINARY_RATIOS = (
     "The exchange ratios are preliminary and may change. The final ratios will be announced before the offer "
-    "closes; this election stays in force at the final ratios unless you change or withdraw it."
+    "closes; an election stays in force at the final ratios unless you change or withdraw it."
 )
 
 

@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.urls import reverse
 
 from soxp_portal.documents.elections import (
+    PRELIMINARY_RATIOS,
     Term,
+    award_vesting_words,
     exercise_price_in_words,
     grant_delay_in_words,
     monthly_amounts_in_words,
@@ -34,6 +37,7 @@ from soxp_portal.documents.rendering import render_pdf
 from soxp_portal.offers.models import Offer, OfferPhase
 from soxp_portal.offers.queries import EmployeeStatus, OfferSummary, election_preview, offer_summary
 from soxp_portal.offers.tasks import contact_lines
+from soxp_portal.portal.awards import NewAward, new_award
 from soxp_portal.rules.eligibility import (
     hire_cutoff_in_words,
     hire_cutoff_reading,
@@ -42,7 +46,14 @@ from soxp_portal.rules.eligibility import (
     price_threshold_reading,
 )
 from soxp_portal.rules.exchange import new_shares, unrounded_new_shares
-from soxp_portal.rules.vesting import VestingEvent, new_option_expiration, vesting_schedule_for
+from soxp_portal.rules.terms import Rounding
+from soxp_portal.rules.vesting import (
+    VestingEvent,
+    award_schedule,
+    award_vesting,
+    new_option_expiration,
+    vesting_schedule_for,
+)
 from soxp_portal.rules.wording import (
     countries_in_words,
     format_date,
@@ -670,32 +681,42 @@ def explanation(offer: Offer, status: EmployeeStatus | None, *, now: datetime) -
     """The offer explained, for the reader whose `status` is given, or for anyone when it is None."""
     words = _words(offer)
     grant_date = offer.new_grant_date()
-    example = _example(offer, status)
+    award = new_award(offer.terms, status.award if status is not None else None)
+    example = _example(offer, status) if award.is_2003_wording else _award_example(offer, award, status)
     documents = tuple(
         Link(document.title, reverse("portal:document", args=[offer.slug, document.pk]))
         for document in offer.documents.all()
     )
     ordered = (
-        _eligibility(offer, words),
-        _options(offer, words),
-        _all_or_none(words, status),
-        _new_shares_section(offer, words, example, status),
-        _cancellation(words),
-        _new_options(offer, words, grant_date),
-        _vesting(offer, words, example, grant_date),
-        Section(
-            anchor="condition", heading="The condition of the new grant", paragraphs=(_condition_text(words),)
-        ),
-        Section(
-            anchor="blackout",
-            heading="No other option grant before the new grant date",
-            paragraphs=(_blackout_text(words),),
-        ),
-        _elect(offer, words),
-        _deadline(offer, words, now),
-        _contacts_section(offer),
+        _award_sections(offer, award, words, example, status, now)
+        if not award.is_2003_wording
+        else (
+            _eligibility(offer, words),
+            _options(offer, words),
+            _all_or_none(words, status),
+            _new_shares_section(offer, words, example, status),
+            _cancellation(words),
+            _new_options(offer, words, grant_date),
+            _vesting(offer, words, example, grant_date),
+            Section(
+                anchor="condition",
+                heading="The condition of the new grant",
+                paragraphs=(_condition_text(words),),
+            ),
+            Section(
+                anchor="blackout",
+                heading="No other option grant before the new grant date",
+                paragraphs=(_blackout_text(words),),
+            ),
+            _elect(offer, words),
+            _deadline(offer, words, now),
+            _contacts_section(offer),
+        )
     )
     by_anchor = {section.anchor: section for section in ordered}
+    questions = _questions(offer, words, example, documents, by_anchor)
+    if not award.is_2003_wording:
+        questions = _award_questions(offer, award, words, example, status, questions, by_anchor)
     reader = f" for {status.employee.full_name} ({status.employee.employee_id})" if status is not None else ""
     prepared = format_date(now.astimezone(offer.zone).date())
     return Explanation(
@@ -707,7 +728,7 @@ def explanation(offer: Offer, status: EmployeeStatus | None, *, now: datetime) -
         "govern.",
         standing=_standing(status),
         sections=ordered,
-        questions=_questions(offer, words, example, documents, by_anchor),
+        questions=questions,
         documents=documents,
         filename=f"how-the-exchange-works-{offer.slug}.pdf",
     )
@@ -716,3 +737,371 @@ def explanation(offer: Offer, status: EmployeeStatus | None, *, now: datetime) -
 def render_explanation(explained: Explanation) -> bytes:
     """The PDF of an explanation already gathered (the page shows the same one)."""
     return render_pdf(TEMPLATE, {"explained": explained, "document": explained, "for_print": True})
+
+
+# Offers worded otherwise than soxp-2003 (issue 15) -------------------------------------------------
+#
+# Bands, RSUs, an award at the close or preliminary ratios change the sections and answers below; an
+# offer worded as soxp-2003 (``NewAward.is_2003_wording``) never reaches this code, so its explanation
+# stays exactly as it was.
+
+_ROUNDED = {Rounding.UP: "rounded up", Rounding.DOWN: "rounded down", Rounding.NEAREST: "rounded"}
+
+
+def _award_example(offer: Offer, award: NewAward, status: EmployeeStatus | None) -> _Example:
+    """The reader's largest eligible grant (already at its band's ratio), else a generic grant in the
+    first band of the reader's award."""
+    if status is not None and status.eligible_grants:
+        return _example(offer, status)
+    band = award.bands[0].band
+    shares = new_shares(
+        GENERIC_EXAMPLE_SHARES, band.new_shares, offer.terms.rounding, for_tendered=band.for_tendered
+    )
+    reason = (
+        "You hold no grant that can be exchanged in this offer, so this example uses a grant of "
+        if status is not None
+        else "Take a grant of "
+    )
+    in_band = f" in band 1 ({award.bands[0].prices})" if award.is_banded else ""
+    vesting = award_vesting(offer.terms, band.lower, award.award)
+    return _Example(
+        grant_id=None,
+        description=f"{reason}{format_shares(GENERIC_EXAMPLE_SHARES)} outstanding shares{in_band}.",
+        outstanding=GENERIC_EXAMPLE_SHARES,
+        new_shares=shares,
+        schedule=award_schedule(vesting, shares, offer.new_grant_date()),
+    )
+
+
+def _band_calculation(offer: Offer, award: NewAward, shares: int, price: Decimal | None, result: int) -> str:
+    """ "940 / 1.88 x 1 = 500 RSUs." or "1,000 / 3 x 1 = 333.33..., rounded up to 334 RSUs." (with the
+    division and multiplication signs) at the band's ratio as the offer states it (new for tendered)."""
+    band = offer.terms.band_for(price, award.award) if price is not None else award.bands[0].band
+    if band is None:
+        raise ValueError(f"Exercise price {price} falls in none of the offer's price bands.")
+    exact = Fraction(shares) * Fraction(band.new_shares) / Fraction(band.for_tendered)
+    divided = f"{format_shares(shares)} \u00f7 {format_ratio(band.for_tendered)}"
+    product = f"{divided} \u00d7 {format_ratio(band.new_shares)}"
+    if exact.denominator == 1:
+        return f"{product} = {format_shares(int(exact))} {award.units}."
+    shown = Decimal(exact.numerator) / Decimal(exact.denominator)
+    return (
+        f"{product} = {shown.quantize(Decimal('0.01'))}\u2026, {_ROUNDED[offer.terms.rounding]} to "
+        f"{format_shares(result)} {award.units}."
+    )
+
+
+def _example_price(status: EmployeeStatus | None, example: _Example) -> Decimal | None:
+    if status is None or example.grant_id is None:
+        return None
+    return status.by_grant_id()[example.grant_id].grant.exercise_price
+
+
+def _award_new_shares_section(
+    offer: Offer, award: NewAward, example: _Example, status: EmployeeStatus | None
+) -> Section:
+    price = _example_price(status, example)
+    lines = [
+        example.description,
+        _band_calculation(offer, award, example.outstanding, price, example.new_shares),
+    ]
+    if status is not None and len(status.eligible_grants) >= 2:
+        preview = election_preview(
+            status, {item.grant.grant_id: item.grant.outstanding_shares for item in status.eligible_grants}
+        )
+        parts = " + ".join(format_shares(line.new_shares) for line in preview.lines)
+        lines.append(
+            f"All your eligible grants together: {parts} = {format_shares(preview.total_new)} {award.units} "
+            f"for the {format_shares(preview.total_tendered)} shares you hold in them."
+        )
+    if award.is_banded:
+        ratio = (
+            "Your ratio depends on each grant's exercise price: "
+            + "; ".join(f"band {band.number}, {band.prices}: {band.ratio}" for band in award.bands)
+            + f". It is counted grant by grant, {award.rounding}."
+        )
+    else:
+        ratio = f"For each grant you exchange you receive {award.bands[0].ratio}, {award.rounding}."
+    return Section(
+        anchor="new-shares",
+        heading=f"How many {award.short_plural} you receive",
+        paragraphs=(
+            ratio,
+            f"The {award.units} of several grants are the sum of each grant's rounded figure."
+            + (" An RSU is one share of common stock, delivered as it vests." if award.is_rsu else ""),
+        ),
+        example_heading="Your example" if example.grant_id else "An example",
+        example=tuple(lines),
+    )
+
+
+def _award_grant_date(offer: Offer, award: NewAward, words: _Words) -> str:
+    if not award.at_close:
+        return (
+            f"The first business day at least {words.delay} after the cancellation date, expected on "
+            f"{words.new_grant_date}. If the offer is extended, this date moves with it."
+        )
+    same_day = words.new_grant_date == words.cancellation_date
+    when = (
+        "the cancellation date itself" if same_day else "the first business day after the cancellation date"
+    )
+    return (
+        f"At the close: {when}, expected on {words.new_grant_date}. There is no six-month wait. If the offer "
+        "is extended, this date moves with it."
+    )
+
+
+def _award_new_options(offer: Offer, award: NewAward, words: _Words, grant_date: date) -> Section:
+    facts = [Term("Grant date", _award_grant_date(offer, award, words))]
+    if award.is_rsu:
+        facts += [
+            Term("Exercise price", "None: a restricted stock unit has no exercise price."),
+            Term(
+                "Award",
+                f"Restricted stock units (RSUs) under the {offer.new_option_plan.name}: each unit is one "
+                f"share of {words.company} common stock, delivered to you as it vests.",
+            ),
+        ]
+    else:
+        facts += list(_new_options(offer, words, grant_date).facts[1:])
+    return Section(
+        anchor="new-options",
+        heading="The restricted stock units" if award.is_rsu else "The new options",
+        paragraphs=(),
+        facts=tuple(facts),
+    )
+
+
+def _award_vesting_section(
+    offer: Offer, award: NewAward, words: _Words, example: _Example, grant_date: date
+) -> Section:
+    section = _vesting(offer, words, example, grant_date)
+    unit = "RSUs" if award.is_rsu else "new option"
+    heading = section.example_heading.replace("new option", unit) if award.is_rsu else section.example_heading
+    return Section(
+        anchor="vesting",
+        heading=f"When the {award.short_plural} vest",
+        paragraphs=(
+            award_vesting_words(offer, award, grant_date),
+            f"A performance condition on a grant you exchange carries over to its {unit}, in addition to "
+            "this time-based vesting.",
+        ),
+        example_heading=heading,
+        example=section.example,
+        schedule=section.schedule,
+    )
+
+
+def _award_condition_text(award: NewAward, words: _Words) -> str:
+    return (
+        _condition_text(words)
+        .replace("You receive the new options", f"You receive the {award.short_plural}")
+        .replace("you receive no new options", f"you receive no {award.short_plural}")
+    )
+
+
+def _award_cancellation(award: NewAward, words: _Words) -> Section:
+    section = _cancellation(words)
+    return Section(
+        anchor=section.anchor,
+        heading=section.heading,
+        paragraphs=(
+            section.paragraphs[0].replace("the new options are", f"the {award.short_plural} are"),
+            f"In return {words.company} grants you {award.plural} for the grants you exchanged, "
+            f"{'at the close' if award.at_close else 'on the new grant date'}; a notice of the new award is "
+            f"sent to you promptly after the offer expires, with the {award.units} of each grant, the grant "
+            "date and the condition below.",
+        ),
+    )
+
+
+def _award_sections(
+    offer: Offer,
+    award: NewAward,
+    words: _Words,
+    example: _Example,
+    status: EmployeeStatus | None,
+    now: datetime,
+) -> tuple[Section, ...]:
+    grant_date = offer.new_grant_date()
+    sections = [
+        *(
+            (
+                Section(
+                    anchor="preliminary-ratios",
+                    heading="The ratios are preliminary",
+                    paragraphs=(PRELIMINARY_RATIOS,),
+                ),
+            )
+            if award.is_preliminary
+            else ()
+        ),
+        _eligibility(offer, words),
+        _options(offer, words),
+        _all_or_none(words, status),
+        _award_new_shares_section(offer, award, example, status),
+        _award_cancellation(award, words),
+        _award_new_options(offer, award, words, grant_date),
+        _award_vesting_section(offer, award, words, example, grant_date),
+        Section(
+            anchor="condition",
+            heading="The condition of the new grant",
+            paragraphs=(_award_condition_text(award, words),),
+        ),
+    ]
+    if not award.at_close:
+        sections.append(
+            Section(
+                anchor="blackout",
+                heading="No other option grant before the new grant date",
+                paragraphs=(_blackout_text(words),),
+            )
+        )
+    sections += [_elect(offer, words), _deadline(offer, words, now), _contacts_section(offer)]
+    return tuple(sections)
+
+
+def _rsu_words(text: str, words: _Words) -> str:
+    """An answer written for new options, said of restricted stock units."""
+    return (
+        text.replace(
+            f"the new ones are fewer, at a new exercise price, {words.summary.pricing_rule}",
+            "the RSUs are fewer, with no exercise price",
+        )
+        .replace(
+            "The exchange offers fewer options, priced at the share price when they are granted,",
+            "The exchange offers fewer restricted stock units, which have no exercise price,",
+        )
+        .replace("your current and new options", "your current options and the RSUs")
+        .replace("the new options' vesting", "the RSUs' vesting")
+        .replace("The new option for your grant", "The RSUs for your grant")
+        .replace("The example's new option", "The example's RSUs")
+        .replace("new options", "RSUs")
+    )
+
+
+def _award_questions(
+    offer: Offer,
+    award: NewAward,
+    words: _Words,
+    example: _Example,
+    status: EmployeeStatus | None,
+    questions: tuple[Question, ...],
+    sections: dict[str, Section],
+) -> tuple[Question, ...]:
+    """soxp-2003's questions, answered for this offer's award, bands and grant date."""
+    plural = award.short_plural
+    new_options = sections["new-options"].facts
+    price = _example_price(status, example)
+    own = f"Your grant {example.grant_id}: " if example.grant_id else "For example, "
+    ratio = (
+        "at a ratio set by each grant's exercise price (its band)"
+        if award.is_banded
+        else f"{award.bands[0].ratio}"
+    )
+    when = (
+        "granted at the close, with no wait"
+        if award.at_close
+        else f"granted at least {words.delay} later (expected on {words.new_grant_date})"
+    )
+    what = (
+        "restricted stock units (RSUs), which have no exercise price and deliver shares as they vest"
+        if award.is_rsu
+        else f"new options at a new exercise price, {words.summary.pricing_rule}"
+    )
+    replaced: dict[str, Question | None] = {
+        "How does the exchange work?": Question(
+            "How does the exchange work?",
+            (
+                f"{words.company} offers eligible employees the chance to exchange options whose exercise "
+                f"price is {words.threshold} for {award.plural}: {ratio}, {award.rounding}. The options you "
+                f"exchange are cancelled when the offer expires; you receive {what}, {when}, vesting on a "
+                "new schedule.",
+            ),
+        ),
+        "How many new options will I receive?": Question(
+            f"How many {plural} will I receive?",
+            (
+                sections["new-shares"].paragraphs[0],
+                f"{own}{_band_calculation(offer, award, example.outstanding, price, example.new_shares)}",
+            ),
+        ),
+        "What will the exercise price of the new options be?": Question(
+            "Do RSUs have an exercise price?"
+            if award.is_rsu
+            else "What will the exercise price of the new options be?",
+            (
+                (
+                    "No. Each RSU is one share of common stock, delivered to you as it vests: its value is "
+                    "the share price then.",
+                )
+                if award.is_rsu
+                else (new_options[1].text,)
+            ),
+        ),
+        "When do I get the new options?": Question(
+            f"When do I get the {plural}?",
+            (
+                new_options[0].text,
+                sections["cancellation"].paragraphs[1],
+                _award_condition_text(award, words),
+            ),
+        ),
+        "Why are the new options granted later?": (
+            Question(
+                f"Is there a wait before the {plural} are granted?",
+                (
+                    f"No. The {plural} are granted at the close, expected on {words.new_grant_date}: you do "
+                    "not go without options or shares for six months, as in exchanges before 2006.",
+                ),
+            )
+            if award.at_close
+            else None
+            if award.is_2003_wording
+            else Question(
+                f"Why are the {plural} granted later?",
+                (
+                    f"The {plural} are granted at least {words.delay} after the old ones are cancelled. The "
+                    "offer's documents give the reason for this offer.",
+                ),
+            )
+        ),
+        "When will the new options vest?": Question(
+            f"When will the {plural} vest?", (*sections["vesting"].paragraphs, *sections["vesting"].example)
+        ),
+        "What else should I know about the new options?": Question(
+            f"What else should I know about the {plural}?", (), facts=new_options[2:]
+        ),
+        "What else is important?": Question(
+            "What else is important?",
+            (
+                *(() if award.at_close else (_blackout_text(words),)),
+                "The offer is made once, and its deadline is strictly enforced.",
+                *((PRELIMINARY_RATIOS,) if award.is_preliminary else ()),
+            ),
+        ),
+        "What if I leave before the new grant date?": Question(
+            "What if I leave before the new grant date?",
+            (
+                _award_condition_text(award, words),
+                "Taking part does not change the terms of your employment.",
+            ),
+        ),
+    }
+    adapted = []
+    for question in questions:
+        if question.question in replaced:
+            answer = replaced[question.question]
+            if answer is not None:
+                adapted.append(answer)
+            continue
+        if award.is_rsu:
+            question = Question(
+                question.question.replace("new options", plural),
+                tuple(_rsu_words(text, words) for text in question.answer),
+                facts=question.facts,
+                items=question.items,
+                links=question.links,
+            )
+        adapted.append(question)
+    return tuple(adapted)
