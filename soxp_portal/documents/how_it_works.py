@@ -774,8 +774,9 @@ def _award_example(offer: Offer, award: NewAward, status: EmployeeStatus | None)
 
 
 def _band_calculation(offer: Offer, award: NewAward, shares: int, price: Decimal | None, result: int) -> str:
-    """ "940 / 1.88 x 1 = 500 RSUs." or "1,000 / 3 x 1 = 333.33..., rounded up to 334 RSUs." (with the
-    division and multiplication signs) at the band's ratio as the offer states it (new for tendered)."""
+    """ "940 / 1.88 x 1 = 500 RSUs." or "1,000 / 3 x 1 ~ 333.33, rounded up to 334 RSUs." (with the
+    division, multiplication and almost-equal signs) at the band's ratio as the offer states it (new for
+    tendered)."""
     band = offer.terms.band_for(price, award.award) if price is not None else award.bands[0].band
     if band is None:
         raise ValueError(f"Exercise price {price} falls in none of the offer's price bands.")
@@ -786,7 +787,7 @@ def _band_calculation(offer: Offer, award: NewAward, shares: int, price: Decimal
         return f"{product} = {format_shares(int(exact))} {award.units}."
     shown = Decimal(exact.numerator) / Decimal(exact.denominator)
     return (
-        f"{product} = {shown.quantize(Decimal('0.01'))}\u2026, {_ROUNDED[offer.terms.rounding]} to "
+        f"{product} \u2248 {shown.quantize(Decimal('0.01'))}, {_ROUNDED[offer.terms.rounding]} to "
         f"{format_shares(result)} {award.units}."
     )
 

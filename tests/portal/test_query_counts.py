@@ -21,10 +21,20 @@ from django.urls import reverse
 
 from soxp_portal.offers.actions import submit_election
 from soxp_portal.offers.models import Election, Employee, Offer
-from tests.factories import EmployeeFactory, GrantFactory, PlanFactory
+from tests.factories import EmployeeFactory, GrantFactory, PlanFactory, banded_offer
 from tests.portal.conftest import ACKS
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["soxp-2003", "banded-rsu"])
+def offer(request: pytest.FixtureRequest, soxp_2003: Offer, during_offer: object) -> Offer:
+    """soxp-2003, and an offer with price bands for options and RSUs granted at the close with
+    preliminary ratios (issue 15): its bands are read with the terms, in the same query as the plans,
+    so every page keeps its count. Its employees here work in GB and receive RSUs."""
+    if request.param == "soxp-2003":
+        return soxp_2003
+    return banded_offer(ratio_stage="preliminary", reference_price=Decimal("1.50"), volatility=Decimal("0.6"))
 
 #: The session read and save (3: savepoint, update, release), the login with its employee record.
 SIGNED_IN = 5
@@ -59,7 +69,12 @@ class Holder:
 
 def holder_of(offer: Offer, client: Client, grants: int) -> Holder:
     """A signed-in employee with `grants` eligible grants, and an election in force tendering every one."""
-    employee = EmployeeFactory(employee_id=f"E-Q{grants}", first_name="Quinn", last_name="Query")
+    employee = EmployeeFactory(
+        employee_id=f"E-Q{grants}",
+        first_name="Quinn",
+        last_name="Query",
+        work_country="GB" if offer.award_by_country else "US",
+    )
     plan = PlanFactory(name="2000 Stock Option Plan")
     for n in range(grants):
         GrantFactory(

@@ -76,13 +76,18 @@ def test_as_many_rsus_as_shares_or_an_expired_grant_always_lose_to_the_rsus() ->
     assert rsu_wins_probabilities(1.5, WHOLE, grants) == [1.0, 1.0, 1.0]
 
 
-def test_the_rsu_total_ignores_the_new_exercise_price() -> None:
-    """With units=True the exchange pays M x S_T whatever the price on the new grant date: the same paths
-    with a far longer wait before the grant change nothing but the final price's spread."""
-    grants = [KeptGrant(4.5, 1000, 334), KeptGrant(12.0, 900, 150)]
-    total = simulate_exchange_wins(1.5, TO_GRANT, TO_HORIZON, grants, units=True)
-    options = simulate_exchange_wins(1.5, TO_GRANT, TO_HORIZON, grants)
-    assert total.probability > options.probability  # an RSU pays at every price, an option only above s
+def test_the_total_of_rsus_pays_the_final_price_whatever_the_price_on_the_new_grant_date() -> None:
+    """With units=True the exchange pays M x S_T: for one grant the simulated total is the closed form
+    (within its error), whatever the wait before the grant; as options it pays only above s, less often."""
+    grant = KeptGrant(4.5, 1000, 334)
+    long_wait = LognormalStep(rate=0.04, volatility=0.6, years=1.0)
+    short_rest = LognormalStep(rate=0.04, volatility=0.6, years=WHOLE.years - 1.0)
+    for to_grant, to_horizon in ((TO_GRANT, TO_HORIZON), (long_wait, short_rest)):
+        total = simulate_exchange_wins(1.5, to_grant, to_horizon, [grant], paths=400_000, seed=3, units=True)
+        exact = rsu_wins_probabilities(1.5, WHOLE, [grant])[0]
+        assert abs(total.probability - exact) < 4 * total.standard_error + 1e-4
+    options = simulate_exchange_wins(1.5, TO_GRANT, TO_HORIZON, [grant])
+    assert options.probability < exact
 
 
 def test_the_growth_path_of_rsus_starts_at_the_assumed_share_price() -> None:
