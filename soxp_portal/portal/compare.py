@@ -218,7 +218,7 @@ def _rows(
     for row in holdings_breakeven_table(kept, new, prices):
         marks = []
         if row.price == assumed:
-            marks.append("assumed share price on the new grant date" if is_rsu else "assumed new price")
+            marks.append("assumed share price at grant" if is_rsu else "assumed new price")
         if row.price in strike_names:
             marks.append(f"exercise price of {', '.join(strike_names[row.price])}")
         if row.price == crossover:

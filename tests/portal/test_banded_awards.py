@@ -242,7 +242,8 @@ def test_compare_values_rsus_as_shares_and_their_chance_in_closed_form(client, d
     offer, employee = make_offer(), holder("GB")
     page = text(signed_in(client, employee), offer, "compare")
     assert "exchange them for 719 restricted stock units (RSUs), each grant at its band's ratio" in page
-    assert "Assumed share price on the new grant date ($)" in page
+    assert "Assumed share price at grant ($)" in page
+    assert "Share price today: $1.50, the same as the assumed share price on the new grant date above" in page
     # 1,000 at $4.50 against 334 RSUs: the RSUs pay 334 x price and cross at 4,500 / 666 = $6.76.
     assert "Grant G-A: 1,000 shares at $4.50 → 334 RSUs (band 1," in page
     assert "Exchanging yields more below $6.76 a share" in page
