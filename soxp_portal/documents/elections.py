@@ -136,6 +136,10 @@ class ElectionDocument:
     award: str = "new options"
     #: What the new-shares column counts: "New shares" or "RSUs".
     new_shares_heading: str = "New shares"
+    #: The same in a sentence: "new shares" or "RSUs".
+    units: str = "new shares"
+    #: The offer's ratios are preliminary: the form and the email say so (PRELIMINARY_RATIOS).
+    ratios_preliminary: bool = False
 
     @property
     def reference(self) -> str:
@@ -592,6 +596,8 @@ def election_document(election: Election, *, audit_hash: str | None = None) -> E
         audit_hash=audit_hash,
         award="restricted stock units" if award.is_rsu else "new options",
         new_shares_heading="RSUs" if award.is_rsu else "New shares",
+        units=award.units,
+        ratios_preliminary=award.is_preliminary,
     )
 
 

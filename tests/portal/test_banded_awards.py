@@ -18,8 +18,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from soxp_portal.documents.elections import election_document
 from soxp_portal.offers.models import Election, Employee, Offer
 from soxp_portal.offers.queries import employee_status
+from soxp_portal.offers.tasks import confirmation_message
 from soxp_portal.portal.compare import Assumptions, PriceSource, SpotSource, compare_page
 from soxp_portal.rules import valuation
 from soxp_portal.rules.corporate_actions import ReverseSplit
@@ -300,3 +302,18 @@ def test_the_compare_pdf_of_an_rsu_employee(client, during_offer) -> None:
         in document
     )
     assert "NO GAP IN WHAT YOU HOLD" in document.upper()
+
+
+def test_the_confirmation_email_of_an_rsu_election_with_preliminary_ratios(
+    client, during_offer, mailoutbox
+) -> None:
+    offer, employee = make_offer(ratio_stage="preliminary"), holder("GB")
+    election = submit(signed_in(client, employee), offer, employee)
+    document = election_document(election)
+    body = confirmation_message(election, document, b"%PDF").body
+    assert (
+        "G-C: 900 shares at $12.00, granted May 20, 2000 -> 150 RSUs (band 3: 1 new for 6 tendered)" in body
+    )
+    assert "Total: 2,840 shares tendered -> 719 RSUs" in body
+    assert PRELIMINARY in body
+    assert "The restricted stock units are expected to be granted on January 21, 2003" in body
