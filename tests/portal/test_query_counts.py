@@ -36,6 +36,7 @@ def offer(request: pytest.FixtureRequest, soxp_2003: Offer, during_offer: object
         return soxp_2003
     return banded_offer(ratio_stage="preliminary", reference_price=Decimal("1.50"), volatility=Decimal("0.6"))
 
+
 #: The session read and save (3: savepoint, update, release), the login with its employee record.
 SIGNED_IN = 5
 #: The offer, the plans it covers (its terms) and the employee's grants: every page's menu asks
