@@ -375,62 +375,22 @@ def walk_close_progress(page: Page, base: str, width: int, env: dict[str, str]) 
     shoot(page, "console-exports-file-in-progress", width)
 
 
-#: A banded offer beside the demo (issue 15), on the demo's dates: ratios by price band for options and
-#: for RSUs (employees working in GB), the award at the close, preliminary ratios; two employees with a
-#: grant in each band. Built with the test suite's factories (`make screenshots` installs them) until
-#: setup_demo ships a banded demo offer of its own.
-BANDED_SETUP = """
-from datetime import timedelta
-from decimal import Decimal
-from soxp_portal.offers.models import Offer
-from tests.factories import EmployeeFactory, GrantFactory, banded_offer
-if not Offer.objects.filter(slug="banded-demo").exists():
-    demo = Offer.objects.get(slug="demo")
-    banded_offer(
-        slug="banded-demo", name="Value-for-Value Exchange (bands and RSUs)", opens_at=demo.opens_at,
-        expires_at=demo.expires_at, original_expires_at=demo.expires_at,
-        hire_cutoff_date=demo.hire_cutoff_date,
-        lookback_start=None, lookback_end=None, ratio_stage="preliminary", reference_price=Decimal("4.00"),
-        volatility=Decimal("0.60"), risk_free_rate=Decimal("0.03"),
-    )
-    granted = demo.opens_at.date() - timedelta(days=3 * 365)
-    for number, (email, first, last, country) in enumerate(
-        [("val.banded@example.com", "Val", "Banded", "US"), ("rui.units@example.com", "Rui", "Units", "GB")]
-    ):
-        employee = EmployeeFactory(
-            employee_id=f"B-{number + 1}", email=email, first_name=first, last_name=last, work_country=country
-        )
-        employee.user.set_password(PASSWORD)
-        employee.user.save()
-        for suffix, price, shares in [("A", "4.50", 1000), ("B", "6.00", 940), ("C", "12.00", 900)]:
-            GrantFactory(
-                grant_id=f"B-{number + 1}-{suffix}", employee=employee, exercise_price=Decimal(price),
-                shares_granted=shares, grant_date=granted, expiration_date=granted + timedelta(days=3652),
-            )
-"""
-
-
-def set_up_banded(env: dict[str, str]) -> None:
-    code = BANDED_SETUP.replace("PASSWORD", repr(PASSWORD))
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True)
-
-
 def walk_banded(page: Page, base: str, width: int, env: dict[str, str]) -> None:
-    """The Compare page of a banded offer (issue 15): an employee receiving new options, each grant in
-    its band; one receiving RSUs."""
+    """The Compare page of the banded demo-2009 (issue 15): Ben Bandwidth (US) receives new options for
+    grants in three price bands, Rhys Units (GB) RSUs; My options banded, and at 1280 px an RSU review."""
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, base, "val.banded@example.com")
-    page.goto(f"{base}/offers/banded-demo/compare/")
+    sign_in(page, base, "ben.bandwidth@example.com")
+    page.goto(f"{base}/offers/demo-2009/compare/")
     shoot(page, "portal-compare-banded", width)
-    page.goto(f"{base}/offers/banded-demo/grants/")
+    page.goto(f"{base}/offers/demo-2009/grants/")
     shoot(page, "portal-my-options-banded", width)
-    sign_in(page, base, "rui.units@example.com")
-    page.goto(f"{base}/offers/banded-demo/compare/")
+    sign_in(page, base, "rhys.units@example.com")
+    page.goto(f"{base}/offers/demo-2009/compare/")
     shoot(page, "portal-compare-rsu", width)
     if width == 1280:
-        page.goto(f"{base}/offers/banded-demo/elect/")
-        for grant in ("A", "B", "C"):
-            page.check(f"input[name='tender-B-2-{grant}'][data-choice=exchange]")
+        page.goto(f"{base}/offers/demo-2009/elect/")
+        for choice in page.locator("main input[data-choice=exchange]").all():
+            choice.check()
         page.click("main button[type=submit]")
         shoot(page, "portal-review-rsu", width)
 
@@ -610,7 +570,7 @@ WALKS = {
     "decision-support": walk_decision_support,
     "how-it-works": walk_how_it_works,
     "sign-in-security": walk_sign_in_security,
-    "banded": walk_banded,
+    "compare-banded": walk_banded,
 }
 
 
@@ -626,8 +586,6 @@ def main() -> None:
         manage("migrate", env=env)
         manage("loaddata", "soxp-2003", "exchange-2009", env=env)
         manage("setup_demo", env=env)
-        if walk_banded in walks:
-            set_up_banded(env)
         server, base = serve(env)
         try:
             with sync_playwright() as playwright:
