@@ -319,8 +319,25 @@ def new_grants_of(offer: Offer) -> QuerySet[NewGrant]:
     )
 
 
+class _AwardCounts:
+    """New grants counted as options and RSU awards apart (`grants`, `shares` hold both)."""
+
+    grants: int
+    shares: int
+    rsu_grants: int
+    rsu_units: int
+
+    @property
+    def in_words(self) -> str:
+        return awards_in_words(self.grants, self.shares, self.rsu_grants, self.rsu_units)
+
+    @property
+    def option_grants(self) -> int:
+        return self.grants - self.rsu_grants
+
+
 @dataclass
-class NewGrantPreview:
+class NewGrantPreview(_AwardCounts):
     """What creating the new grants on the new grant date would do, judged from today's census."""
 
     grant_date: date
@@ -331,14 +348,6 @@ class NewGrantPreview:
     forfeits: int = 0
     rsu_grants: int = 0
     rsu_units: int = 0
-
-    @property
-    def in_words(self) -> str:
-        return awards_in_words(self.grants, self.shares, self.rsu_grants, self.rsu_units)
-
-    @property
-    def option_grants(self) -> int:
-        return self.grants - self.rsu_grants
 
 
 def new_grant_preview(offer: Offer) -> NewGrantPreview:
@@ -400,21 +409,13 @@ def awards_in_words(grants: int, shares: int, rsu_grants: int, rsu_units: int) -
 
 
 @dataclass(frozen=True)
-class NewGrantTotals:
+class NewGrantTotals(_AwardCounts):
     participants: int
     grants: int
     shares: int
     #: Of `grants` and `shares`: the RSU awards and their units (no exercise price).
     rsu_grants: int = 0
     rsu_units: int = 0
-
-    @property
-    def in_words(self) -> str:
-        return awards_in_words(self.grants, self.shares, self.rsu_grants, self.rsu_units)
-
-    @property
-    def option_grants(self) -> int:
-        return self.grants - self.rsu_grants
 
 
 def new_grant_totals(offer: Offer) -> NewGrantTotals:

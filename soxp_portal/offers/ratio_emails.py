@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from soxp_portal.accounts.invitations import DEFAULT_PORTAL_BASE_URL
 from soxp_portal.offers.models import RatioChangeEmail
+from soxp_portal.offers.ratios import units_word
 from soxp_portal.offers.tasks import contact_lines
 from soxp_portal.rules.wording import format_instant, format_money, format_shares
 
@@ -66,6 +67,7 @@ def ratio_change_message(email: RatioChangeEmail) -> EmailMessage:
         "employee": email.employee,
         "offer": offer,
         "final": setting.stage == "final",
+        "units": units_word(offer, email.employee),
         "grants": grants,
         "total_tendered": format_shares(figures["total_tendered"]),
         "total_before": format_shares(figures["total_before"]),

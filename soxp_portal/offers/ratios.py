@@ -30,7 +30,7 @@ from soxp_portal.rules.ratios import (
     propose_ratios,
     ratio_in_words,
 )
-from soxp_portal.rules.terms import AWARD_NAMES, OfferTerms
+from soxp_portal.rules.terms import AWARD_NAMES, AwardType, OfferTerms
 from soxp_portal.rules.wording import format_money
 
 
@@ -190,6 +190,11 @@ def affected_elections(
         yield AffectedElection(election, election.employee, figures)
 
 
+def units_word(offer: Offer, employee: Employee) -> str:
+    """What the employee's figures count: new shares of options, or RSUs."""
+    return "RSUs" if offer.terms.award_for(employee.work_country) is AwardType.RSU else "new shares"
+
+
 @dataclass(frozen=True)
 class RatioChangeNotice:
     """What the employee's home page says after a change of ratios changed their election's figures."""
@@ -200,6 +205,8 @@ class RatioChangeNotice:
     total_after: int
     grants: list[dict[str, Any]]
     expires_at: datetime
+    #: "new shares", or "RSUs" for an employee receiving restricted stock units.
+    units: str
 
 
 def ratio_change_notice(offer: Offer, employee: Employee, *, now: datetime) -> RatioChangeNotice | None:
@@ -233,4 +240,5 @@ def ratio_change_notice(offer: Offer, employee: Employee, *, now: datetime) -> R
         total_after=figures["total_after"],
         grants=grants,
         expires_at=offer.expires_at,
+        units=units_word(offer, employee),
     )

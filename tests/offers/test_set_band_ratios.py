@@ -366,3 +366,35 @@ def test_the_home_page_tells_the_affected_employee(client, banded, census, admin
     )
     assert "exchange ratios change what your election gives" not in other
     assert "The preliminary exchange ratios are set" in other  # the announcement, to every employee
+
+
+def test_an_rsu_employee_is_told_in_units_by_email_and_on_the_home_page(
+    banded, census, admin, django_capture_on_commit_callbacks
+) -> None:
+    """An employee working in a country that receives RSUs: the figures are units, not new shares."""
+    for position, (lower, upper) in enumerate(((D(0), D(5)), (D(5), None)), start=1):
+        PriceBand.objects.create(
+            offer=banded,
+            award_type="rsu",
+            position=position,
+            lower=lower,
+            upper=upper,
+            ratio_new=D(1),
+            ratio_tendered=D(9),
+        )
+    Offer.objects.filter(pk=banded.pk).update(eligible_countries="US,GB", award_by_country={"GB": "rsu"})
+    banded.refresh_from_db()
+    gwen = EmployeeFactory(first_name="Gwen", last_name="Glass", employee_id="E-GWEN", work_country="GB")
+    GrantFactory(employee=gwen, grant_id="G-W1", shares_granted=900, exercise_price=D("4.00"))
+    elect(banded, gwen, {"G-W1": 900})
+    with django_capture_on_commit_callbacks(execute=True):
+        save(banded, admin)
+    message = next(message for message in mail.outbox if message.to == [gwen.email])
+    assert "they change the RSUs your election gives" in message.body
+    assert "Grant G-W1 at $4.00: 900 tendered, 100 RSUs before" in message.body
+    assert "Total: 900 tendered, 100 RSUs before" in message.body
+    banded.refresh_from_db()
+    notice = ratio_change_notice(banded, gwen, now=FRIDAY_JAN_3)
+    assert notice is not None
+    assert notice.units == "RSUs"
+    assert ratio_change_notice(banded, census["sam"], now=FRIDAY_JAN_3).units == "new shares"  # type: ignore[union-attr]
