@@ -324,6 +324,7 @@ def test_the_exports_describe_rsus_for_an_offer_granting_them(
         "The new awards are granted on January 21, 2003; this is ready once they are made (step 3 of the close)."
         in page
     )
+    assert "one row per vesting date of each new award (option or RSU)" in page
 
 
 def test_soxp_2003s_exports_keep_their_descriptions(admin_client: Client, offer: Offer, cancelled) -> None:
@@ -334,3 +335,4 @@ def test_soxp_2003s_exports_keep_their_descriptions(admin_client: Client, offer:
         in page
     )
     assert "security type" not in page
+    assert "one row per vesting date of each new option, the schedule" in page
