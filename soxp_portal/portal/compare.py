@@ -638,7 +638,10 @@ def compare_page(status: EmployeeStatus, assumptions: Assumptions, *, today: dat
 CHART_WIDTH, CHART_HEIGHT = 400, 300
 #: Margins: the profits' labels on the left, the legend above the plot, the prices below it.
 _LEFT, _RIGHT, _TOP, _BOTTOM = 58, 14, 52, 40
-_PLOT_WIDTH, _PLOT_HEIGHT = CHART_WIDTH - _LEFT - _RIGHT, CHART_HEIGHT - _TOP - _BOTTOM
+_PLOT_HEIGHT = CHART_HEIGHT - _TOP - _BOTTOM
+#: A profit label's width per character at the labels' font size (12), and its gap to the axis: "$75,000"
+#: fits the left margin; "$100,000" and longer widen it rather than be cut at the chart's edge.
+_LABEL_CHARACTER, _LABEL_GAP = 7, 6
 _UNIT = Decimal("0.1")
 _PROFIT_TICKS = 4
 
@@ -667,10 +670,14 @@ def profit_chart(
     x_top = max(prices)
     profit_top = max(holdings_profit(kept, x_top), option_profit(new.strike, new.shares, x_top), Decimal(1))
     profit_step = price_step(profit_top, _PROFIT_TICKS)
-    y_top = _multiples(profit_step, profit_top)[-1]
+    profits = _multiples(profit_step, profit_top)
+    y_top = profits[-1]
+    profit_labels = [format_round_money(profit) for profit in profits]
+    left = max(_LEFT, _LABEL_GAP + _LABEL_CHARACTER * max(map(len, profit_labels)))
+    plot_width = CHART_WIDTH - left - _RIGHT
 
     def x(price: Decimal) -> str:
-        return _coordinate(_LEFT + price / x_top * _PLOT_WIDTH)
+        return _coordinate(left + price / x_top * plot_width)
 
     def y(profit: Decimal) -> str:
         return _coordinate(_TOP + _PLOT_HEIGHT - profit / y_top * _PLOT_HEIGHT)
@@ -683,7 +690,7 @@ def profit_chart(
     return ProfitChart(
         width=CHART_WIDTH,
         height=CHART_HEIGHT,
-        left=_LEFT,
+        left=left,
         right=CHART_WIDTH - _RIGHT,
         top=_TOP,
         bottom=_TOP + _PLOT_HEIGHT,
@@ -698,7 +705,7 @@ def profit_chart(
             if price <= x_top
         ),
         y_ticks=tuple(
-            ChartTick(y(profit), format_round_money(profit)) for profit in _multiples(profit_step, y_top)
+            ChartTick(y(profit), label) for profit, label in zip(profits, profit_labels, strict=True)
         ),
         crossover=None if crossover is None else ChartTick(x(crossover), format_round_money(crossover), side),
         assumed=ChartTick(x(assumed), format_round_money(assumed)),

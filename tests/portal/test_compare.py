@@ -24,3 +24,15 @@ def test_a_chart_without_a_crossover() -> None:
     chart = profit_chart(kept, new, comparison_prices(new.strike, [kept[0].strike]), None)
     assert chart.crossover is None
     assert chart.x_ticks[-1].label == "$2"
+
+
+def test_profits_of_six_figures_widen_the_left_margin_so_their_labels_fit() -> None:
+    kept, new = [Holding(Decimal("25.45"), 2000)], Holding(Decimal("15.00"), 769)
+    prices = comparison_prices(new.strike, [kept[0].strike], Decimal("50.00"))
+    chart = profit_chart(kept, new, prices, None)
+    widest = max(len(tick.label) for tick in chart.y_ticks)
+    assert widest >= len("$100,000")
+    # Each label ends 6 units left of the axis and takes about 7 units a character: it starts inside.
+    assert chart.left - 6 - 7 * widest >= 0
+    assert chart.keep_points.startswith(f"{chart.left}.0,")
+    assert chart.right == 386  # the plot's right edge does not move
