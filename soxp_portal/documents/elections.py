@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from soxp_portal.documents.batch import Cut, anchored_starts, layout, section_pages, split_pdf
 from soxp_portal.documents.rendering import render_html
 from soxp_portal.offers.models import Election, Grant, Offer, TenderedGrant
-from soxp_portal.portal.awards import NewAward, new_award
+from soxp_portal.portal.awards import PRELIMINARY_RATIOS, NewAward, new_award
 from soxp_portal.rules.calendar import add_months
 from soxp_portal.rules.eligibility import is_lookback, lookback_window_in_words
 from soxp_portal.rules.terms import PricingBasis
@@ -140,6 +140,10 @@ class ElectionDocument:
     units: str = "new shares"
     #: The offer's ratios are preliminary: the form and the email say so (PRELIMINARY_RATIOS).
     ratios_preliminary: bool = False
+
+    @property
+    def preliminary_ratios(self) -> str:
+        return PRELIMINARY_RATIOS
 
     @property
     def reference(self) -> str:
@@ -390,13 +394,6 @@ def _award_terms(
     if award.is_preliminary:
         terms.append(Term("Ratios", PRELIMINARY_RATIOS))
     return tuple(terms)
-
-
-#: What every document with figures says while the ratios are preliminary.
-PRELIMINARY_RATIOS = (
-    "The exchange ratios are preliminary and may change. The final ratios will be announced before the offer "
-    "closes; an election stays in force at the final ratios unless you change or withdraw it."
-)
 
 
 def _award_acknowledgements(

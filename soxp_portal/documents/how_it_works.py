@@ -24,7 +24,6 @@ from fractions import Fraction
 from django.urls import reverse
 
 from soxp_portal.documents.elections import (
-    PRELIMINARY_RATIOS,
     Term,
     award_vesting_words,
     exercise_price_in_words,
@@ -37,7 +36,7 @@ from soxp_portal.documents.rendering import render_pdf
 from soxp_portal.offers.models import Offer, OfferPhase
 from soxp_portal.offers.queries import EmployeeStatus, OfferSummary, election_preview, offer_summary
 from soxp_portal.offers.tasks import contact_lines
-from soxp_portal.portal.awards import NewAward, new_award
+from soxp_portal.portal.awards import PRELIMINARY_RATIOS, NewAward, new_award
 from soxp_portal.rules.eligibility import (
     hire_cutoff_in_words,
     hire_cutoff_reading,

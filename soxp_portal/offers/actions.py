@@ -67,6 +67,7 @@ from soxp_portal.rules.exchange import ElectionProblem, exchange_summary, valida
 from soxp_portal.rules.ratios import BandKey, ValuationInputs
 from soxp_portal.rules.terms import AwardType, OfferTerms, RatioStage, award_problems, band_problems
 from soxp_portal.rules.terms import PriceBand as PriceBandTerms
+from soxp_portal.rules.window import BUSINESS_DAYS_AFTER_RATIO_CHANGE
 from soxp_portal.rules.wording import format_instant
 
 _CONFIRMATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -445,8 +446,6 @@ TERM_FIELDS = (
 )
 #: Tender-offer rules: an offer stays open at least this many business days (counting the opening day).
 MINIMUM_BUSINESS_DAYS_OPEN = 20
-#: Tender-offer rules: after a change of the exchange ratio the offer stays open this many business days.
-BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
 #: An extension is announced by 9:00 a.m. Eastern on the business day after the scheduled expiration.
 NOTICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
 NOTICE_HOUR = 9

@@ -23,6 +23,7 @@ from soxp_portal.rules.terms import (
     Rounding,
 )
 from soxp_portal.rules.vesting import award_vesting_in_words
+from soxp_portal.rules.window import BUSINESS_DAYS_AFTER_RATIO_CHANGE
 from soxp_portal.rules.wording import format_ratio
 
 _ROUNDING_WORDS = {
@@ -40,6 +41,17 @@ def ratio_in_words(band: PriceBand) -> str:
 def ratio_as_decimal(band: PriceBand) -> Decimal:
     """The ratio as new shares per tendered share, for a percentage ("53.2%"); never for a figure."""
     return band.new_shares / band.for_tendered
+
+
+#: When preliminary ratios become final: the portal refuses final ratios with fewer than
+#: BUSINESS_DAYS_AFTER_RATIO_CHANGE business days left (``offers.actions.set_band_ratios``), so this holds.
+FINAL_RATIOS_PROMISE = (
+    f"The final ratios will be announced at least {BUSINESS_DAYS_AFTER_RATIO_CHANGE} business days before "
+    "the deadline (the deadline is extended if need be), so there is time to reconsider; an election stays "
+    "in force at the final ratios unless you change or withdraw it."
+)
+#: What every document with figures says while the ratios are preliminary.
+PRELIMINARY_RATIOS = f"The exchange ratios are preliminary and may change. {FINAL_RATIOS_PROMISE}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,10 @@ class NewAward:
     is_preliminary: bool
     #: "rounded up per grant"
     rounding: str
+
+    @property
+    def final_ratios_promise(self) -> str:
+        return FINAL_RATIOS_PROMISE
 
     @property
     def is_rsu(self) -> bool:

@@ -19,6 +19,10 @@ from soxp_portal.rules.calendar import (
 from soxp_portal.rules.terms import GrantDateRule, OfferTerms, PricingBasis
 from soxp_portal.rules.wording import format_instant
 
+#: Tender-offer rules (Rule 14e-1(b)): after a change of the consideration, here the exchange ratios, the
+#: offer stays open at least this many business days.
+BUSINESS_DAYS_AFTER_RATIO_CHANGE = 10
+
 
 class OfferPhase(enum.StrEnum):
     """Where an offer stands at a given instant."""

@@ -217,6 +217,7 @@ def test_preliminary_ratios_are_said_on_every_page_and_document_with_figures(
     places["election form"] = election_pdf(client, offer, submit(client, offer, employee))
     for name, shown in places.items():
         assert PRELIMINARY in shown, name
+        assert "announced at least 10 business days before the deadline" in shown, name
         assert "stays in force at the final ratios unless you change or withdraw it" in shown, name
 
 
@@ -316,4 +317,5 @@ def test_the_confirmation_email_of_an_rsu_election_with_preliminary_ratios(
     )
     assert "Total: 2,840 shares tendered -> 719 RSUs" in body
     assert PRELIMINARY in body
+    assert "The final ratios will be announced at least 10 business days before the deadline" in body
     assert "The restricted stock units are expected to be granted on January 21, 2003" in body
