@@ -54,7 +54,7 @@ from soxp_portal.offers import actions, confirmations
 from soxp_portal.offers.actions import ElectionClosed, StaleElection, submit_election
 from soxp_portal.offers.models import ConfirmationEmail, Election, Employee, Offer
 from soxp_portal.portal.forms import ACKNOWLEDGEMENTS
-from tests.factories import EmployeeFactory, GrantFactory, OfferFactory
+from tests.factories import EmployeeFactory, GrantFactory, OfferFactory, UserFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -847,3 +847,72 @@ def test_the_confirmations_benchmark_runs(db: None) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     assert "<!-- bench/confirmations.py begin -->" in result.stdout
     assert "12 sent, 0 owed, 0 tried twice" in result.stdout
+
+
+# (f) A change of band ratios racing a submission ---------------------------------------------------
+
+
+def test_a_submission_racing_a_change_of_ratios_is_made_at_the_new_ratios(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The change scans the elections in force for the employees to email, then commits. A submission
+    committed between that scan and the commit would keep the old figures and never be told: it waits
+    for the change instead (the ratios' advisory lock), then reads the new ratios, though the request
+    read the terms before the change."""
+    from soxp_portal.offers.models import PriceBand
+    from soxp_portal.rules.exchange import grant_new_shares
+    from soxp_portal.rules.ratios import ValuationInputs
+    from soxp_portal.rules.terms import RatioStage
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    now = timezone.now()
+    banded = OfferFactory(
+        slug="ratios-race", opens_at=now - timedelta(days=1), expires_at=now + timedelta(days=40)
+    )
+    PriceBand.objects.create(offer=banded, position=1, lower=0, upper=10, ratio_new=1, ratio_tendered=2)
+    PriceBand.objects.create(offer=banded, position=2, lower=10, ratio_new=1, ratio_tendered=3)
+    [early, racer] = employees(2, prefix="R")
+    admin = UserFactory()
+    submit(banded, early)
+    as_reviewed = Offer.objects.get(pk=banded.pk)
+    old_terms = as_reviewed.terms  # what the racer's review page was worked out from
+    scanned, judge = threading.Event(), actions._judge_census
+    waited: list[float] = []
+
+    def slow_judge(*args: Any, **kwargs: Any) -> None:  # after the scan, before the commit
+        scanned.set()
+        time.sleep(0.5)
+        judge(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "_judge_census", slow_judge)
+    inputs = ValuationInputs(
+        share_price=Decimal("5.00"),
+        volatility=Decimal("0.60"),
+        risk_free_rate=Decimal("0.03"),
+        new_term_years=Decimal(4),
+        old_term_years=Decimal(3),
+        target=Decimal("0.9"),
+    )
+
+    def work(number: int) -> Any:
+        if number == 0:
+            return actions.set_band_ratios(banded, inputs, stage=RatioStage.PRELIMINARY, actor=admin)
+        assert scanned.wait(timeout=30)
+        started = time.monotonic()
+        election = submit(as_reviewed, racer)
+        waited.append(time.monotonic() - started)
+        return election
+
+    setting, election = run_together(2, work)
+
+    assert not isinstance(setting, BaseException), setting
+    assert not isinstance(election, BaseException), election
+    new_terms = Offer.objects.get(pk=banded.pk).terms
+    assert new_terms.price_bands != old_terms.price_bands
+    [line] = election.tendered_grants.all()
+    assert line.new_shares == grant_new_shares(new_terms, 1000, Decimal("6.00"))
+    assert line.new_shares != grant_new_shares(old_terms, 1000, Decimal("6.00"))
+    assert waited[0] >= 0.3  # it waited for the change to commit
+    # The employee who elected before the change is the one emailed.
+    assert list(setting.emails.values_list("employee__employee_id", flat=True)) == [early.employee_id]
+    assert_whole()

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -224,6 +224,7 @@ def _create_version(
         # in one query (a repeated post, the one in force, the last number), the grants once, and the
         # audit append last (docs/performance.md, "The confirm request's locks").
         employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
+        _hold_ratios(offer, exclusive=False)
         versions = list(Election.objects.filter(offer=offer, employee=employee).order_by("-version"))
         repeated = next(
             (version for version in versions if version.submission_token == submission_token), None
@@ -319,6 +320,32 @@ def _create_version(
     # delivers it; the employee still gets the confirmation page.
     transaction.on_commit(deliver_confirmations.enqueue, robust=True)
     return election
+
+
+#: The class of the advisory lock on an offer's band ratios ("SOXR"), paired with the offer's id.
+RATIOS_LOCK_CLASS = 0x534F5852
+
+
+def _hold_ratios(offer: Offer, *, exclusive: bool) -> None:
+    """Serialises a change of band ratios with the submissions of the offer, on PostgreSQL.
+
+    ``set_band_ratios`` holds the lock alone; each submission shares it (shared advisory locks write
+    nothing and do not wait on one another). So a submission either commits before the ratios change,
+    and the change's scan of the elections in force finds it and emails its new figures, or waits for the
+    change to commit and then reads the new ratios: the terms the request read before (the review's) are
+    read again when the change happened meanwhile (one small query; the terms only when they moved). On
+    SQLite, the development database, writes are serialised by the database itself and nothing is done.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        cursor.execute(f"SELECT {lock}(%s, %s)", [RATIOS_LOCK_CLASS, offer.pk])
+    if exclusive:
+        return
+    set_at = Offer.objects.filter(pk=offer.pk).values_list("ratios_set_at", flat=True).get()
+    if set_at != offer.ratios_set_at:
+        offer.refresh_from_db()  # forgets the terms read before the change
 
 
 def _record_version(offer: Offer, employee: Employee, kind: str, **fields: Any) -> Election:
@@ -1149,6 +1176,7 @@ def set_band_ratios(
     old_terms = dict(old_terms or {})
     with transaction.atomic():
         locked = Offer.objects.select_for_update(no_key=True).get(pk=offer.pk)
+        _hold_ratios(locked, exclusive=True)  # submissions in flight commit first; new ones wait
         terms_before = offer_terms(locked)
         bands_before = terms_before.price_bands
         if not bands_before:

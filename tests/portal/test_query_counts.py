@@ -53,8 +53,9 @@ OWN_QUERIES = {
     # The action: the row lock, the employee's versions read once (a repeated token, the version in
     # force, the last number), the employee's grants judged again (offer plans and grants), the new
     # version, its tendered grants, the confirmation email it owes, the audit event (the last event and
-    # the insert) and the savepoints around them; on PostgreSQL the audit chain's advisory lock too.
-    "confirm": 12 + (connection.vendor == "postgresql"),
+    # the insert) and the savepoints around them; on PostgreSQL the audit chain's advisory lock too, and
+    # the band ratios' shared lock with the check that they did not change meanwhile (actions._hold_ratios).
+    "confirm": 12 + 3 * (connection.vendor == "postgresql"),
     "confirmation": 3,  # the election with who entered it, its tendered grants, whether it is in force
     "history": 1,  # every version with its number of grants
 }
