@@ -30,6 +30,7 @@ from soxp_portal.accounts.models import User
 from soxp_portal.accounts.roles import Role
 from soxp_portal.offers.census import EMPLOYEE_COLUMNS, GRANT_COLUMNS, CensusPlan, import_census
 from soxp_portal.offers.models import Employee, Offer, PriceBand
+from soxp_portal.rules.calendar import next_business_day_on_or_after
 from soxp_portal.rules.terms import RatioStage
 
 DEMO_SLUG = "demo"
@@ -146,10 +147,21 @@ def set_up_banded_demo(*, today: date) -> DemoSetup:
         offer = _copy_offer(source, weeks, slug=BANDED_SLUG)
         offer.ratio_stage = RatioStage.PRELIMINARY.value
         offer.ratios_set_at = offer.opens_at
-        offer.save(update_fields=["ratio_stage", "ratios_set_at", "updated_at"])
+        offer.expires_at = offer.original_expires_at = _on_a_business_day(offer.expires_at, offer.zone)
+        offer.save(
+            update_fields=["ratio_stage", "ratios_set_at", "expires_at", "original_expires_at", "updated_at"]
+        )
         census = _import_demo_census(BANDED_CENSUS, weeks)
         logins = _demo_accounts(census)
     return DemoSetup(offer=offer, weeks=weeks, census=census, logins=logins)
+
+
+def _on_a_business_day(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The same local time on the next business day when moving by whole weeks put a deadline on a
+    holiday (Christmas Day 2026): a company does not end its offer, and grant its new awards, on one."""
+    local = instant.astimezone(zone)
+    day = next_business_day_on_or_after(local.date())
+    return instant if day == local.date() else datetime.combine(day, local.time(), zone)
 
 
 def _demo_accounts(census: CensusPlan) -> list[tuple[str, str]]:

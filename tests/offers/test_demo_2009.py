@@ -57,6 +57,16 @@ def test_banded_demo_is_open_with_exchange_2009_terms(demos) -> None:
     assert offer.ratios_set_at == offer.opens_at
 
 
+def test_a_deadline_moved_onto_a_holiday_moves_to_the_next_business_day(soxp_2003: Offer) -> None:
+    """Set up on 2026-12-06, whole weeks put the deadline on Friday, December 25: it is the Monday after."""
+    call_command("loaddata", "exchange-2009", verbosity=0)
+    offer = set_up_banded_demo(today=date(2026, 12, 6)).offer
+    closes = offer.expires_at.astimezone(offer.zone)
+    assert (closes.date(), closes.hour) == (date(2026, 12, 28), 17)
+    assert offer.original_expires_at == offer.expires_at
+    assert offer.new_grant_date() == date(2026, 12, 28)
+
+
 def test_every_band_of_both_awards_has_a_demo_employee(demos) -> None:
     offer = demos[1].offer
     terms = offer.terms
