@@ -12,8 +12,9 @@ and from $5.00 at 1 for 2; RSUs at 1 for 4 and 1 for 6; RSUs in GB; granted at t
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -336,3 +337,18 @@ def test_soxp_2003s_exports_keep_their_descriptions(admin_client: Client, offer:
     )
     assert "security type" not in page
     assert "one row per vesting date of each new option, the schedule" in page
+
+
+def test_the_close_page_says_no_termination_falls_between_dates_that_are_one(
+    admin_client: Client, banded: Offer, clock
+) -> None:
+    """Granted at the close on a business day, the new grant date is the cancellation date itself."""
+    clock.move_to(AFTER_DEADLINE)
+    page = admin_client.get(url("close", banded)).content.decode()
+    assert "forfeits the promised grant" in page  # January 20 is a holiday: granted on the 21st
+    friday = datetime(2003, 1, 17, 21, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    Offer.objects.filter(pk=banded.pk).update(expires_at=friday, original_expires_at=friday)
+    page = admin_client.get(url("close", banded)).content.decode()
+    assert "grants the new award on the cancellation date itself (January 17, 2003)" in page
+    assert "no termination can fall between the two, so none forfeits a promise." in page
+    assert "forfeits the promised grant" not in page
