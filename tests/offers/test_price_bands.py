@@ -1,6 +1,8 @@
 """Price bands and rounding as offer data (issue 15): the table's constraints, and the terms built from
 it in one query; soxp-2003 has no bands and rounds up, so it computes exactly what it did before."""
 
+import csv
+import io
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from soxp_portal.audit.models import AuditEvent
 from soxp_portal.offers.actions import TERM_FIELDS, OfferError, create_offer, update_offer_terms
 from soxp_portal.offers.models import Offer, PriceBand
-from soxp_portal.offers.reports import eligibility_rows
+from soxp_portal.offers.reports import eligibility_rows, write_eligibility_report
 from soxp_portal.rules.terms import AwardType, AwardVesting, Rounding
 from soxp_portal.rules.terms import PriceBand as TermsBand
 from tests.factories import EmployeeFactory, GrantFactory, OfferFactory, UserFactory
@@ -133,6 +135,38 @@ def test_the_eligibility_report_uses_each_grants_band_and_the_offers_rounding() 
     rows = {row[1]: row for row in eligibility_rows(offer, on=offer.opens_at.date())}
     assert rows["G-LOW"][5] == 200  # 301 / 1.5 = 200.67, rounded down
     assert rows["G-HIGH"][5] == 100  # 188 / 1.88, exactly
+    assert rows["G-HIGH"][7:] == ("option", "1 new for 1.88 tendered")
+
+
+def test_the_eligibility_report_of_an_rsu_country_names_the_award_and_ratio() -> None:
+    offer = OfferFactory(
+        price_threshold=D("3.01"), eligible_countries="US,GB", award_by_country={"GB": "rsu"}
+    )
+    band(offer, 1, "3.01", None, ratio_new=D(1), ratio_tendered=D(2))
+    band(offer, 1, "3.01", None, ratio_new=D(1), ratio_tendered=D(6), award_type="rsu")
+    plan = offer.covered_plans.first()
+    gwen = EmployeeFactory(employee_id="E-GB", work_country="GB")
+    GrantFactory(employee=gwen, grant_id="G-GB", shares_granted=600, exercise_price=D("7.00"), plan=plan)
+    GrantFactory(employee=gwen, grant_id="G-LOW", shares_granted=600, exercise_price=D("1.00"), plan=plan)
+    sam = EmployeeFactory(employee_id="E-US", work_country="US")
+    GrantFactory(employee=sam, grant_id="G-US", shares_granted=600, exercise_price=D("7.00"), plan=plan)
+    offer = Offer.objects.get(pk=offer.pk)
+    out = io.StringIO()
+    write_eligibility_report(offer, out, on=offer.opens_at.date())
+    report = list(csv.reader(io.StringIO(out.getvalue())))
+    assert report[0][-3:] == ["reason", "new_award", "ratio"]
+    rows = {row[1]: row for row in report[1:]}
+    assert (rows["G-GB"][5], *rows["G-GB"][7:]) == ("100", "rsu", "1 new for 6 tendered")
+    assert (rows["G-US"][5], *rows["G-US"][7:]) == ("300", "option", "1 new for 2 tendered")
+    assert (rows["G-LOW"][2], *rows["G-LOW"][7:]) == ("false", "", "")
+
+
+def test_a_flat_offer_of_options_keeps_the_seven_columns(soxp_2003: Offer) -> None:
+    out = io.StringIO()
+    write_eligibility_report(soxp_2003, out, on=soxp_2003.opens_at.date())
+    assert out.getvalue().splitlines()[0] == (
+        "employee_id,grant_id,eligible,required,outstanding_shares,new_shares_if_exchanged,reason"
+    )
 
 
 def admin_formset(offer: Offer, rows: list[dict[str, str]]):  # type: ignore[no-untyped-def]

@@ -34,7 +34,7 @@ from soxp_portal.closing.exports.writers import Cell, Table
 from soxp_portal.closing.models import AcceptedGrant, Closing, NewGrant
 from soxp_portal.offers.models import Grant, Offer
 from soxp_portal.offers.participation import current_elections, with_totals
-from soxp_portal.offers.reports import ELIGIBILITY_COLUMNS, eligibility_rows
+from soxp_portal.offers.reports import eligibility_columns, eligibility_rows
 from soxp_portal.rules.eligibility import judgement_day
 from soxp_portal.rules.terms import AWARD_NAMES, AwardType, AwardVesting
 from soxp_portal.rules.vesting import VestingEvent, award_schedule, award_vesting
@@ -111,7 +111,7 @@ def eligibility_table(offer: Offer, *, now: datetime) -> Table:
     """OFFER.md's eligibility report, employment judged as ``eligibility_report`` judges it."""
     return Table(
         sheet="Eligibility",
-        columns=ELIGIBILITY_COLUMNS,
+        columns=eligibility_columns(offer.terms),
         rows=eligibility_rows(offer, on=judgement_day(offer.terms, now)),
         count=Grant.objects.count(),
     )
