@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -134,18 +134,29 @@ class Parts:
         return execute(sql, params, many, context)
 
     def timed(self, name: str, call: Any) -> Any:
+        def add(began: float, statements: int) -> None:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+            self.statements[name] = self.statements.get(name, 0) + self.count - statements
+
         def run(*args: Any, **kwargs: Any) -> Any:
             began, statements = time.perf_counter(), self.count
             result = call(*args, **kwargs)
             if threading.current_thread() is not threading.main_thread():
                 return result  # the racing submission's own lock and audit event: not the change's
-            if name == "affected_elections":
-                result = list(result)  # the scan runs as the change consumes it
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
-            self.statements[name] = self.statements.get(name, 0) + self.count - statements
+            add(began, statements)
             return result
 
-        return run
+        def scan(*args: Any, **kwargs: Any) -> Any:  # a generator: the time of each item it yields
+            items = iter(call(*args, **kwargs))
+            while True:
+                began, statements = time.perf_counter(), self.count
+                item = next(items, None)
+                add(began, statements)
+                if item is None:
+                    return
+                yield item
+
+        return scan if name == "affected_elections" else run
 
 
 def _submit(offer: Any, person: Any, now: datetime) -> tuple[Any, float]:
@@ -190,14 +201,13 @@ def _submitters(offer: Any) -> list[Any]:
 def measure() -> dict[str, Any]:
     from django.db import connection, connections
 
+    from soxp_portal.accounts.models import User
     from soxp_portal.offers import actions, ratios
     from soxp_portal.offers.models import Election, Offer, RatioChangeEmail
     from soxp_portal.offers.participation import current_elections
     from soxp_portal.rules.exchange import grant_new_shares
     from soxp_portal.rules.ratios import ValuationInputs
     from soxp_portal.rules.terms import RatioStage
-
-    from soxp_portal.accounts.models import User
 
     offer = Offer.objects.get(slug="soxp-2003")
     admin = User.objects.get(email="bench.admin@example.com")
@@ -247,7 +257,7 @@ def measure() -> dict[str, Any]:
             race["started"] = time.perf_counter()
             race["election"], race["seconds"] = _submit(offer, racer, FRIDAY_JAN_3)
             race["ended"] = time.perf_counter()
-        except BaseException as error:  # noqa: BLE001 (reported, not hidden)
+        except BaseException as error:
             race["error"] = repr(error)
         finally:
             connections.close_all()
@@ -379,7 +389,9 @@ def markdown(results: dict[int, dict[str, Any]]) -> str:
     lines = [
         header,
         "|---|" + "---|" * len(sizes),
-        row("elections in force (of all versions)", lambda s: f"{m[s]['in_force']:,} ({m[s]['elections']:,})"),
+        row(
+            "elections in force (of all versions)", lambda s: f"{m[s]['in_force']:,} ({m[s]['elections']:,})"
+        ),
         row("emails owed (`RatioChangeEmail` rows)", lambda s: f"{m[s]['emails']:,}"),
         row(
             "**`set_band_ratios`, wall** (offer locked throughout)",
@@ -397,13 +409,17 @@ def markdown(results: dict[int, dict[str, Any]]) -> str:
         ),
         row(
             "a submission started during the change",
-            lambda s: f"{m[s]['race_submit_s']:.1f} s (started {m[s]['race_started_after_s']:.1f} s into "
-            f"it, done {m[s]['race_done_after_commit_s'] * 1000:.0f} ms after its commit)",
+            lambda s: (
+                f"{m[s]['race_submit_s']:.1f} s (started {m[s]['race_started_after_s']:.1f} s into "
+                f"it, done {m[s]['race_done_after_commit_s'] * 1000:.0f} ms after its commit)"
+            ),
         ),
         row(
             "that submission made at the new ratios; its old version emailed",
-            lambda s: f"{'yes' if m[s]['race_made_at_new_ratios'] else 'NO'}; "
-            f"{'yes' if m[s]['race_emailed_old_version'] else 'no'}",
+            lambda s: (
+                f"{'yes' if m[s]['race_made_at_new_ratios'] else 'NO'}; "
+                f"{'yes' if m[s]['race_emailed_old_version'] else 'no'}"
+            ),
         ),
         row(
             "setup (not timed work): census import; elections in bulk",
@@ -413,10 +429,11 @@ def markdown(results: dict[int, dict[str, Any]]) -> str:
     load = results[sizes[-1]]["load"]
     biggest = m[sizes[-1]]
     dominant = max(biggest["parts_s"], key=biggest["parts_s"].get)
+    today = datetime.now(UTC).date().isoformat()
     return f"""{BEGIN}
 ## A change of band ratios (`bench/ratios.py`)
 
-`scripts/with-postgres .venv/bin/python bench/ratios.py --write` on {date.today().isoformat()}, on this
+`scripts/with-postgres .venv/bin/python bench/ratios.py --write` on {today}, on this
 machine's PostgreSQL 15 (2 shared cores, other work running: load average {load[0]:.1f} / {load[1]:.1f}
 at the end). soxp-2003 with two option bands ($0.00 to $5.00, $5.00 up) and the same two for RSUs,
 which GB's employees receive; the census of bench/census.py's generator (4 grants per employee, prices
@@ -440,7 +457,9 @@ the rate measured for confirmation emails' delivery, without the PDF.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--phase", nargs="+")
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000])
     parser.add_argument("--write", action="store_true")
