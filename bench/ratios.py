@@ -381,7 +381,8 @@ def markdown(results: dict[int, dict[str, Any]]) -> str:
         def cell(size: int) -> str:
             seconds = m[size]["parts_s"].get(key, 0.0)
             share = seconds / m[size]["change_s"]
-            return f"{seconds:.2f} s ({share:.0%}), {m[size]['parts_statements'].get(key, 0)} statements"
+            count = m[size]["parts_statements"].get(key, 0)
+            return f"{seconds:.2f} s ({share:.0%}), {count} statement{'' if count == 1 else 's'}"
 
         return cell
 
