@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from soxp_portal.rules import ratios
 from soxp_portal.rules.eligibility import band_in_words
+from soxp_portal.rules.offer_wording import ROUNDING_WORDS
 from soxp_portal.rules.terms import (
     AWARD_PLURALS,
     AwardType,
@@ -20,22 +22,14 @@ from soxp_portal.rules.terms import (
     OfferTerms,
     PriceBand,
     RatioStage,
-    Rounding,
 )
 from soxp_portal.rules.vesting import award_vesting_in_words
 from soxp_portal.rules.window import BUSINESS_DAYS_AFTER_RATIO_CHANGE
-from soxp_portal.rules.wording import format_ratio
-
-_ROUNDING_WORDS = {
-    Rounding.UP: "rounded up per grant",
-    Rounding.DOWN: "rounded down per grant",
-    Rounding.NEAREST: "rounded to the nearest whole share per grant (a half up)",
-}
 
 
 def ratio_in_words(band: PriceBand) -> str:
     """A band's ratio as the offer states it: "1 new for 1.88 tendered", "0.75 new for 1 tendered"."""
-    return f"{format_ratio(band.new_shares)} new for {format_ratio(band.for_tendered)} tendered"
+    return ratios.ratio_in_words(band.new_shares, band.for_tendered)
 
 
 def ratio_as_decimal(band: PriceBand) -> Decimal:
@@ -135,5 +129,5 @@ def new_award(terms: OfferTerms, award: AwardType | None = None) -> NewAward:
         is_banded=bool(terms.price_bands),
         at_close=terms.grant_date_rule is GrantDateRule.AT_CLOSE,
         is_preliminary=terms.ratio_stage is RatioStage.PRELIMINARY,
-        rounding=_ROUNDING_WORDS[terms.rounding],
+        rounding=ROUNDING_WORDS[terms.rounding],
     )

@@ -22,7 +22,7 @@ AWARD_SHORT = {AwardType.OPTION: "options", AwardType.RSU: "RSUs"}
 ROUNDING_WORDS = {
     Rounding.UP: "rounded up per grant",
     Rounding.DOWN: "rounded down per grant",
-    Rounding.NEAREST: "rounded to the nearest share per grant",
+    Rounding.NEAREST: "rounded to the nearest whole share per grant (a half up)",
 }
 
 

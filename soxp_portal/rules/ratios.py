@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from soxp_portal.rules.terms import AwardType, PriceBand
 from soxp_portal.rules.valuation import CallWorking, black_scholes_working
+from soxp_portal.rules.wording import format_ratio
 
 #: A band is named by its award type and its place among that award's bands (1 = lowest prices).
 BandKey = tuple[AwardType, int]
@@ -213,5 +214,5 @@ def propose_ratios(
 
 
 def ratio_in_words(new_shares: Decimal, for_tendered: Decimal) -> str:
-    """A band's ratio as the offers state it: "1 new for 1.88 tendered"."""
-    return f"{new_shares.normalize():f} new for {for_tendered.normalize():f} tendered"
+    """A band's ratio as the offers state it: "1 new for 1.88 tendered", "0.75 new for 1 tendered"."""
+    return f"{format_ratio(new_shares)} new for {format_ratio(for_tendered)} tendered"
