@@ -37,10 +37,11 @@ from typing import Any
 
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from soxp_portal.documents.elections import ElectionDocument, election_document, render_documents
+from soxp_portal.offers import outbox
 from soxp_portal.offers.models import ConfirmationEmail, Election
 
 logger = logging.getLogger(__name__)
@@ -109,22 +110,8 @@ def failed() -> QuerySet[ConfirmationEmail]:
 
 
 def claim(*, now: datetime, limit: int) -> dict[int, int]:
-    """Takes up to `limit` due rows for this worker; returns {election id: this attempt's number}.
-
-    A short transaction: rows another worker is claiming are skipped (PostgreSQL), and each claimed
-    row's attempt is counted and its lease started before the transaction commits.
-    """
-    with transaction.atomic():
-        rows = list(
-            due(now)
-            .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", "attempts")[:limit]
-        )
-        ConfirmationEmail.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
-        )
-    return {pk: attempts + 1 for pk, attempts in rows}
+    """Takes up to `limit` due rows for this worker; returns {election id: this attempt's number}."""
+    return outbox.claim(due(now), now=now, limit=limit, lease=LEASE)
 
 
 def _error_text(error: BaseException) -> str:

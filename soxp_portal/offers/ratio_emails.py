@@ -19,14 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from soxp_portal.accounts.invitations import DEFAULT_PORTAL_BASE_URL
+from soxp_portal.offers import outbox
 from soxp_portal.offers.models import RatioChangeEmail
 from soxp_portal.offers.ratios import units_word
 from soxp_portal.offers.tasks import contact_lines
@@ -83,18 +83,7 @@ def ratio_change_message(email: RatioChangeEmail) -> EmailMessage:
 
 def _claim(limit: int) -> list[int]:
     now = timezone.now()
-    with transaction.atomic():
-        pks = list(
-            owed()
-            .filter(next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
-        )
-        RatioChangeEmail.objects.filter(pk__in=pks).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + LEASE
-        )
-    return pks
+    return list(outbox.claim(owed().filter(next_attempt_at__lte=now), now=now, limit=limit, lease=LEASE))
 
 
 def _failed(pk: int, error: BaseException) -> None:

@@ -70,9 +70,8 @@ class _Verdict:
     """Which yields more, and by how much, from a figure's ``exchange_advantage`` (negative when keeping
     yields more), in the words of the tables: "exchange", "keep" or "same"."""
 
-    @property
-    def exchange_advantage(self) -> Decimal:
-        raise NotImplementedError
+    #: Each figure gives it (a property of its own); declared here for the verdicts below.
+    exchange_advantage: Decimal
 
     @property
     def better(self) -> str:
